@@ -1,0 +1,3 @@
+//! One integration-test binary (see Cargo.toml `autotests = false`).
+
+mod syntax;
