@@ -3,19 +3,66 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 
 /// Rewrites Dockerfiles so dependency installs stay cached: copy the
 /// manifests first, install, then copy the rest of the source.
+///
+/// With no mode, prints the proposed changes as a unified diff (a valid
+/// patch) and explains them on stderr. Exit codes: 0 nothing to change,
+/// 1 changes proposed or findings left, 2 error.
 #[derive(Debug, Parser)]
 #[command(name = "dockopt", version, about, args_conflicts_with_subcommands = true)]
+#[command(group(ArgGroup::new("mode").args(["fix", "check"]).multiple(false)))]
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Dockerfiles or directories to process (`-` reads stdin).
+    /// Dockerfiles or directories to process (`-` reads stdin). Default: `.`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Apply the fixes in place (atomic write, permissions kept). With `-`, print the result.
+    #[arg(long, help_heading = "Mode")]
+    pub fix: bool,
+
+    /// Report findings without a diff.
+    #[arg(long, help_heading = "Mode")]
+    pub check: bool,
+
+    /// Build context for a single Dockerfile (default: its directory).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// Also apply fixes marked unsafe.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Directory of extra presets (`*.toml`); a preset with a built-in name replaces it.
+    #[arg(long, value_name = "DIR")]
+    pub preset_dir: Vec<PathBuf>,
+
+    /// Rules to disable.
+    #[arg(long = "ignore", value_name = "RULE")]
+    pub ignore_rules: Vec<String>,
+
+    /// Worker threads (default: number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,6 +74,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+    /// Print a rule's documentation.
+    Rule {
+        /// Rule name (e.g. copy-manifests-first). Without it, list the rules.
+        name: Option<String>,
+    },
+    /// List the loaded presets and where each comes from.
+    Presets {
+        /// Directory of extra presets.
+        #[arg(long, value_name = "DIR")]
+        preset_dir: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,9 +95,11 @@ pub enum InspectFormat {
 
 /// Run the command line; returns the process exit code.
 pub fn run(args: Args) -> Result<u8> {
-    match args.command {
-        Some(Command::Inspect { file, format }) => crate::inspect::run(&file, format),
-        None => anyhow::bail!("nothing to do yet"),
+    match &args.command {
+        Some(Command::Inspect { file, format }) => crate::inspect::run(file, *format),
+        Some(Command::Rule { name }) => crate::runner::rule_doc(name.as_deref()),
+        Some(Command::Presets { preset_dir }) => crate::runner::list_presets(preset_dir),
+        None => crate::runner::run(&args),
     }
 }
 

@@ -1,10 +1,24 @@
 //! dockopt: rewrites Dockerfiles so dependency installs stay cached.
 //!
-//! Pipeline: bytes → [`syntax`] → model → rules → edits → apply → report.
+//! Pipeline: bytes → [`syntax`] → [`model`] → [`rules`] → [`edit`] →
+//! [`engine`] (apply to a fixed point) → [`report`].
 
 pub mod cli;
-pub mod inspect;
+pub mod context;
+pub mod diff;
+pub mod edit;
+pub mod engine;
+pub mod fsutil;
 pub mod input;
+pub mod inspect;
+pub mod model;
+pub mod preset;
+pub mod readers;
+pub mod report;
+pub mod rules;
+pub mod runner;
+pub mod shell;
 pub mod syntax;
+pub mod walk;
 
 pub use cli::run;

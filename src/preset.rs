@@ -1,0 +1,469 @@
+//! Presets: what an ecosystem's install commands look like, what they read
+//! and write. Data, not code: `presets/*.toml` are compiled in, and
+//! `--preset-dir` adds presets or overrides one by name.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::shell;
+
+/// Built-in presets, in the order they are tried.
+const BUILTIN: &[(&str, &str)] = &[
+    ("npm", include_str!("../presets/npm.toml")),
+    ("pip", include_str!("../presets/pip.toml")),
+    ("cargo", include_str!("../presets/cargo.toml")),
+];
+
+/// One ecosystem.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Preset {
+    /// Unique name; a user preset with the same name replaces the built-in one.
+    pub name: String,
+    pub description: String,
+    /// Directories the install writes inside its working directory (`node_modules`).
+    /// If the build context holds one that `.dockerignore` does not exclude,
+    /// `COPY . .` after the install would overwrite it: the fix adds `**/<dir>`
+    /// to `.dockerignore`.
+    #[serde(default)]
+    pub writes: Vec<String>,
+    /// Files copied with the manifests when present (for every command).
+    #[serde(default)]
+    pub optional: Vec<String>,
+    /// Built-in reader of manifest contents: `npm`, `pip-requirements`, `cargo`.
+    #[serde(default)]
+    pub reader: Option<String>,
+    /// Commands that may precede the install in the same RUN and read no source
+    /// (matched like `command.match`, by leading words).
+    #[serde(default)]
+    pub prelude: Vec<String>,
+    #[serde(rename = "command")]
+    pub commands: Vec<CommandSpec>,
+    /// Where the preset came from (not in the file).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    #[default]
+    BuiltIn,
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::BuiltIn => write!(f, "built in"),
+            Origin::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// One install command form.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CommandSpec {
+    /// Leading words, e.g. `npm ci` or `python -m pip install`. Program names
+    /// match without directory and version suffix (`/usr/bin/pip3.12` is `pip`).
+    /// Flags between the words are skipped (`pip --no-cache-dir install`).
+    #[serde(rename = "match")]
+    pub matches: Vec<String>,
+    /// Manifests that must exist (relative to the install's working directory).
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Groups of which at least one file must exist; all present ones are copied.
+    #[serde(default)]
+    pub required_any: Vec<Vec<String>>,
+    /// Copied when present.
+    #[serde(default)]
+    pub optional: Vec<String>,
+    /// Flags that take a separate value (`--omit dev`).
+    #[serde(default)]
+    pub value_flags: Vec<String>,
+    /// Flags whose value names a manifest file (`-r requirements.txt`); they take a value.
+    #[serde(default)]
+    pub manifest_flags: Vec<String>,
+    /// Flags whose value is the project directory (`cargo install --path DIR`); they take a value.
+    #[serde(default)]
+    pub dir_flags: Vec<String>,
+    /// Files a flag makes required: `{ "--locked" = ["Cargo.lock"] }`.
+    #[serde(default)]
+    pub flag_requires: BTreeMap<String, Vec<String>>,
+    /// When not empty, the command is an install only with one of these flags.
+    #[serde(default)]
+    pub require_flag: Vec<String>,
+    /// Flags that make the install read the source: flag → reason. They take no value
+    /// unless also listed in `value-flags`.
+    #[serde(default)]
+    pub refuse_flags: BTreeMap<String, String>,
+    /// Positional arguments: `none` (any means this is not a project install, e.g.
+    /// `npm install express`), `packages` (package names allowed; local paths refused).
+    #[serde(default)]
+    pub positional: Positional,
+    /// A deps-only form for when the install itself cannot run without the source.
+    #[serde(default)]
+    pub deps_only: Option<DepsOnly>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Positional {
+    #[default]
+    None,
+    Packages,
+}
+
+/// Run a different command before the source copy, and the original after it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DepsOnly {
+    /// Replaces the install before the source copy. Placeholders: `{command}`
+    /// (the install as written), `{stubs}`/`{unstub}` (create/remove stub
+    /// targets, from the reader), `{touch}` (refresh source mtimes).
+    pub before: String,
+    /// Runs after the source copy; default `{command}`.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The fix is unsafe in an exported stage (the image may differ).
+    #[serde(default)]
+    pub unsafe_when_exported: bool,
+    /// Shown with the fix.
+    pub note: String,
+}
+
+/// The loaded presets.
+#[derive(Clone, Debug)]
+pub struct Presets {
+    pub list: Vec<Preset>,
+}
+
+impl Presets {
+    /// Built-in presets only.
+    pub fn builtin() -> Presets {
+        let list = BUILTIN
+            .iter()
+            .map(|(name, text)| {
+                parse_preset(text, Path::new(&format!("presets/{name}.toml")))
+                    .expect("built-in presets are valid (tested)")
+            })
+            .collect();
+        Presets { list }
+    }
+
+    /// Built-in presets plus every `*.toml` in `dir` (a file with an existing
+    /// name replaces that preset).
+    pub fn load(dirs: &[PathBuf]) -> Result<Presets> {
+        let mut p = Presets::builtin();
+        for dir in dirs {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .with_context(|| format!("{}: cannot read preset directory", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            files.sort();
+            for f in files {
+                let text = std::fs::read_to_string(&f)
+                    .with_context(|| format!("{}: cannot read preset", f.display()))?;
+                let mut preset = parse_preset(&text, &f)?;
+                preset.origin = Origin::File(f.clone());
+                match p.list.iter_mut().find(|x| x.name == preset.name) {
+                    Some(slot) => *slot = preset,
+                    None => p.list.push(preset),
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// Parse and validate one preset; errors name the file, line and key.
+pub fn parse_preset(text: &str, path: &Path) -> Result<Preset> {
+    let preset: Preset = toml::from_str(text).map_err(|e| {
+        let loc = e
+            .span()
+            .map(|s| {
+                let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                format!(":{line}")
+            })
+            .unwrap_or_default();
+        anyhow::anyhow!("{}{loc}: invalid preset: {}", path.display(), e.message())
+    })?;
+    if preset.commands.is_empty() {
+        bail!("{}: invalid preset: no [[command]]", path.display());
+    }
+    for c in &preset.commands {
+        if c.matches.is_empty() || c.matches.iter().any(|m| m.split_whitespace().next().is_none()) {
+            bail!("{}: invalid preset: empty `match` in a [[command]]", path.display());
+        }
+        if let Some(d) = &c.deps_only {
+            for t in std::iter::once(&d.before).chain(d.after.as_ref()) {
+                check_template(t).with_context(|| format!("{}: invalid preset: deps-only", path.display()))?;
+            }
+        }
+    }
+    if let Some(r) = &preset.reader {
+        if !crate::readers::KNOWN.contains(&r.as_str()) {
+            bail!(
+                "{}: invalid preset: unknown reader `{r}` (known: {})",
+                path.display(),
+                crate::readers::KNOWN.join(", ")
+            );
+        }
+    }
+    Ok(preset)
+}
+
+fn check_template(t: &str) -> Result<()> {
+    let mut rest = t;
+    while let Some(i) = rest.find('{') {
+        let j = rest[i..].find('}').context("unclosed `{` in template")? + i;
+        let name = &rest[i + 1..j];
+        if !matches!(name, "command" | "stubs" | "unstub" | "touch") {
+            bail!("unknown placeholder `{{{name}}}`");
+        }
+        rest = &rest[j + 1..];
+    }
+    Ok(())
+}
+
+/// An install command recognised in a RUN.
+#[derive(Clone, Debug)]
+pub struct InstallMatch<'p> {
+    pub preset: &'p Preset,
+    pub spec: &'p CommandSpec,
+    /// Values of manifest flags (`-r file`), as written.
+    pub manifest_args: Vec<String>,
+    /// A reason the install needs the whole source, if any.
+    pub needs_source: Option<String>,
+    /// The project directory from a dir flag, as written.
+    pub dir: Option<String>,
+    /// Extra required files named by `flag-requires`.
+    pub flag_required: Vec<String>,
+    /// Span of the command within the RUN's shell text.
+    pub span: std::ops::Range<usize>,
+}
+
+/// Program name without directory and version suffix: `/usr/bin/pip3.12` → `pip`.
+pub fn program_name(word: &str) -> &str {
+    let base = word.rsplit('/').next().unwrap_or(word);
+    let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if trimmed.is_empty() {
+        base
+    } else {
+        trimmed
+    }
+}
+
+/// Does `words` start with `pattern`? Returns the index after the match.
+fn match_words(words: &[&str], pattern: &str) -> Option<usize> {
+    let mut i = 0;
+    for (k, p) in pattern.split_whitespace().enumerate() {
+        if k == 0 {
+            if program_name(words.first()?) != p {
+                return None;
+            }
+            i = 1;
+            continue;
+        }
+        if !p.starts_with('-') {
+            // Skip global flags without values (`pip --no-cache-dir install`).
+            while words.get(i).is_some_and(|w| w.starts_with("--")) {
+                i += 1;
+            }
+        }
+        let w = words.get(i)?;
+        let w = if k == 2 && pattern.contains(" -m ") { program_name(w) } else { w };
+        if w != p {
+            return None;
+        }
+        i += 1;
+    }
+    Some(i)
+}
+
+impl Preset {
+    /// Is `cmd` one of this preset's prelude commands?
+    pub fn is_prelude(&self, words: &[&str]) -> bool {
+        self.prelude.iter().any(|p| match_words(words, p).is_some())
+    }
+
+    /// Recognise an install command.
+    pub fn match_install(&self, cmd: &shell::Command) -> Option<InstallMatch<'_>> {
+        let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+        for spec in &self.commands {
+            let Some(after) = spec.matches.iter().find_map(|m| match_words(&words, m)) else {
+                continue;
+            };
+            let mut m = InstallMatch {
+                preset: self,
+                spec,
+                manifest_args: Vec::new(),
+                needs_source: None,
+                dir: None,
+                flag_required: Vec::new(),
+                span: cmd.span.clone(),
+            };
+            let mut positional = Vec::new();
+            let mut seen_required_flag = spec.require_flag.is_empty();
+            let mut i = after;
+            while i < words.len() {
+                let w = words[i];
+                let literal = cmd.words[i].literal;
+                i += 1;
+                if w == "--" {
+                    positional.extend(words[i..].iter().map(|s| s.to_string()));
+                    break;
+                }
+                if w.starts_with('-') && w.len() > 1 {
+                    let (name, inline) = match w.split_once('=') {
+                        Some((n, v)) if w.starts_with("--") => (n, Some(v.to_string())),
+                        _ => (w, None),
+                    };
+                    // Short flag with attached value: `-rreq.txt`.
+                    let (name, inline) = if inline.is_none() && !w.starts_with("--") && w.len() > 2 {
+                        let short = &w[..2];
+                        if spec.manifest_flags.iter().any(|f| f == short) {
+                            (short, Some(w[2..].to_string()))
+                        } else {
+                            (name, inline)
+                        }
+                    } else {
+                        (name, inline)
+                    };
+                    if spec.require_flag.iter().any(|f| f == name) {
+                        seen_required_flag = true;
+                    }
+                    if let Some(files) = spec.flag_requires.get(name) {
+                        m.flag_required.extend(files.iter().cloned());
+                    }
+                    let is_manifest = spec.manifest_flags.iter().any(|f| f == name);
+                    let is_dir = spec.dir_flags.iter().any(|f| f == name);
+                    let takes_value =
+                        is_manifest || is_dir || spec.value_flags.iter().any(|f| f == name);
+                    let value = if takes_value && inline.is_none() {
+                        let v = words.get(i).map(|s| s.to_string());
+                        if v.is_some() && !cmd.words[i].literal && is_manifest {
+                            m.needs_source.get_or_insert(format!(
+                                "`{name} {}` names a file through a variable dockopt cannot resolve",
+                                words[i]
+                            ));
+                        }
+                        i += 1;
+                        v
+                    } else {
+                        inline
+                    };
+                    if let Some(reason) = spec.refuse_flags.get(name) {
+                        m.needs_source.get_or_insert(reason.clone());
+                    }
+                    if is_dir {
+                        match &value {
+                            Some(v) if !v.contains('$') => m.dir = Some(v.clone()),
+                            _ => {
+                                m.needs_source.get_or_insert(format!("`{name}` has no usable value"));
+                            }
+                        }
+                    }
+                    if is_manifest {
+                        match value {
+                            Some(v) if literal || !v.contains('$') => m.manifest_args.push(v),
+                            _ => {
+                                m.needs_source.get_or_insert(format!("`{name}` has no usable value"));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                positional.push(w.to_string());
+            }
+            if !seen_required_flag {
+                continue;
+            }
+            if !positional.is_empty() {
+                match spec.positional {
+                    Positional::None => continue, // not a project install (`npm install express`)
+                    Positional::Packages => {
+                        if let Some(p) = positional.iter().find(|p| is_local_path(p)) {
+                            m.needs_source.get_or_insert(format!(
+                                "`{}` installs from the local path `{p}`, which needs the whole source",
+                                words[..after].join(" ")
+                            ));
+                        }
+                    }
+                }
+            }
+            return Some(m);
+        }
+        None
+    }
+}
+
+/// Does a positional install argument name a local path (`.`, `./x`, `x.whl`)?
+fn is_local_path(p: &str) -> bool {
+    p == "."
+        || p == ".."
+        || p.starts_with("./")
+        || p.starts_with("../")
+        || p.starts_with('/')
+        || p.starts_with("file:")
+        || p.ends_with(".whl")
+        || p.ends_with(".tar.gz")
+        || p.ends_with(".zip")
+        || (p.contains('/') && !p.contains("://") && !p.contains('@'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_presets_parse() {
+        let p = Presets::builtin();
+        assert!(p.list.iter().any(|p| p.name == "npm"));
+    }
+
+    #[test]
+    fn program_names() {
+        assert_eq!(program_name("/usr/local/bin/pip3.12"), "pip");
+        assert_eq!(program_name("python3"), "python");
+        assert_eq!(program_name("npm"), "npm");
+    }
+
+    #[test]
+    fn bad_preset_names_file_line_and_key() {
+        let err = parse_preset(
+            "name = \"x\"\ndescription = \"d\"\n[[command]]\nmatch = [\"x\"]\nbogus = 1\n",
+            Path::new("p/x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("p/x.toml:5: invalid preset"), "{err}");
+        assert!(err.contains("bogus"), "{err}");
+    }
+
+    fn first(src: &str) -> shell::Command {
+        shell::parse(src).commands.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn matches_npm_and_pip_forms() {
+        let p = Presets::builtin();
+        let npm = p.list.iter().find(|p| p.name == "npm").unwrap();
+        assert!(npm.match_install(&first("npm ci --omit dev")).is_some());
+        assert!(npm.match_install(&first("npm install express")).is_none());
+        let pip = p.list.iter().find(|p| p.name == "pip").unwrap();
+        let m = pip
+            .match_install(&first("python3 -m pip install --no-cache-dir -r /srv/req.txt"))
+            .unwrap();
+        assert_eq!(m.manifest_args, vec!["/srv/req.txt"]);
+        assert!(pip.match_install(&first("pip install --upgrade pip")).is_none());
+        let m = pip.match_install(&first("pip install -r req.txt -e .")).unwrap();
+        assert!(m.needs_source.is_some());
+        let m = pip.match_install(&first("pip3 --no-cache-dir install -rreq.txt")).unwrap();
+        assert_eq!(m.manifest_args, vec!["req.txt"]);
+    }
+}

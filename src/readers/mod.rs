@@ -1,0 +1,91 @@
+//! Readers of manifest contents: the part of ecosystem knowledge that must
+//! read files (npm workspaces and lifecycle scripts, pip `-r` includes,
+//! cargo workspace members and targets). A preset names its reader; rules
+//! never read files themselves.
+
+mod cargo;
+mod npm;
+mod pip;
+
+use crate::context::BuildContext;
+
+/// Reader names a preset may use.
+pub const KNOWN: &[&str] = &["npm", "pip-requirements", "cargo"];
+
+/// What a reader gets.
+pub struct ReadInput<'a> {
+    pub ctx: &'a BuildContext,
+    /// The project directory, context-relative (`""` for the root).
+    pub dir: &'a str,
+    /// Manifest files named on the command line (`-r x`), context-relative.
+    pub manifest_args: &'a [String],
+}
+
+/// A stub file to create before a deps-only step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stub {
+    /// Context-relative path.
+    pub path: String,
+    pub content: &'static str,
+}
+
+/// What a reader found.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOutput {
+    /// More files that must be copied (context-relative).
+    pub required: Vec<String>,
+    /// Stub targets for a deps-only step.
+    pub stubs: Vec<Stub>,
+    /// Why the install needs the whole source, if it does.
+    pub refuse: Option<String>,
+}
+
+impl ReadOutput {
+    fn refuse(reason: impl Into<String>) -> ReadOutput {
+        ReadOutput {
+            refuse: Some(reason.into()),
+            ..ReadOutput::default()
+        }
+    }
+}
+
+/// Run the reader `name`.
+pub fn read(name: &str, input: &ReadInput) -> ReadOutput {
+    match name {
+        "npm" => npm::read(input),
+        "pip-requirements" => pip::read(input),
+        "cargo" => cargo::read(input),
+        _ => ReadOutput::refuse(format!("unknown reader `{name}`")),
+    }
+}
+
+/// Join a context-relative directory and a relative path, cleaned.
+pub(crate) fn join(dir: &str, rel: &str) -> String {
+    if rel.starts_with('/') {
+        return crate::model::clean_rel(rel);
+    }
+    crate::model::clean_rel(&format!("{dir}/{rel}"))
+}
+
+/// Does `rel` escape the context root (`../x` from the root)?
+pub(crate) fn escapes(dir: &str, rel: &str) -> bool {
+    let mut depth: i64 = dir.split('/').filter(|c| !c.is_empty()).count() as i64;
+    for c in rel.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
+/// Parent directory of a context-relative path (`""` for top-level files).
+pub(crate) fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}

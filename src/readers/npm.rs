@@ -1,0 +1,124 @@
+//! npm: workspace members, lifecycle scripts, local dependencies.
+//! SEMANTICS.md §B.1 and the lifecycle-script rule of §B.
+
+use super::{join, ReadInput, ReadOutput};
+
+/// Scripts npm runs on `npm install`/`npm ci` of the root (and `prepare` in workspaces).
+const LIFECYCLE: &[&str] = &[
+    "preinstall",
+    "install",
+    "postinstall",
+    "prepublish",
+    "preprepare",
+    "prepare",
+    "postprepare",
+    "dependencies",
+    "preunpack",
+];
+
+const DEP_TABLES: &[&str] = &[
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "peerDependencies",
+];
+
+pub(super) fn read(input: &ReadInput) -> ReadOutput {
+    let ctx = input.ctx;
+    let root = join(input.dir, "package.json");
+    let Some(text) = ctx.read_to_string(&root) else {
+        return ReadOutput::default(); // missing: reported by the required-file check
+    };
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return ReadOutput::refuse(format!("{root} is not valid JSON ({e})")),
+    };
+    if let Some(reason) = check_manifest(&root, &json) {
+        return ReadOutput::refuse(reason);
+    }
+    let gyp = join(input.dir, "binding.gyp");
+    let scripts = json.get("scripts").and_then(|s| s.as_object());
+    if ctx.exists(&gyp) && !scripts.is_some_and(|s| s.contains_key("install") || s.contains_key("preinstall")) {
+        return ReadOutput::refuse(format!(
+            "{gyp} makes npm run `node-gyp rebuild` on install, which needs the source"
+        ));
+    }
+    let mut out = ReadOutput::default();
+    let patterns: Vec<&str> = match json.get("workspaces") {
+        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
+        Some(serde_json::Value::Object(o)) => o
+            .get("packages")
+            .and_then(|p| p.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for pat in patterns {
+        if pat.starts_with('!') || pat.contains("..") {
+            return ReadOutput::refuse(format!("{root}: workspace pattern `{pat}` is not supported"));
+        }
+        let members = ctx.glob(&join(input.dir, pat));
+        if members.is_empty() {
+            return ReadOutput::refuse(format!("{root}: workspace `{pat}` matches nothing in the context"));
+        }
+        for m in members {
+            if !ctx.is_dir(&m) {
+                continue;
+            }
+            let manifest = join(&m, "package.json");
+            let Some(text) = ctx.read_to_string(&manifest) else {
+                return ReadOutput::refuse(format!("workspace member {m} has no package.json"));
+            };
+            let member: serde_json::Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => return ReadOutput::refuse(format!("{manifest} is not valid JSON ({e})")),
+            };
+            if let Some(reason) = check_manifest(&manifest, &member) {
+                return ReadOutput::refuse(reason);
+            }
+            out.required.push(manifest);
+        }
+    }
+    out
+}
+
+/// Lifecycle scripts, local and bundled dependencies.
+fn check_manifest(path: &str, json: &serde_json::Value) -> Option<String> {
+    if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
+        if let Some(name) = LIFECYCLE.iter().find(|n| scripts.contains_key(**n)) {
+            return Some(format!(
+                "{path} has a `{name}` script, which npm runs on install and which may need the source"
+            ));
+        }
+    }
+    for table in DEP_TABLES {
+        let Some(deps) = json.get(*table).and_then(|d| d.as_object()) else {
+            continue;
+        };
+        for (name, spec) in deps {
+            let spec = spec.as_str().unwrap_or("");
+            if spec.starts_with("file:")
+                || spec.starts_with("link:")
+                || spec.starts_with("./")
+                || spec.starts_with("../")
+                || spec.starts_with('/')
+            {
+                return Some(format!(
+                    "{path}: dependency `{name}` comes from the local path `{spec}`, which needs the source"
+                ));
+            }
+        }
+    }
+    for key in ["bundleDependencies", "bundledDependencies"] {
+        match json.get(key) {
+            Some(serde_json::Value::Array(a)) if !a.is_empty() => {
+                return Some(format!("{path} has bundled dependencies, which need the source"))
+            }
+            Some(serde_json::Value::Bool(true)) => {
+                return Some(format!("{path} has bundled dependencies, which need the source"))
+            }
+            _ => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,296 @@
+//! The only module that prints (and, for `--fix`, writes).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::{Args, Format};
+use crate::diff;
+use crate::edit::Applicability;
+use crate::runner::{display_path, FileResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Diff,
+    Fix,
+    Check,
+}
+
+/// JSON output, one entry per file (schema in the README).
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct JsonReport {
+    pub files: Vec<JsonFile>,
+    pub summary: JsonSummary,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct JsonFile {
+    pub path: String,
+    pub context: Option<String>,
+    pub context_source: String,
+    /// `changed`, `unchanged`, `left-alone` or `error`.
+    pub status: String,
+    pub findings: Vec<JsonFinding>,
+    pub error: Option<String>,
+    /// Unified diff of the proposed (or applied) change, if any.
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct JsonFinding {
+    pub line: usize,
+    pub rule: String,
+    pub message: String,
+    /// `safe`, `unsafe`, or null when there is no fix.
+    pub applicability: Option<String>,
+    pub applied: bool,
+    /// Why no rewrite was made: a stable kind and a sentence.
+    pub reason: Option<JsonReason>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct JsonReason {
+    pub kind: String,
+    pub text: String,
+}
+
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+pub struct JsonSummary {
+    pub files: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub left_alone: usize,
+    pub errors: usize,
+    /// Reasons for files left alone, by kind.
+    pub reasons: BTreeMap<String, usize>,
+}
+
+fn applicability_name(a: Applicability) -> &'static str {
+    match a {
+        Applicability::Safe => "safe",
+        Applicability::Unsafe => "unsafe",
+        Applicability::DisplayOnly => "display-only",
+    }
+}
+
+/// The diff for one file (Dockerfile and ignore file), empty if unchanged.
+pub fn file_diff(r: &FileResult) -> String {
+    let (Some(orig), Ok(o)) = (&r.original, &r.outcome) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if let Some(fixed) = &o.fixed {
+        out.push_str(&diff::unified(&r.target.display, Some(orig), fixed));
+    }
+    if let Some(ig) = &o.ignore {
+        out.push_str(&diff::unified(&display_path(&ig.path), ig.old.as_deref(), &ig.new));
+    }
+    out
+}
+
+pub fn summarize(results: &[FileResult]) -> JsonSummary {
+    let mut s = JsonSummary {
+        files: results.len(),
+        ..JsonSummary::default()
+    };
+    for r in results {
+        match r.status() {
+            "changed" => s.changed += 1,
+            "unchanged" => s.unchanged += 1,
+            "left-alone" => s.left_alone += 1,
+            _ => s.errors += 1,
+        }
+        if r.status() == "left-alone" {
+            if let Ok(o) = &r.outcome {
+                if let Some(reason) = o.findings.iter().find_map(|f| f.reason.as_ref()) {
+                    *s.reasons.entry(reason.kind.to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+    s
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn reason_label(kind: &str) -> &str {
+    match kind {
+        "needs-source" => "install needs the source",
+        "lifecycle-script" => "lifecycle scripts",
+        "crossing" => "steps between copy and install",
+        "missing-manifest" => "manifests missing",
+        "shell" => "RUN not splittable",
+        "prelude" => "commands before the install",
+        "layout" => "layout not understood",
+        "clobber" => "ignore entry would exclude copied files",
+        "no-context" => "no build context",
+        "flags" => "copy flags",
+        "unresolved" => "unresolved variables",
+        k => k,
+    }
+}
+
+pub fn summary_line(s: &JsonSummary, mode: Mode) -> String {
+    let verb = match mode {
+        Mode::Fix => "changed",
+        _ => "would change",
+    };
+    let mut line = format!(
+        "{} Dockerfile{}: {} {verb}, {} already fine, {} left alone",
+        thousands(s.files),
+        if s.files == 1 { "" } else { "s" },
+        thousands(s.changed),
+        thousands(s.unchanged),
+        thousands(s.left_alone)
+    );
+    if !s.reasons.is_empty() {
+        let mut rs: Vec<(&String, &usize)> = s.reasons.iter().collect();
+        rs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = rs.iter().map(|(k, n)| format!("{} {}", thousands(**n), reason_label(k))).collect();
+        line.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    line.push_str(&format!(", {} error{}", thousands(s.errors), if s.errors == 1 { "" } else { "s" }));
+    line
+}
+
+/// Print (and for `--fix`, write) the results; returns the exit code.
+pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut code = 0u8;
+    let mut json_files = Vec::new();
+    for r in results {
+        let display = &r.target.display;
+        let outcome = match &r.outcome {
+            Err(e) => {
+                code = 2;
+                writeln!(stderr, "dockopt: error: {e}")?;
+                json_files.push(JsonFile {
+                    path: display.clone(),
+                    context: None,
+                    context_source: r.target.context_source.into(),
+                    status: "error".into(),
+                    findings: vec![],
+                    error: Some(e.clone()),
+                    diff: None,
+                });
+                continue;
+            }
+            Ok(o) => o,
+        };
+        let changed = outcome.fixed.is_some() || outcome.ignore.is_some();
+        // Findings left: with --fix, those not applied; otherwise every finding.
+        let left = outcome
+            .findings
+            .iter()
+            .zip(&outcome.applied)
+            .any(|(_, applied)| mode != Mode::Fix || !applied);
+        if left || (changed && mode != Mode::Fix) {
+            code = code.max(1);
+        }
+        let diff_text = file_diff(r);
+        if mode == Mode::Fix && changed {
+            if let Err(e) = write_fix(r) {
+                code = 2;
+                writeln!(stderr, "dockopt: error: {e:#}")?;
+                continue;
+            }
+        }
+        if args.format == Format::Text {
+            match mode {
+                Mode::Diff => stdout.write_all(diff_text.as_bytes())?,
+                Mode::Fix if r.target.path == Path::new("-") => {
+                    let text = outcome.fixed.as_deref().or(r.original.as_deref()).unwrap_or("");
+                    stdout.write_all(text.as_bytes())?;
+                }
+                _ => {}
+            }
+            for (f, applied) in outcome.findings.iter().zip(&outcome.applied) {
+                let line = match (&f.reason, &f.fix, applied) {
+                    (Some(reason), _, _) => format!("{display}:{}: {}; left as is", f.line, reason.text),
+                    (None, Some(_), true) if mode == Mode::Fix => {
+                        format!("{display}:{}: {} [fixed]", f.line, f.message)
+                    }
+                    (None, Some(_), true) => format!("{display}:{}: {} [fix: copy the manifests first]", f.line, f.message),
+                    (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => format!(
+                        "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes]",
+                        f.line, f.message
+                    ),
+                    _ => format!("{display}:{}: {}", f.line, f.message),
+                };
+                if mode == Mode::Check {
+                    writeln!(stdout, "{line}")?;
+                } else if !args.quiet {
+                    writeln!(stderr, "{line}")?;
+                }
+            }
+        }
+        json_files.push(JsonFile {
+            path: display.clone(),
+            context: r.target.context.as_ref().map(|c| display_path(c)),
+            context_source: r.target.context_source.into(),
+            status: r.status().into(),
+            findings: outcome
+                .findings
+                .iter()
+                .zip(&outcome.applied)
+                .map(|(f, applied)| JsonFinding {
+                    line: f.line,
+                    rule: f.rule.into(),
+                    message: f.message.clone(),
+                    applicability: f.applicability().map(|a| applicability_name(a).into()),
+                    applied: *applied && mode == Mode::Fix,
+                    reason: f.reason.as_ref().map(|r| JsonReason {
+                        kind: r.kind.into(),
+                        text: r.text.clone(),
+                    }),
+                })
+                .collect(),
+            error: None,
+            diff: (!diff_text.is_empty()).then_some(diff_text),
+        });
+    }
+    let summary = summarize(results);
+    match args.format {
+        Format::Json => {
+            let report = JsonReport {
+                files: json_files,
+                summary,
+            };
+            serde_json::to_writer_pretty(&mut stdout, &report)?;
+            writeln!(stdout)?;
+        }
+        Format::Text => {
+            if !args.quiet && (mode == Mode::Check || results.len() > 1) {
+                writeln!(stderr, "{}", summary_line(&summary, mode))?;
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn write_fix(r: &FileResult) -> Result<()> {
+    let Ok(o) = &r.outcome else { return Ok(()) };
+    if r.target.path != Path::new("-") {
+        if let Some(fixed) = &o.fixed {
+            crate::fsutil::write_atomic(&r.target.path, fixed)?;
+        }
+    }
+    if let Some(ig) = &o.ignore {
+        crate::fsutil::write_atomic(&ig.path, &ig.new)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! Finding Dockerfiles under a directory (honouring .gitignore, skipping .git).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Is `name` a Dockerfile name dockopt looks for?
+pub fn is_dockerfile_name(name: &str) -> bool {
+    if name.ends_with(".dockerignore") || name.ends_with(".containerignore") {
+        return false;
+    }
+    name == "Dockerfile"
+        || name == "Containerfile"
+        || name.starts_with("Dockerfile.")
+        || name.ends_with(".Dockerfile")
+        || name.ends_with(".dockerfile")
+}
+
+/// Every Dockerfile under `root`, sorted.
+pub fn find_dockerfiles(root: &Path, threads: usize) -> Vec<PathBuf> {
+    let found = Mutex::new(Vec::new());
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .threads(threads)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                if let Ok(e) = entry {
+                    let is_file = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                    if is_file && e.file_name().to_str().is_some_and(is_dockerfile_name) {
+                        found.lock().expect("no panics while holding").push(e.into_path());
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut v = found.into_inner().expect("no panics while holding");
+    v.sort();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for n in ["Dockerfile", "Containerfile", "Dockerfile.dev", "api.Dockerfile", "x.dockerfile"] {
+            assert!(is_dockerfile_name(n), "{n}");
+        }
+        for n in ["Dockerfile.dockerignore", "dockerfile-notes.md", "README", "Makefile"] {
+            assert!(!is_dockerfile_name(n), "{n}");
+        }
+    }
+}
