@@ -50,6 +50,14 @@ pub struct Args {
     #[arg(long = "ignore", value_name = "RULE")]
     pub ignore_rules: Vec<String>,
 
+    /// Read the Dockerfiles to process from FILE, one path per line (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+
+    /// Ignore `dockopt.toml` files.
+    #[arg(long)]
+    pub isolated: bool,
+
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -63,6 +71,7 @@ pub struct Args {
 pub enum Format {
     Text,
     Json,
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]

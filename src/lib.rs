@@ -4,6 +4,8 @@
 //! [`engine`] (apply to a fixed point) → [`report`].
 
 pub mod cli;
+pub mod compose;
+pub mod config;
 pub mod context;
 pub mod diff;
 pub mod edit;
@@ -17,6 +19,7 @@ pub mod readers;
 pub mod report;
 pub mod rules;
 pub mod runner;
+pub mod sarif;
 pub mod shell;
 pub mod syntax;
 pub mod walk;

@@ -7,6 +7,14 @@ fn main() -> ExitCode {
     match dockopt::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
+            // A closed pipe (`dockopt ... | head`) is not an error worth a message.
+            let broken_pipe = err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
             eprintln!("dockopt: error: {err:#}");
             ExitCode::from(2)
         }

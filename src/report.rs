@@ -31,6 +31,8 @@ pub struct JsonFile {
     pub path: String,
     pub context: Option<String>,
     pub context_source: String,
+    /// Which config key or compose service chose the context.
+    pub context_detail: Option<String>,
     /// `changed`, `unchanged`, `left-alone` or `error`.
     pub status: String,
     pub findings: Vec<JsonFinding>,
@@ -182,6 +184,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     path: display.clone(),
                     context: None,
                     context_source: r.target.context_source.into(),
+                    context_detail: r.target.context_detail.clone(),
                     status: "error".into(),
                     findings: vec![],
                     error: Some(e.clone()),
@@ -242,6 +245,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             path: display.clone(),
             context: r.target.context.as_ref().map(|c| display_path(c)),
             context_source: r.target.context_source.into(),
+            context_detail: r.target.context_detail.clone(),
             status: r.status().into(),
             findings: outcome
                 .findings
@@ -271,6 +275,10 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                 summary,
             };
             serde_json::to_writer_pretty(&mut stdout, &report)?;
+            writeln!(stdout)?;
+        }
+        Format::Sarif => {
+            serde_json::to_writer_pretty(&mut stdout, &crate::sarif::build(results))?;
             writeln!(stdout)?;
         }
         Format::Text => {

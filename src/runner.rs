@@ -1,12 +1,14 @@
 //! Running over paths: find the files, give each its build context, process
 //! them in parallel, then hand the sorted results to the report.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 
 use crate::cli::Args;
+use crate::compose::ComposeContext;
 use crate::context::BuildContext;
 use crate::engine::{self, Options, Outcome};
 use crate::preset::Presets;
@@ -20,8 +22,10 @@ pub struct Target {
     /// Path as shown and used in diff headers (relative to the working directory when possible).
     pub display: String,
     pub context: Option<PathBuf>,
-    /// Why this context: `dockerfile-dir`, `--context`, `none`.
+    /// Why this context: `--context`, `dockopt.toml`, `compose`, `dockerfile-dir` or `none`.
     pub context_source: &'static str,
+    /// Details: the config key or the compose file and service.
+    pub context_detail: Option<String>,
 }
 
 /// The result for one file.
@@ -52,59 +56,136 @@ pub fn display_path(p: &Path) -> String {
         _ => p,
     };
     let s = rel.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+    match s.strip_prefix("./") {
+        Some(rest) => rest.to_string(),
+        None if s.is_empty() => ".".to_string(),
+        None => s,
+    }
 }
 
-fn targets(args: &Args, threads: usize) -> Result<Vec<Target>> {
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+/// Where contexts come from, besides `--context`.
+struct ContextSources {
+    config: Option<crate::config::Loaded>,
+    compose: BTreeMap<PathBuf, ComposeContext>,
+}
+
+impl ContextSources {
+    fn resolve(&self, f: &Path, args: &Args) -> (Option<PathBuf>, &'static str, Option<String>) {
+        if let Some(c) = &args.context {
+            return (Some(c.clone()), "--context", None);
+        }
+        if let Some((ctx, key)) = self.config.as_ref().and_then(|c| c.context_for(f)) {
+            let file = self.config.as_ref().map(|c| display_path(&c.path)).unwrap_or_default();
+            return (Some(ctx), "dockopt.toml", Some(format!("{file} [contexts] \"{key}\"")));
+        }
+        let abs = crate::compose::clean(&crate::config::absolute(f));
+        if let Some(c) = self.compose.get(&abs) {
+            return (
+                Some(c.context.clone()),
+                "compose",
+                Some(format!("{} service `{}`", display_path(&c.compose_file), c.service)),
+            );
+        }
+        let dir = match f.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        (Some(dir), "dockerfile-dir", None)
+    }
+}
+
+/// Compose files in the directories from `f`'s up to the working directory.
+fn compose_files_above(f: &Path) -> Vec<PathBuf> {
+    let cwd = crate::config::absolute(Path::new("."));
+    let abs = crate::config::absolute(f);
     let mut out = Vec::new();
+    for dir in abs.ancestors().skip(1) {
+        for name in crate::compose::FILE_NAMES {
+            let p = dir.join(name);
+            if p.is_file() {
+                out.push(p);
+            }
+        }
+        if dir == cwd || !dir.starts_with(&cwd) {
+            break;
+        }
+    }
+    out
+}
+
+fn read_files_from(src: &Path) -> Result<Vec<PathBuf>> {
+    let text = if src == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("--files-from -: cannot read stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(src).with_context(|| format!("{}: cannot read file list", src.display()))?
+    };
+    Ok(text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .map(PathBuf::from)
+        .collect())
+}
+
+fn targets(args: &Args, config: Option<crate::config::Loaded>, threads: usize) -> Result<Vec<Target>> {
+    let mut paths: Vec<PathBuf> = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        paths.extend(read_files_from(list)?);
+    }
+    if paths.is_empty() && args.files_from.is_none() {
+        paths.push(PathBuf::from("."));
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut compose_files: Vec<PathBuf> = Vec::new();
+    let mut stdin = false;
     for p in &paths {
         if p == Path::new("-") {
-            out.push(Target {
-                path: p.clone(),
-                display: "-".into(),
-                context: args.context.clone(),
-                context_source: if args.context.is_some() { "--context" } else { "none" },
-            });
+            stdin = true;
         } else if p.is_dir() {
-            let found = crate::walk::find_dockerfiles(p, threads);
-            if found.is_empty() && !args.quiet {
+            let found = crate::walk::find(p, threads);
+            if found.dockerfiles.is_empty() && !args.quiet {
                 eprintln!("dockopt: {}: no Dockerfiles found", p.display());
             }
-            for f in found {
-                out.push(file_target(&f, args));
-            }
+            files.extend(found.dockerfiles);
+            compose_files.extend(found.compose_files);
         } else {
-            out.push(file_target(p, args));
+            compose_files.extend(compose_files_above(p));
+            files.push(p.clone());
         }
+    }
+    compose_files.sort();
+    compose_files.dedup();
+    let mut compose = BTreeMap::new();
+    for c in &compose_files {
+        compose.extend(crate::compose::read(c));
+    }
+    let sources = ContextSources { config, compose };
+    let mut out = Vec::new();
+    if stdin {
+        out.push(Target {
+            path: PathBuf::from("-"),
+            display: "-".into(),
+            context: args.context.clone(),
+            context_source: if args.context.is_some() { "--context" } else { "none" },
+            context_detail: None,
+        });
+    }
+    for f in files {
+        let (context, context_source, context_detail) = sources.resolve(&f, args);
+        out.push(Target {
+            display: display_path(&f),
+            path: f,
+            context,
+            context_source,
+            context_detail,
+        });
     }
     if args.context.is_some() && out.len() > 1 {
         bail!("--context applies to a single Dockerfile, but {} were given or found", out.len());
     }
     Ok(out)
-}
-
-fn file_target(f: &Path, args: &Args) -> Target {
-    let (context, context_source) = match &args.context {
-        Some(c) => (Some(c.clone()), "--context"),
-        None => {
-            let dir = match f.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            (Some(dir), "dockerfile-dir")
-        }
-    };
-    Target {
-        path: f.to_path_buf(),
-        display: display_path(f),
-        context,
-        context_source,
-    }
 }
 
 fn process(t: &Target, opts: &Options) -> FileResult {
@@ -143,20 +224,47 @@ fn process(t: &Target, opts: &Options) -> FileResult {
 }
 
 pub fn run(args: &Args) -> Result<u8> {
-    let presets = Presets::load(&args.preset_dir)?;
+    let config = if args.isolated {
+        None
+    } else {
+        crate::config::discover(Path::new("."))?
+    };
+    let mut preset_dirs = config.as_ref().map(|c| c.preset_dirs()).unwrap_or_default();
+    preset_dirs.extend(args.preset_dir.iter().cloned());
+    let presets = Presets::load(&preset_dirs)?;
+    let mut disabled = args.ignore_rules.clone();
+    if let Some(c) = &config {
+        disabled.extend(c.config.ignore.iter().cloned());
+    }
+    for d in &disabled {
+        if crate::rules::find(d).is_none() {
+            bail!("unknown rule `{d}`");
+        }
+    }
     let threads = args.jobs.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("cannot start worker threads")?;
     let threads = pool.current_num_threads();
-    let targets = targets(args, threads)?;
+    let targets = targets(args, config, threads)?;
     let opts = Options {
         presets: &presets,
         unsafe_fixes: args.unsafe_fixes,
-        disabled_rules: &args.ignore_rules,
+        disabled_rules: &disabled,
     };
-    let mut results: Vec<FileResult> = pool.install(|| targets.par_iter().map(|t| process(t, &opts)).collect());
+    let progress = progress_bar(targets.len(), args.quiet);
+    let mut results: Vec<FileResult> = pool.install(|| {
+        targets
+            .par_iter()
+            .map(|t| {
+                let r = process(t, &opts);
+                progress.inc(1);
+                r
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
     results.sort_by(|a, b| a.target.display.cmp(&b.target.display));
     let mode = if args.fix {
         Mode::Fix
@@ -166,6 +274,21 @@ pub fn run(args: &Args) -> Result<u8> {
         Mode::Diff
     };
     report::emit(&results, mode, args)
+}
+
+/// A progress bar on stderr, only when it is a terminal and the run is long
+/// enough to want one; hidden otherwise.
+fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || len < 200 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(len as u64);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} Dockerfiles {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    pb
 }
 
 pub fn rule_doc(name: Option<&str>) -> Result<u8> {

@@ -15,9 +15,16 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || name.ends_with(".dockerfile")
 }
 
-/// Every Dockerfile under `root`, sorted.
-pub fn find_dockerfiles(root: &Path, threads: usize) -> Vec<PathBuf> {
-    let found = Mutex::new(Vec::new());
+/// What a search of a directory found.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub dockerfiles: Vec<PathBuf>,
+    pub compose_files: Vec<PathBuf>,
+}
+
+/// Every Dockerfile (and compose file) under `root`, sorted.
+pub fn find(root: &Path, threads: usize) -> Found {
+    let found = Mutex::new(Found::default());
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -29,16 +36,20 @@ pub fn find_dockerfiles(root: &Path, threads: usize) -> Vec<PathBuf> {
             Box::new(move |entry| {
                 if let Ok(e) = entry {
                     let is_file = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
-                    if is_file && e.file_name().to_str().is_some_and(is_dockerfile_name) {
-                        found.lock().expect("no panics while holding").push(e.into_path());
+                    let name = e.file_name().to_str().unwrap_or("");
+                    if is_file && is_dockerfile_name(name) {
+                        found.lock().expect("no panics while holding").dockerfiles.push(e.into_path());
+                    } else if is_file && crate::compose::FILE_NAMES.contains(&name) {
+                        found.lock().expect("no panics while holding").compose_files.push(e.into_path());
                     }
                 }
                 ignore::WalkState::Continue
             })
         });
-    let mut v = found.into_inner().expect("no panics while holding");
-    v.sort();
-    v
+    let mut f = found.into_inner().expect("no panics while holding");
+    f.dockerfiles.sort();
+    f.compose_files.sort();
+    f
 }
 
 #[cfg(test)]

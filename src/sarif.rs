@@ -1,0 +1,239 @@
+//! SARIF 2.1.0 output: findings are results with locations; fixes are
+//! `fixes` with `artifactChanges`, so code-scanning tools can show them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::edit::Applicability;
+use crate::runner::{display_path, FileResult};
+
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Log {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    pub version: String,
+    pub runs: Vec<Run>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Run {
+    pub tool: Tool,
+    pub results: Vec<SarifResult>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Tool {
+    pub driver: Driver,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Driver {
+    pub name: String,
+    pub version: String,
+    pub information_uri: String,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    pub id: String,
+    pub short_description: Text,
+    pub full_description: Text,
+    pub help: Text,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Text {
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifResult {
+    pub rule_id: String,
+    pub rule_index: usize,
+    pub level: String,
+    pub message: Text,
+    pub locations: Vec<Location>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<SarifFix>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub physical_location: PhysicalLocation,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhysicalLocation {
+    pub artifact_location: ArtifactLocation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ArtifactLocation {
+    pub uri: String,
+}
+
+/// 1-based lines; columns in UTF-16 code units (SARIF's default column kind).
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Region {
+    pub start_line: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_column: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifFix {
+    pub description: Text,
+    pub artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactChange {
+    pub artifact_location: ArtifactLocation,
+    pub replacements: Vec<Replacement>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Replacement {
+    pub deleted_region: Region,
+    pub inserted_content: Text,
+}
+
+/// Line and UTF-16 column (both 1-based) of byte offset `at` in `text`.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].encode_utf16().count() + 1;
+    (line, col)
+}
+
+fn region(text: &str, start: usize, end: usize) -> Region {
+    let (sl, sc) = line_col(text, start);
+    let (el, ec) = line_col(text, end);
+    Region {
+        start_line: sl,
+        start_column: Some(sc),
+        end_line: Some(el),
+        end_column: Some(ec),
+    }
+}
+
+pub fn build(results: &[FileResult]) -> Log {
+    let rules: Vec<Rule> = crate::rules::RULES
+        .iter()
+        .map(|r| Rule {
+            id: r.name.into(),
+            short_description: Text { text: r.summary.into() },
+            full_description: Text { text: r.summary.into() },
+            help: Text { text: r.doc.into() },
+        })
+        .collect();
+    let mut out = Vec::new();
+    for r in results {
+        let (Some(orig), Ok(o)) = (&r.original, &r.outcome) else { continue };
+        let uri = r.target.display.clone();
+        for f in &o.findings {
+            let rule_index = crate::rules::RULES.iter().position(|x| x.name == f.rule).unwrap_or(0);
+            let mut message = f.message.clone();
+            if let Some(reason) = &f.reason {
+                message.push_str(&format!(". Left as is: {}", reason.text));
+            }
+            let mut fixes = Vec::new();
+            if let Some(fix) = f.fix.as_ref().filter(|x| x.applicability >= Applicability::Unsafe) {
+                let mut changes = vec![ArtifactChange {
+                    artifact_location: ArtifactLocation { uri: uri.clone() },
+                    replacements: fix
+                        .edits
+                        .iter()
+                        .map(|e| Replacement {
+                            deleted_region: region(orig, e.range.start, e.range.end),
+                            inserted_content: Text { text: e.text.clone() },
+                        })
+                        .collect(),
+                }];
+                if let Some(ig) = &o.ignore {
+                    let old = ig.old.as_deref().unwrap_or("");
+                    let (line, col) = line_col(old, old.len());
+                    changes.push(ArtifactChange {
+                        artifact_location: ArtifactLocation { uri: display_path(&ig.path) },
+                        replacements: vec![Replacement {
+                            deleted_region: Region {
+                                start_line: line,
+                                start_column: Some(col),
+                                end_line: Some(line),
+                                end_column: Some(col),
+                            },
+                            inserted_content: Text { text: ig.new[old.len().min(ig.new.len())..].to_string() },
+                        }],
+                    });
+                }
+                let safety = if fix.applicability == Applicability::Safe { "safe" } else { "unsafe" };
+                fixes.push(SarifFix {
+                    description: Text { text: format!("Copy the manifests first ({safety} fix)") },
+                    artifact_changes: changes,
+                });
+            }
+            out.push(SarifResult {
+                rule_id: f.rule.into(),
+                rule_index,
+                level: if f.fix.is_some() { "warning".into() } else { "note".into() },
+                message: Text { text: message },
+                locations: vec![Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri: uri.clone() },
+                        region: Some(Region {
+                            start_line: f.line,
+                            start_column: None,
+                            end_line: None,
+                            end_column: None,
+                        }),
+                    },
+                }],
+                fixes,
+            });
+        }
+    }
+    Log {
+        schema: SCHEMA.into(),
+        version: "2.1.0".into(),
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "dockopt".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    information_uri: "https://crates.io/crates/dockopt".into(),
+                    rules,
+                },
+            },
+            results: out,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_utf16() {
+        assert_eq!(line_col("ab\ncé𝄞x", 9), (2, 4));
+        assert_eq!(line_col("ab\n", 3), (2, 1));
+    }
+}
