@@ -1,0 +1,219 @@
+//! Bulk runs: directory search, contexts from dockopt.toml and compose
+//! files, --files-from, deterministic output, JSON and SARIF.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use dockopt::report::JsonReport;
+use dockopt::sarif;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn dockopt(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+const NPM: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+const PKG: &str = "{\"name\":\"x\",\"version\":\"1.0.0\"}";
+
+/// A tree of repos: plain, compose-mapped, config-mapped, broken, ignored.
+fn tree() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    // repo a: classic npm
+    write(r, "a/Dockerfile", NPM);
+    write(r, "a/package.json", PKG);
+    write(r, "a/package-lock.json", "{}");
+    // repo b: Dockerfile in a subdirectory, context named by compose
+    write(r, "b/compose.yaml", "services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n");
+    write(r, "b/docker/api.Dockerfile", "FROM python:3.12\nWORKDIR /srv\nCOPY . .\nRUN pip install -r requirements.txt\n");
+    write(r, "b/requirements.txt", "flask\n");
+    // repo c: context set by dockopt.toml at the root
+    write(r, "c/build/Dockerfile.prod", NPM);
+    write(r, "c/package.json", PKG);
+    write(r, "c/package-lock.json", "{}");
+    write(r, "dockopt.toml", "[contexts]\n\"c/build/Dockerfile.prod\" = \"c\"\n");
+    // repo d: not UTF-8
+    std::fs::create_dir_all(r.join("d")).unwrap();
+    std::fs::write(r.join("d/Dockerfile"), b"FROM x\n# \xff\n").unwrap();
+    // ignored by .gitignore and inside .git
+    write(r, ".gitignore", "vendor/\n");
+    write(r, "vendor/Dockerfile", NPM);
+    write(r, ".git/Dockerfile", NPM);
+    t
+}
+
+fn json(out: &Output) -> JsonReport {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn tree_contexts_errors_and_summary() {
+    let t = tree();
+    let out = dockopt(t.path(), &["--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(2), "a per-file error makes the exit code 2");
+    let report = json(&out);
+    let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["a/Dockerfile", "b/docker/api.Dockerfile", "c/build/Dockerfile.prod", "d/Dockerfile"]);
+    let b = &report.files[1];
+    assert_eq!(b.context_source, "compose");
+    assert_eq!(b.context.as_deref(), Some("b"));
+    assert!(b.context_detail.as_deref().unwrap().contains("service `api`"));
+    assert_eq!(b.status, "changed");
+    let c = &report.files[2];
+    assert_eq!(c.context_source, "dockopt.toml");
+    assert_eq!(c.context.as_deref(), Some("c"));
+    assert_eq!(c.status, "changed", "{:?}", c.findings.iter().map(|f| &f.reason).collect::<Vec<_>>());
+    assert_eq!(report.files[0].context_source, "dockerfile-dir");
+    let d = &report.files[3];
+    assert_eq!(d.status, "error");
+    assert!(d.error.as_deref().unwrap().contains("d/Dockerfile"));
+    assert_eq!(report.summary.files, 4);
+    assert_eq!(report.summary.changed, 3);
+    assert_eq!(report.summary.errors, 1);
+}
+
+#[test]
+fn summary_line_and_sorted_deterministic_output() {
+    let t = tree();
+    let a = dockopt(t.path(), &["--check", "."]);
+    let b = dockopt(t.path(), &["--check", "-j", "1", "."]);
+    assert_eq!(a.stdout, b.stdout, "same bytes whatever the parallelism");
+    let err = String::from_utf8_lossy(&a.stderr);
+    assert!(
+        err.contains("4 Dockerfiles: 3 would change, 0 already fine, 0 left alone, 1 error"),
+        "{err}"
+    );
+    let lines: Vec<&str> = std::str::from_utf8(&a.stdout).unwrap().lines().collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(lines, sorted);
+}
+
+#[test]
+fn files_from_reads_a_list() {
+    let t = tree();
+    write(t.path(), "list.txt", "a/Dockerfile\n\nb/docker/api.Dockerfile\n");
+    let out = dockopt(t.path(), &["--format", "json", "--files-from", "list.txt"]);
+    let report = json(&out);
+    let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["a/Dockerfile", "b/docker/api.Dockerfile"]);
+    assert_eq!(report.files[1].context_source, "compose", "compose files above a listed file are found");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .current_dir(t.path())
+        .args(["--check", "--files-from", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"a/Dockerfile\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("a/Dockerfile:3:"));
+}
+
+#[test]
+fn config_unknown_key_is_an_error_naming_file_and_line() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "dockopt.toml", "ignore = []\nbogus = true\n");
+    write(t.path(), "Dockerfile", "FROM x\n");
+    let out = dockopt(t.path(), &["Dockerfile"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dockopt.toml:2") && err.contains("bogus"), "{err}");
+    // --isolated skips discovery.
+    assert_eq!(dockopt(t.path(), &["--isolated", "Dockerfile"]).status.code(), Some(0));
+}
+
+#[test]
+fn config_disables_rules() {
+    let t = tree();
+    write(t.path(), "dockopt.toml", "ignore = [\"copy-manifests-first\"]\n");
+    let out = dockopt(&t.path().join("a"), &["Dockerfile"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn sarif_has_required_properties_and_round_trips() {
+    let t = tree();
+    let out = dockopt(t.path(), &["--format", "sarif", "a", "b"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "dockopt");
+    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "copy-manifests-first");
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for r in results {
+        assert_eq!(r["ruleId"], "copy-manifests-first");
+        assert!(r["message"]["text"].as_str().unwrap().contains("copies the whole source"));
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with("ockerfile"));
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+        let change = &r["fixes"][0]["artifactChanges"][0];
+        assert!(!change["replacements"].as_array().unwrap().is_empty());
+        assert!(change["replacements"][0]["deletedRegion"]["startLine"].is_u64());
+        assert!(change["replacements"][0]["insertedContent"]["text"].is_string());
+    }
+    // Round trip through the serde types.
+    let log: sarif::Log = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&log).unwrap(), v);
+}
+
+#[test]
+fn sarif_replacements_reproduce_the_fix() {
+    let t = tree();
+    let out = dockopt(t.path(), &["--format", "sarif", "a/Dockerfile"]);
+    let log: sarif::Log = serde_json::from_slice(&out.stdout).unwrap();
+    let orig = std::fs::read_to_string(t.path().join("a/Dockerfile")).unwrap();
+    // Apply the replacements (line/column, 1-based, ASCII here) back to front.
+    let offset = |line: usize, col: usize| -> usize {
+        let start: usize = orig.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        start + col - 1
+    };
+    let mut reps: Vec<(usize, usize, String)> = log.runs[0].results[0].fixes[0].artifact_changes[0]
+        .replacements
+        .iter()
+        .map(|r| {
+            let d = &r.deleted_region;
+            (
+                offset(d.start_line, d.start_column.unwrap()),
+                offset(d.end_line.unwrap(), d.end_column.unwrap()),
+                r.inserted_content.text.clone(),
+            )
+        })
+        .collect();
+    reps.sort();
+    let mut fixed = orig.clone();
+    for (s, e, text) in reps.into_iter().rev() {
+        fixed.replace_range(s..e, &text);
+    }
+    assert!(dockopt(t.path(), &["--fix", "a/Dockerfile"]).status.code().unwrap() <= 1);
+    assert_eq!(fixed, std::fs::read_to_string(t.path().join("a/Dockerfile")).unwrap());
+}
+
+#[test]
+fn json_report_round_trips() {
+    let t = tree();
+    let out = dockopt(t.path(), &["--format", "json", "a"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: JsonReport = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&report).unwrap(), v);
+    let f = &report.files[0];
+    assert_eq!(f.findings[0].rule, "copy-manifests-first");
+    assert_eq!(f.findings[0].applicability.as_deref(), Some("safe"));
+    assert!(!f.findings[0].applied);
+    assert!(f.diff.as_deref().unwrap().starts_with("--- a/a/Dockerfile"));
+}
