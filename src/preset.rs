@@ -40,6 +40,11 @@ pub struct Preset {
     /// (matched like `command.match`, by leading words).
     #[serde(default)]
     pub prelude: Vec<String>,
+    /// Commands that warm the dependency cache without being an install dockopt
+    /// rewrites (`go mod download`): one before the source copy means the stage is
+    /// already optimized.
+    #[serde(default)]
+    pub warm_up: Vec<String>,
     #[serde(rename = "command")]
     pub commands: Vec<CommandSpec>,
     /// Where the preset came from (not in the file).
@@ -122,8 +127,9 @@ pub enum Positional {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DepsOnly {
     /// Replaces the install before the source copy. Placeholders: `{command}`
-    /// (the install as written), `{stubs}`/`{unstub}` (create/remove stub
-    /// targets, from the reader), `{touch}` (refresh source mtimes).
+    /// (the install as written), `{args}` (its arguments after the matched
+    /// words), `{stubs}`/`{unstub}` (create/remove stub targets, from the
+    /// reader), `{touch}` (refresh the stubs' mtimes).
     pub before: String,
     /// Runs after the source copy; default `{command}`.
     #[serde(default)]
@@ -131,6 +137,12 @@ pub struct DepsOnly {
     /// The fix is unsafe in an exported stage (the image may differ).
     #[serde(default)]
     pub unsafe_when_exported: bool,
+    /// The fix is always unsafe (a best-effort warm-up).
+    #[serde(default, rename = "unsafe")]
+    pub always_unsafe: bool,
+    /// With one of these flags the install already skips the project: move it as is.
+    #[serde(default)]
+    pub unless_flag: Vec<String>,
     /// Shown with the fix.
     pub note: String,
 }
@@ -222,7 +234,7 @@ fn check_template(t: &str) -> Result<()> {
     while let Some(i) = rest.find('{') {
         let j = rest[i..].find('}').context("unclosed `{` in template")? + i;
         let name = &rest[i + 1..j];
-        if !matches!(name, "command" | "stubs" | "unstub" | "touch") {
+        if !matches!(name, "command" | "args" | "stubs" | "unstub" | "touch") {
             bail!("unknown placeholder `{{{name}}}`");
         }
         rest = &rest[j + 1..];
@@ -245,6 +257,10 @@ pub struct InstallMatch<'p> {
     pub flag_required: Vec<String>,
     /// Span of the command within the RUN's shell text.
     pub span: std::ops::Range<usize>,
+    /// Where the arguments after the matched words start, within the RUN's shell text.
+    pub args_start: usize,
+    /// Flags present on the command (names as written, before any `=`).
+    pub flags: Vec<String>,
 }
 
 /// Program name without directory and version suffix: `/usr/bin/pip3.12` → `pip`.
@@ -291,6 +307,11 @@ impl Preset {
         self.prelude.iter().any(|p| match_words(words, p).is_some())
     }
 
+    /// Is `words` one of this preset's warm-up commands?
+    pub fn is_warm_up(&self, words: &[&str]) -> bool {
+        self.warm_up.iter().any(|p| match_words(words, p).is_some())
+    }
+
     /// Recognise an install command.
     pub fn match_install(&self, cmd: &shell::Command) -> Option<InstallMatch<'_>> {
         let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
@@ -306,6 +327,8 @@ impl Preset {
                 dir: None,
                 flag_required: Vec::new(),
                 span: cmd.span.clone(),
+                args_start: cmd.words.get(after).map_or(cmd.span.end, |w| w.span.start),
+                flags: Vec::new(),
             };
             let mut positional = Vec::new();
             let mut seen_required_flag = spec.require_flag.is_empty();
@@ -334,6 +357,7 @@ impl Preset {
                     } else {
                         (name, inline)
                     };
+                    m.flags.push(name.to_string());
                     if spec.require_flag.iter().any(|f| f == name) {
                         seen_required_flag = true;
                     }

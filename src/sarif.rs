@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn columns_are_utf16() {
-        assert_eq!(line_col("ab\ncé𝄞x", 9), (2, 4));
+        assert_eq!(line_col("ab\ncé𝄞x", 10), (2, 5));
         assert_eq!(line_col("ab\n", 3), (2, 1));
     }
 }

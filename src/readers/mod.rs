@@ -34,6 +34,10 @@ pub struct Stub {
 pub struct ReadOutput {
     /// More files that must be copied (context-relative).
     pub required: Vec<String>,
+    /// More files to copy when present (context-relative; the reader checked presence).
+    pub optional: Vec<String>,
+    /// More directories the install writes (names, like a preset's `writes`).
+    pub writes: Vec<String>,
     /// Stub targets for a deps-only step.
     pub stubs: Vec<Stub>,
     /// Why the install needs the whole source, if it does.

@@ -136,9 +136,7 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
             }
             let Some((rpos, ri, install)) = r else { continue };
             // Already optimized: an earlier RUN in this stage runs this ecosystem's install.
-            let warm = body[..pos]
-                .iter()
-                .any(|&e| find_install(rc, e).is_some_and(|f| f.preset_name == install.preset_name));
+            let warm = body[..pos].iter().any(|&e| warms(rc, e, install.m.preset));
             if warm {
                 continue;
             }
@@ -202,6 +200,8 @@ struct Install<'p> {
     k: usize,
     m: InstallMatch<'p>,
     script: shell::Script,
+    /// The RUN's shell text the script was parsed from.
+    text: String,
     /// Logical text of the install command.
     command_text: String,
 }
@@ -234,12 +234,28 @@ fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
                     k,
                     m,
                     script,
+                    text,
                     command_text,
                 });
             }
         }
     }
     None
+}
+
+/// Does RUN `i` run an install or warm-up of `preset`?
+fn warms(rc: &RuleContext, i: usize, preset: &Preset) -> bool {
+    if find_install(rc, i).is_some_and(|f| f.preset_name == preset.name) {
+        return true;
+    }
+    let ins = rc.model.ins[i];
+    if ins.kind != Keyword::Run || ins.form != Form::Shell {
+        return false;
+    }
+    shell::parse(&ins.args_str()).commands.iter().any(|c| {
+        let words: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
+        !words.is_empty() && preset.is_warm_up(&words)
+    })
 }
 
 fn is_plain(c: char) -> bool {
@@ -470,6 +486,7 @@ fn plan(
         manifest_args.push(rel);
     }
     let mut stubs: Vec<Stub> = Vec::new();
+    let mut extra_writes: Vec<String> = Vec::new();
     if let Some(reader) = &preset.reader {
         let out = readers::read(
             reader,
@@ -486,6 +503,12 @@ fn plan(
         for f in out.required {
             need(f, &mut files)?;
         }
+        for f in out.optional {
+            if ctx.is_file(&f) && !files.contains(&f) {
+                files.push(f);
+            }
+        }
+        extra_writes = out.writes;
         stubs = out.stubs;
     }
     for f in preset.optional.iter().chain(&spec.optional) {
@@ -505,7 +528,7 @@ fn plan(
 
     // Clobbering: directories the install writes that the source copy would bring back.
     let mut ignore_additions: Vec<String> = Vec::new();
-    for w in &preset.writes {
+    for w in preset.writes.iter().chain(&extra_writes) {
         if !ctx.find_dirs_named(src_dir, w).is_empty() {
             ignore_additions.push(format!("**/{w}"));
         }
@@ -580,8 +603,11 @@ fn plan(
     let stubs_cmd = stubs_command(&stub_paths);
     let unstub_cmd = format!("rm -f {}", stub_paths.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(" "));
     let touch_cmd = format!("touch {}", stub_paths.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(" "));
+    let args_text = install.text.get(install.m.args_start..install.m.span.end).unwrap_or("").trim().to_string();
     let fill = |t: &str| {
         t.replace("{command}", &install.command_text)
+            .replace(" {args}", &if args_text.is_empty() { String::new() } else { format!(" {args_text}") })
+            .replace("{args}", &args_text)
             .replace("{stubs}", &stubs_cmd)
             .replace("{unstub}", &unstub_cmd)
             .replace("{touch}", &touch_cmd)
@@ -591,7 +617,11 @@ fn plan(
     let cmd_span = &script.commands[k].span;
     let args_end = r.to_source(r.args.end - 1) + 1;
     let mut after_parts: Vec<String> = Vec::new();
-    if let Some(d) = &spec.deps_only {
+    let deps_only = spec
+        .deps_only
+        .as_ref()
+        .filter(|d| !d.unless_flag.iter().any(|f| install.m.flags.contains(f)));
+    if let Some(d) = deps_only {
         if d.before.contains("{stubs}") && stub_paths.is_empty() {
             return Err(refuse("needs-source", "no stub targets could be found for the deps-only step"));
         }
@@ -601,7 +631,7 @@ fn plan(
         let start = r.to_source(r.args.start + cmd_span.start);
         edits.push(Edit::replace(Span::new(start, args_end), fill(&d.before)));
         after_parts.push(fill(d.after.as_deref().unwrap_or("{command}")));
-        if d.unsafe_when_exported && exported {
+        if d.always_unsafe || (d.unsafe_when_exported && exported) {
             applicability = Applicability::Unsafe;
         }
     } else if !after_cmds.is_empty() {
