@@ -10,12 +10,7 @@ use serde::Deserialize;
 
 use crate::shell;
 
-/// Built-in presets, in the order they are tried.
-const BUILTIN: &[(&str, &str)] = &[
-    ("npm", include_str!("../presets/npm.toml")),
-    ("pip", include_str!("../presets/pip.toml")),
-    ("cargo", include_str!("../presets/cargo.toml")),
-];
+include!(concat!(env!("OUT_DIR"), "/presets.rs"));
 
 /// One ecosystem.
 #[derive(Clone, Debug, Deserialize)]

@@ -4,13 +4,25 @@
 //! never read files themselves.
 
 mod cargo;
-mod npm;
+pub(crate) mod npm;
 mod pip;
+// readers: javascript
+// readers: python
+// readers: go-jvm
+// readers: ruby-php-dotnet-elixir
 
 use crate::context::BuildContext;
 
 /// Reader names a preset may use.
-pub const KNOWN: &[&str] = &["npm", "pip-requirements", "cargo"];
+pub const KNOWN: &[&str] = &[
+    "npm",
+    "pip-requirements",
+    "cargo",
+    // known: javascript
+    // known: python
+    // known: go-jvm
+    // known: ruby-php-dotnet-elixir
+];
 
 /// What a reader gets.
 pub struct ReadInput<'a> {
@@ -59,6 +71,10 @@ pub fn read(name: &str, input: &ReadInput) -> ReadOutput {
         "npm" => npm::read(input),
         "pip-requirements" => pip::read(input),
         "cargo" => cargo::read(input),
+        // dispatch: javascript
+        // dispatch: python
+        // dispatch: go-jvm
+        // dispatch: ruby-php-dotnet-elixir
         _ => ReadOutput::refuse(format!("unknown reader `{name}`")),
     }
 }

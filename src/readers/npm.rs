@@ -83,7 +83,7 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
 }
 
 /// Lifecycle scripts, local and bundled dependencies.
-fn check_manifest(path: &str, json: &serde_json::Value) -> Option<String> {
+pub(crate) fn check_manifest(path: &str, json: &serde_json::Value) -> Option<String> {
     if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
         if let Some(name) = LIFECYCLE.iter().find(|n| scripts.contains_key(**n)) {
             return Some(format!(
