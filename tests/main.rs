@@ -2,3 +2,6 @@
 
 mod bulk;
 mod syntax;
+mod support;
+mod rewrite;
+mod cli;
