@@ -8,10 +8,11 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // A closed pipe (`dockopt ... | head`) is not an error worth a message.
-            let broken_pipe = err
-                .chain()
-                .filter_map(|e| e.downcast_ref::<std::io::Error>())
-                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+            let broken_pipe = err.chain().any(|e| {
+                let io = e.downcast_ref::<std::io::Error>().map(|e| e.kind());
+                let json = e.downcast_ref::<serde_json::Error>().and_then(|e| e.io_error_kind());
+                io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
+            });
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }

@@ -101,9 +101,14 @@ pub struct CommandSpec {
     #[serde(default)]
     pub refuse_flags: BTreeMap<String, String>,
     /// Positional arguments: `none` (any means this is not a project install, e.g.
-    /// `npm install express`), `packages` (package names allowed; local paths refused).
+    /// `npm install express`), `packages` (package names allowed; local paths
+    /// refused), `manifests` (they name manifest files), `any` (allowed, read nothing).
     #[serde(default)]
     pub positional: Positional,
+    /// Recognised only to report why it is left alone (`pip install .`): without a
+    /// reason to report, the command is not treated as an install.
+    #[serde(default)]
+    pub report_only: bool,
     /// A deps-only form for when the install itself cannot run without the source.
     #[serde(default)]
     pub deps_only: Option<DepsOnly>,
@@ -115,6 +120,12 @@ pub enum Positional {
     #[default]
     None,
     Packages,
+    /// Positional arguments name manifest files (`dotnet restore App.sln`): they
+    /// are required, like `manifest-flags` values, and handed to the reader.
+    Manifests,
+    /// Positional arguments are allowed and read nothing (`go build ./cmd/x`,
+    /// `mvn package`, `mix release`).
+    Any,
 }
 
 /// Run a different command before the source copy, and the original after it.
@@ -402,6 +413,9 @@ impl Preset {
             if !seen_required_flag {
                 continue;
             }
+            if spec.report_only && m.needs_source.is_none() && positional.iter().all(|p| !is_local_path(p)) {
+                continue;
+            }
             if !positional.is_empty() {
                 match spec.positional {
                     Positional::None => continue, // not a project install (`npm install express`)
@@ -413,6 +427,13 @@ impl Preset {
                             ));
                         }
                     }
+                    Positional::Manifests => {
+                        if positional.iter().any(|p| p.contains('$')) {
+                            m.needs_source.get_or_insert("a positional argument names a file through a variable".into());
+                        }
+                        m.manifest_args.extend(positional.iter().cloned());
+                    }
+                    Positional::Any => {}
                 }
             }
             return Some(m);

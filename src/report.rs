@@ -211,6 +211,16 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                 writeln!(stderr, "dockopt: error: {e:#}")?;
                 continue;
             }
+            if let Some(ig) = &outcome.ignore {
+                if !args.quiet || r.target.path == Path::new("-") {
+                    let verb = if ig.old.is_some() { "updated" } else { "created" };
+                    writeln!(
+                        stderr,
+                        "{}: {verb} so that the rewritten {display} does not copy over what the install wrote",
+                        display_path(&ig.path)
+                    )?;
+                }
+            }
         }
         if args.format == Format::Text {
             match mode {

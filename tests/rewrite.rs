@@ -81,6 +81,7 @@ const FIXTURES: &[&str] = &[
     "refuse-excluded-manifest",
     "refuse-heredoc",
     "refuse-ignore-excludes-copied-dir",
+    "nested-node-modules-kept",
     "refuse-ignore-excludes-copy",
     "refuse-install-outside",
     "refuse-missing-lockfile",
@@ -521,7 +522,7 @@ fn rewrite_cargo_single_with_unsafe_fixes() {
 
 /// `cargo install --path .`: fetch against stubs first, install after the source copy.
 #[test]
-#[ignore = "bug: cargo install --path . makes the fix loop fail ('did not reach a fixed point', exit 2)"]
+
 fn rewrite_cargo_install_path() {
     let c = snap(
         "cargo-install-path",
@@ -579,7 +580,7 @@ fn condition_1_inputs_pip_nested_includes() {
 /// `-r /srv/requirements.txt` maps back through `COPY . /srv` to `requirements.txt`;
 /// where the install runs does not matter for pip -r.
 #[test]
-#[ignore = "bug: an absolute -r path is refused ('the install runs in the image's working directory, outside ...')"]
+
 fn condition_1_inputs_pip_absolute_requirements_path() {
     let c = check("pip-abs-requirements", "Dockerfile", &[]);
     assert_eq!(
@@ -662,7 +663,7 @@ fn condition_1_inputs_refuses_pip_install_dot_with_requirements() {
 /// `COPY . .` + `RUN pip install .`: DESIGN §2.1 says the file is left alone
 /// *and the reason reported*; today there is no finding at all (exit 0, counted "already fine").
 #[test]
-#[ignore = "bug: `pip install .` (without -r) after COPY . . is not reported at all"]
+
 fn condition_1_inputs_reports_pip_install_dot() {
     let c = check("refuse-pip-install-dot-only", "Dockerfile", &[]);
     assert_eq!(c.diff.code, 1);
@@ -695,7 +696,7 @@ fn condition_1_inputs_refuses_install_outside_the_copy() {
 /// `npm ci --prefix server` installs another directory: the preset refuses
 /// `--prefix`, but with a separate value the command is not even recognised.
 #[test]
-#[ignore = "bug: `npm ci --prefix server` is silently not recognised (presets/npm.toml: --prefix is not a value flag)"]
+
 fn condition_1_inputs_refuses_npm_prefix() {
     let c = check("refuse-npm-prefix", "Dockerfile", &[]);
     assert_eq!(c.diff.code, 1);
@@ -808,14 +809,24 @@ fn condition_3_clobber_refuses_when_entry_excludes_another_copy() {
     assert_eq!(c.reasons(), ["clobber"]);
 }
 
-/// `COPY tools /opt/tools` brings `tools/node_modules/...`; adding
-/// `**/node_modules` would drop it from the image.
+/// The install writes `node_modules` and the context has one, so the fix
+/// would need `**/node_modules`; but `COPY tools /opt/tools` (and `COPY . .`)
+/// bring `tools/node_modules/...`, which that entry would drop from the image.
 #[test]
-#[ignore = "bug: the .dockerignore entry excludes files inside a directory another COPY names; not refused"]
 fn condition_3_clobber_refuses_when_entry_excludes_a_copied_directory() {
     let c = check("refuse-ignore-excludes-copied-dir", "Dockerfile", &[]);
     assert_eq!(c.diff.stdout, "");
     assert_eq!(c.reasons(), ["clobber"]);
+}
+
+/// A `node_modules` the install does not write (`tools/node_modules`) is
+/// copied in both orders, so the rewrite is made without an ignore entry.
+#[test]
+fn condition_3_other_node_modules_need_no_ignore_entry() {
+    let c = check("nested-node-modules-kept", "Dockerfile", &[]);
+    assert!(c.diff.stdout.contains("+COPY package.json package-lock.json ./"), "{}", c.diff.stdout);
+    assert!(!c.diff.stdout.contains(".dockerignore"), "{}", c.diff.stdout);
+    assert!(c.reasons().is_empty());
 }
 
 // ---------------------------------------------------------------------------
@@ -863,7 +874,7 @@ fn condition_4_refuses_excluded_include() {
 /// The lockfile exists but `.dockerignore` excludes it: refused, and the
 /// message must say so (today: "none is in the build context").
 #[test]
-#[ignore = "bug: an excluded lockfile is reported as missing, not as excluded by .dockerignore"]
+
 fn condition_4_refuses_excluded_lockfile_saying_why() {
     let c = snap(
         "refuse-excluded-manifest",
@@ -970,7 +981,7 @@ fn condition_5_split_refuses_heredoc_run() {
 /// The install sits in a heredoc body: the file is left alone, and it should
 /// be reported as such rather than counted "already fine".
 #[test]
-#[ignore = "bug: an install inside a RUN heredoc after COPY . . is not reported (exit 0)"]
+
 fn condition_5_split_reports_install_in_heredoc_body() {
     let c = check("heredoc-body-install", "Dockerfile", &[]);
     assert_eq!(c.diff.code, 1);
@@ -1034,7 +1045,7 @@ fn condition_5_split_keeps_run_flags() {
 /// A comment line inside the split RUN belongs to the part after the install;
 /// today the split drops it.
 #[test]
-#[ignore = "bug: splitting a RUN drops a comment line inside its continuation"]
+
 fn condition_5_split_keeps_comment_lines() {
     let c = check("npm-comment-in-run", "Dockerfile", &[]);
     assert!(
@@ -1149,7 +1160,7 @@ fn condition_7_format_indented_multiline_copy() {
 }
 
 #[test]
-#[ignore = "bug: the finding quotes only the first physical line of a multi-line COPY (`COPY --chown=node:node`)"]
+
 fn condition_7_format_indented_multiline_copy_message() {
     snap(
         "npm-copy-continuation",

@@ -65,6 +65,12 @@ impl ReadOutput {
     }
 }
 
+/// Does reader `name` read files relative to the install's directory?
+/// (`pip-requirements` only follows the files named on the command line.)
+pub fn needs_dir(name: &str) -> bool {
+    name != "pip-requirements"
+}
+
 /// Run the reader `name`.
 pub fn read(name: &str, input: &ReadInput) -> ReadOutput {
     match name {

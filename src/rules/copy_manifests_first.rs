@@ -153,7 +153,7 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
                 Err(reason) => (None, Some(reason)),
             };
             let line = match &reason {
-                Some(r) if r.kind == "crossing" => c.start_line,
+                Some(r) if r.kind == "crossing" || r.kind == "flags" => c.start_line,
                 Some(_) => rins.start_line,
                 None => c.start_line,
             };
@@ -169,11 +169,10 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
     out
 }
 
-/// The instruction's first line, trimmed (for messages).
-fn one_line(ins: &Instruction, src: &str) -> String {
-    let text = &src[ins.span.range()];
-    let first = text.lines().next().unwrap_or("").trim();
-    first.trim_end_matches('\\').trim_end().to_string()
+/// The instruction as one line, continuations removed (for messages).
+fn one_line(ins: &Instruction, _src: &str) -> String {
+    let logical = ins.logical_str();
+    logical.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// If `cv` copies a whole directory of the context, its context-relative path.
@@ -221,22 +220,27 @@ fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
             ins.exec.join(" ")
         }
     };
-    let script = shell::parse(&text);
-    for (k, cmd) in script.commands.iter().enumerate() {
-        if cmd.compound {
-            continue;
-        }
-        for p in &rc.presets.list {
-            if let Some(m) = p.match_install(cmd) {
-                let command_text = text[cmd.span.clone()].to_string();
-                return Some(Install {
-                    preset_name: p.name.clone(),
-                    k,
-                    m,
-                    script,
-                    text,
-                    command_text,
-                });
+    // The RUN's own text, then any heredoc bodies (a script there is found so
+    // that the finding can say why it is left alone).
+    let bodies = ins.heredocs.iter().map(|h| rc.model.src[h.body.range()].to_string());
+    for text in std::iter::once(text).chain(bodies) {
+        let script = shell::parse(&text);
+        for (k, cmd) in script.commands.iter().enumerate() {
+            if cmd.compound {
+                continue;
+            }
+            for p in &rc.presets.list {
+                if let Some(m) = p.match_install(cmd) {
+                    let command_text = text[cmd.span.clone()].to_string();
+                    return Some(Install {
+                        preset_name: p.name.clone(),
+                        k,
+                        m,
+                        script,
+                        text,
+                        command_text,
+                    });
+                }
             }
         }
     }
@@ -421,15 +425,29 @@ fn plan(
         Some(d) => clean_abs(&format!("{cwd}/{d}")),
         None => cwd.clone(),
     };
-    let Some(project) = image_to_context(&project_abs, dest_abs, src_dir) else {
-        return Err(refuse(
-            "layout",
-            format!(
-                "the install runs in {}, outside the directory the source copy fills ({})",
-                shown(&project_abs),
-                shown(dest_abs)
-            ),
-        ));
+    let spec = install.m.spec;
+    // Files named relative to the install's directory need that directory to
+    // come from the source copy; files named by absolute paths (`-r /srv/x`) do not.
+    let needs_dir = !spec.required.is_empty()
+        || !spec.required_any.is_empty()
+        || !spec.optional.is_empty()
+        || !install.m.flag_required.is_empty()
+        || !preset.optional.is_empty()
+        || !preset.writes.is_empty()
+        || preset.reader.as_deref().is_some_and(readers::needs_dir);
+    let project = match image_to_context(&project_abs, dest_abs, src_dir) {
+        Some(p) => p,
+        None if !needs_dir => String::new(),
+        None => {
+            return Err(refuse(
+                "layout",
+                format!(
+                    "the install runs in {}, outside the directory the source copy fills ({})",
+                    shown(&project_abs),
+                    shown(dest_abs)
+                ),
+            ))
+        }
     };
 
     // Manifests.
@@ -456,7 +474,6 @@ fn plan(
         }
         Ok(())
     };
-    let spec = install.m.spec;
     for f in spec.required.iter().chain(&install.m.flag_required) {
         need(readers::join(&project, f), &mut files)?;
     }
@@ -467,10 +484,17 @@ fn plan(
             .filter(|f| ctx.is_file(f))
             .collect();
         if present.is_empty() {
-            return Err(refuse(
-                "missing-manifest",
-                format!("`{}` needs one of {} and none is in the build context", install.command_text, group.join(", ")),
-            ));
+            let excluded = group
+                .iter()
+                .map(|f| readers::join(&project, f))
+                .find(|f| ctx.is_excluded(f) && ctx.root().join(f).exists());
+            return Err(match excluded {
+                Some(f) => missing(&f),
+                None => refuse(
+                    "missing-manifest",
+                    format!("`{}` needs one of {} and none is in the build context", install.command_text, group.join(", ")),
+                ),
+            });
         }
         for f in present {
             need(f, &mut files)?;
@@ -485,6 +509,7 @@ fn plan(
         need(rel.clone(), &mut files)?;
         manifest_args.push(rel);
     }
+    let mut install_dirs: Vec<String> = vec![project.clone()];
     let mut stubs: Vec<Stub> = Vec::new();
     let mut extra_writes: Vec<String> = Vec::new();
     if let Some(reader) = &preset.reader {
@@ -501,6 +526,7 @@ fn plan(
             return Err(refuse(kind, reason));
         }
         for f in out.required {
+            install_dirs.push(readers::parent(&f).to_string());
             need(f, &mut files)?;
         }
         for f in out.optional {
@@ -527,11 +553,34 @@ fn plan(
     }
 
     // Clobbering: directories the install writes that the source copy would bring back.
+    let copies: Vec<(usize, Vec<String>)> = (0..m.ins.len())
+        .filter_map(|i| {
+            let v = m.copy_view(i)?;
+            (v.from.is_none() && !v.heredoc).then(|| (i, v.sources.unwrap_or_default().iter().map(|s| clean_rel(s)).collect()))
+        })
+        .collect();
     let mut ignore_additions: Vec<String> = Vec::new();
     for w in preset.writes.iter().chain(&extra_writes) {
-        if !ctx.find_dirs_named(src_dir, w).is_empty() {
-            ignore_additions.push(format!("**/{w}"));
+        let found = ctx.find_dirs_named("", w);
+        let (written, others): (Vec<&String>, Vec<&String>) =
+            found.iter().partition(|d| install_dirs.iter().any(|dir| readers::join(dir, w) == **d));
+        if written.is_empty() {
+            continue;
         }
+        // `**/<w>` must not drop a directory of that name the install does not write.
+        for other in others {
+            if let Some((i, _)) = copies.iter().find(|(_, srcs)| srcs.iter().any(|s| is_under_rel(other, s))) {
+                let ins = m.ins[*i];
+                return Err(refuse(
+                    "clobber",
+                    format!(
+                        "the context holds {} (the install writes it), but `**/{w}` would also drop {other}, which {} at line {} copies",
+                        written[0], ins.name, ins.start_line
+                    ),
+                ));
+            }
+        }
+        ignore_additions.push(format!("**/{w}"));
     }
     if !ignore_additions.is_empty() {
         let extra: Vec<&str> = ignore_additions.iter().map(String::as_str).collect();
@@ -617,6 +666,10 @@ fn plan(
     let cmd_span = &script.commands[k].span;
     let args_end = r.to_source(r.args.end - 1) + 1;
     let mut after_parts: Vec<String> = Vec::new();
+    // Where the text re-emitted after the source copy starts; comment lines
+    // between the removed part and it move above the new RUN.
+    let after_start = after_cmds.first().map_or(args_end, |f| r.to_source(r.args.start + f.span.start));
+    let mut removed_from = None;
     let deps_only = spec
         .deps_only
         .as_ref()
@@ -629,6 +682,7 @@ fn plan(
             return Err(refuse("shell", "an exec-form RUN cannot take the deps-only step"));
         }
         let start = r.to_source(r.args.start + cmd_span.start);
+        removed_from = Some(start);
         edits.push(Edit::replace(Span::new(start, args_end), fill(&d.before)));
         after_parts.push(fill(d.after.as_deref().unwrap_or("{command}")));
         if d.always_unsafe || (d.unsafe_when_exported && exported) {
@@ -636,12 +690,14 @@ fn plan(
         }
     } else if !after_cmds.is_empty() {
         let end = r.to_source(r.args.start + cmd_span.end - 1) + 1;
+        removed_from = Some(end);
         edits.push(Edit::replace(Span::new(end, args_end), ""));
     }
-    if let Some(first) = after_cmds.first() {
-        let start = r.to_source(r.args.start + first.span.start);
-        after_parts.push(src[start..args_end].to_string());
+    if !after_cmds.is_empty() {
+        after_parts.push(src[after_start..args_end].to_string());
     }
+    let moved_comments: Vec<Span> =
+        removed_from.map_or_else(Vec::new, |from| r.comment_lines_in(Span::new(from, after_start)));
     edits.push(Edit::replace(c.span, m_text));
     let mut insert = String::new();
     if !src[..r.span.end].ends_with('\n') {
@@ -650,6 +706,10 @@ fn plan(
     let c_text = &src[c.span.range()];
     insert.push_str(c_text);
     if !c_text.ends_with('\n') {
+        insert.push_str(nl);
+    }
+    for cm in &moved_comments {
+        insert.push_str(&src[cm.range()]);
         insert.push_str(nl);
     }
     if !after_parts.is_empty() {

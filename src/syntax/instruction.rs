@@ -401,6 +401,15 @@ impl Instruction {
             .map(|f| f.value.as_deref().unwrap_or(""))
     }
 
+    /// Comment lines inside the instruction's continuation that lie within `range`.
+    pub fn comment_lines_in(&self, range: Span) -> Vec<Span> {
+        self.parts
+            .iter()
+            .filter(|p| p.kind == PartKind::Comment && p.span.start >= range.start && p.span.end <= range.end)
+            .map(|p| p.span)
+            .collect()
+    }
+
     /// The heredoc markers of this instruction, in order.
     pub(crate) fn heredoc_markers(&self, _src: &[u8]) -> Vec<HeredocMarker> {
         let kind_ok = self.kind.can_have_heredoc()

@@ -55,6 +55,8 @@ pub struct Directive {
 }
 
 /// One top-level item. Every physical line of the file belongs to exactly one item.
+// Most items are instructions, so boxing them would only add an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Item {
     /// Whitespace-only line(s).

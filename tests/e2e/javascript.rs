@@ -1,0 +1,1 @@
+//! e2e fixtures for the javascript ecosystems (tests/e2e/fixtures/).

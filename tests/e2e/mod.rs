@@ -1,0 +1,657 @@
+//! End-to-end tests: real image builds of each fixture's original Dockerfile and of the
+//! `dockopt --fix` output, with buildah (see DESIGN.md §4 and `support.rs`).
+//!
+//! Every fixture under `fixtures/<name>/` is a Dockerfile, its build context and a
+//! `fixture.toml`. Its test copies the fixture twice, runs `dockopt --fix` on one copy and
+//! checks:
+//! 1. both Dockerfiles build, and the fixed one differs from the original iff `changed`;
+//! 2. the final images hold the same files (path, type, mode, owner, content), leaving out the
+//!    Dockerfile and `.dockerignore` themselves;
+//! 3. after a line is appended to `source_edit` in both copies, a rebuild of the fixed variant
+//!    in the same storage root takes every step in `cached` from the layer cache, the rebuilt
+//!    images are again the same, and the edited line is in them.
+//!
+//! The two variants are built in separate storage roots: buildah 1.28 can reuse a cached
+//! `COPY --from` layer even when the source stage changed. The tests skip (and pass) without
+//! buildah or root, unless `CI=true` or `DOCKOPT_E2E_REQUIRED=1`. With `DOCKOPT_E2E_TIMINGS=FILE`, each
+//! fixture appends a markdown row with its rebuild times after the source edit.
+
+mod support;
+// Ecosystem test files (each `e2e_<fixture>` test calls `run_fixture`).
+mod javascript;
+// e2e: javascript
+mod python;
+// e2e: python
+mod go_jvm;
+// e2e: go-jvm
+mod ruby_php_dotnet_elixir;
+// e2e: ruby-php-dotnet-elixir
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use support::{e2e_ready, record_timings, scratch_dir, Buildah, Tree};
+
+/// Marks the line appended to a fixture's `source_edit` file.
+const EDIT_MARKER: &str = "dockopt-e2e source edit";
+
+/// `fixture.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Meta {
+    /// What the fixture is about (shown in failures).
+    about: String,
+    /// Whether `dockopt --fix` must change the Dockerfile; absent: either outcome is fine.
+    changed: Option<bool>,
+    /// The source file (relative to the fixture root) to append a line to.
+    source_edit: String,
+    /// Text of `RUN` steps that must come from the cache after the edit (first match each).
+    #[serde(default)]
+    cached: Vec<String>,
+    /// The Dockerfile, relative to the fixture root.
+    #[serde(default = "default_dockerfile")]
+    dockerfile: String,
+    /// The build context, relative to the fixture root; when set, dockopt gets `--context`.
+    context: Option<String>,
+    /// Paths the fixed context's `.dockerignore` must exclude.
+    #[serde(default)]
+    ignored: Vec<String>,
+    /// Fixture paths stored under another name, renamed in place when the fixture is copied
+    /// (`"app/host_node_modules" = "node_modules"` gives `app/node_modules`), so that no
+    /// ignore file of this repository can drop them.
+    #[serde(default)]
+    rename: BTreeMap<String, String>,
+}
+
+fn default_dockerfile() -> String {
+    "Dockerfile".to_string()
+}
+
+struct Fixture {
+    name: String,
+    dir: PathBuf,
+    meta: Meta,
+}
+
+impl Fixture {
+    fn load(name: &str) -> Fixture {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/e2e/fixtures")
+            .join(name);
+        let toml_path = dir.join("fixture.toml");
+        let text = fs::read_to_string(&toml_path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", toml_path.display()));
+        let meta =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", toml_path.display()));
+        Fixture {
+            name: name.to_string(),
+            dir,
+            meta,
+        }
+    }
+
+    fn dockerfile(&self) -> &Path {
+        Path::new(&self.meta.dockerfile)
+    }
+
+    fn context(&self) -> &Path {
+        Path::new(self.meta.context.as_deref().unwrap_or("."))
+    }
+
+    fn tag(&self) -> String {
+        format!("localhost/e2e-{}", self.name)
+    }
+
+    /// Copies the fixture (without `fixture.toml` and the `wrong-*` rewrites) to `dest`.
+    fn copy_to(&self, dest: &Path) {
+        copy_tree(&self.dir, dest, Path::new(""), &self.meta.rename);
+    }
+
+    /// A copy of the fixture with its Dockerfile replaced by the fixture file `dockerfile`.
+    fn copy_with_dockerfile(&self, dest: &Path, dockerfile: &str) {
+        self.copy_to(dest);
+        let source = self.dir.join(dockerfile);
+        fs::copy(&source, dest.join(self.dockerfile()))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", source.display()));
+    }
+
+    fn names_left_out(&self) -> Vec<&str> {
+        let dockerfile = self
+            .dockerfile()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("the Dockerfile has a UTF-8 name");
+        vec![dockerfile, ".dockerignore", ".containerignore"]
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path, relative: &Path, rename: &BTreeMap<String, String>) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    fs::set_permissions(to, fs::Permissions::from_mode(0o755)).expect("chmod a directory");
+    let mut items: Vec<_> = fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+        .map(|item| item.expect("read a directory entry"))
+        .collect();
+    items.sort_by_key(|item| item.file_name());
+    for item in items {
+        let name = item.file_name();
+        let name = name.to_str().expect("fixture file names are UTF-8");
+        if relative.as_os_str().is_empty() && (name == "fixture.toml" || name.starts_with("wrong-"))
+        {
+            continue;
+        }
+        let source_relative = relative.join(name);
+        let key = source_relative.to_str().expect("UTF-8 path");
+        let target_name = match rename.get(key) {
+            Some(renamed) => Path::new(renamed)
+                .file_name()
+                .expect("a rename target has a file name")
+                .to_owned(),
+            None => name.into(),
+        };
+        let target = to.join(target_name);
+        let file_type = item.file_type().expect("stat a fixture file");
+        if file_type.is_dir() {
+            copy_tree(&item.path(), &target, &source_relative, rename);
+        } else {
+            fs::copy(item.path(), &target)
+                .unwrap_or_else(|e| panic!("copy {}: {e}", item.path().display()));
+            let executable = item.metadata().expect("stat").permissions().mode() & 0o111 != 0;
+            let mode = if executable { 0o755 } else { 0o644 };
+            fs::set_permissions(&target, fs::Permissions::from_mode(mode)).expect("chmod");
+        }
+    }
+}
+
+/// Every file under `dir` with its content, to see what `dockopt --fix` touched.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for item in fs::read_dir(&current).expect("read a directory") {
+            let path = item.expect("read a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let content = fs::read(&path).expect("read a file");
+                files.insert(
+                    path.strip_prefix(dir).expect("under dir").to_path_buf(),
+                    content,
+                );
+            }
+        }
+    }
+    files
+}
+
+/// Appends a comment line carrying [`EDIT_MARKER`] to `path`.
+fn edit_source(path: &Path) {
+    let mut text =
+        fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let comment = match path.extension().and_then(|e| e.to_str()) {
+        Some("rs" | "js" | "mjs" | "cjs" | "ts" | "go" | "c" | "java") => "//",
+        _ => "#",
+    };
+    text.push_str(&format!("{comment} {EDIT_MARKER}\n"));
+    fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// How a variant failed the checks.
+#[derive(Debug)]
+enum Failure {
+    /// The original Dockerfile did not build: the fixture itself is broken.
+    OriginalBuild(String),
+    /// The rewritten Dockerfile did not build.
+    VariantBuild(String),
+    /// The final images differ.
+    TreesDiffer(String),
+    /// After the source edit, a dependency install step was not served from the cache.
+    NotCached(String),
+    /// After the source edit, a rebuild failed, the images differ, or the edit is missing.
+    EditedBuild(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, detail) = match self {
+            Failure::OriginalBuild(d) => ("the original Dockerfile does not build", d),
+            Failure::VariantBuild(d) => ("the rewritten Dockerfile does not build", d),
+            Failure::TreesDiffer(d) => ("the final images differ", d),
+            Failure::NotCached(d) => ("the install step is not cached after a source edit", d),
+            Failure::EditedBuild(d) => ("the rebuild after a source edit is wrong", d),
+        };
+        write!(f, "{what}\n{detail}")
+    }
+}
+
+/// Rebuild times after the source edit.
+struct Timings {
+    original: Duration,
+    rewritten: Duration,
+}
+
+/// How far [`verify`] goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// Checks 1 and 2: both build, same final image.
+    Image,
+    /// Also check 3: the source edit, the cache and the rebuilt images.
+    WithEdit,
+}
+
+/// Builds the fixture copies `original` and `variant` (each in its own storage root) and runs
+/// the checks. Edits the copies' `source_edit` file when `depth` is [`Depth::WithEdit`].
+fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result<Timings, Failure> {
+    let tag = fx.tag();
+    let (dockerfile, context) = (fx.dockerfile(), fx.context());
+    let left_out = fx.names_left_out();
+    let ((original_builder, original_build), (variant_builder, variant_build)) =
+        std::thread::scope(|scope| {
+            let first = scope.spawn(|| {
+                let builder = Buildah::new(&format!("{}-original", fx.name));
+                let build = builder.build(original, dockerfile, context, &tag);
+                (builder, build)
+            });
+            let second = scope.spawn(|| {
+                let builder = Buildah::new(&format!("{}-rewritten", fx.name));
+                let build = builder.build(variant, dockerfile, context, &tag);
+                (builder, build)
+            });
+            (
+                first.join().expect("original build thread"),
+                second.join().expect("rewritten build thread"),
+            )
+        });
+    if !original_build.ok {
+        return Err(Failure::OriginalBuild(original_build.tail(40)));
+    }
+    if !variant_build.ok {
+        return Err(Failure::VariantBuild(variant_build.tail(40)));
+    }
+    let original_tree = original_builder.tree(&tag).without_names(&left_out);
+    let variant_tree = variant_builder.tree(&tag).without_names(&left_out);
+    compare(&original_tree, &variant_tree).map_err(Failure::TreesDiffer)?;
+    if depth == Depth::Image {
+        return Ok(Timings {
+            original: original_build.duration,
+            rewritten: variant_build.duration,
+        });
+    }
+
+    edit_source(&original.join(&fx.meta.source_edit));
+    edit_source(&variant.join(&fx.meta.source_edit));
+    let original_rebuild = original_builder.build(original, dockerfile, context, &tag);
+    let variant_rebuild = variant_builder.build(variant, dockerfile, context, &tag);
+    if !original_rebuild.ok {
+        return Err(Failure::OriginalBuild(original_rebuild.tail(40)));
+    }
+    if !variant_rebuild.ok {
+        return Err(Failure::EditedBuild(format!(
+            "rewritten Dockerfile:\n{}",
+            variant_rebuild.tail(40)
+        )));
+    }
+    for step in &fx.meta.cached {
+        match variant_rebuild.run_step_cached(step) {
+            Some(true) => {}
+            Some(false) => {
+                return Err(Failure::NotCached(format!(
+                    "the first RUN step containing {step:?} ran again:\n{}",
+                    variant_rebuild.log
+                )))
+            }
+            None => {
+                return Err(Failure::NotCached(format!(
+                    "no RUN step contains {step:?}:\n{}",
+                    variant_rebuild.log
+                )))
+            }
+        }
+    }
+    let original_tree = original_builder.tree(&tag).without_names(&left_out);
+    let variant_tree = variant_builder.tree(&tag).without_names(&left_out);
+    compare(&original_tree, &variant_tree).map_err(Failure::EditedBuild)?;
+    if variant_tree.files_containing(EDIT_MARKER).is_empty() {
+        return Err(Failure::EditedBuild(format!(
+            "no file of the rebuilt image contains the line appended to {}",
+            fx.meta.source_edit
+        )));
+    }
+    Ok(Timings {
+        original: original_rebuild.duration,
+        rewritten: variant_rebuild.duration,
+    })
+}
+
+fn compare(first: &Tree, second: &Tree) -> Result<(), String> {
+    let differences = first.differences(second, 12);
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "first: original, second: rewritten\n{}",
+            differences.join("\n")
+        ))
+    }
+}
+
+/// Runs `dockopt --fix` on the fixture copy `root` (from inside it, with relative paths, as a
+/// user would) and checks what it changed.
+fn run_dockopt(fx: &Fixture, root: &Path) {
+    let before = snapshot(root);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dockopt"));
+    command.current_dir(root).arg("--fix").arg(fx.dockerfile());
+    if let Some(context) = &fx.meta.context {
+        command.arg("--context").arg(context);
+    }
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {command:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!(
+        "[e2e] {}: dockopt --fix exited with {}\n{stdout}{stderr}",
+        fx.name, out.status
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}: dockopt --fix failed ({}):\n{stdout}{stderr}",
+        fx.name,
+        out.status
+    );
+
+    let after = snapshot(root);
+    let dockerfile = fx.dockerfile().to_path_buf();
+    let may_change = [
+        dockerfile.clone(),
+        fx.context().join(".dockerignore"),
+        PathBuf::from(format!("{}.dockerignore", fx.meta.dockerfile)),
+    ];
+    let touched: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|path| before.get(*path) != after.get(*path))
+        .collect();
+    let changed = touched.contains(&&dockerfile);
+    if let Some(expected) = fx.meta.changed {
+        assert_eq!(
+            changed,
+            expected,
+            "{}: expected dockopt --fix {} the Dockerfile ({})",
+            fx.name,
+            if expected {
+                "to change"
+            } else {
+                "not to change"
+            },
+            fx.meta.about
+        );
+        if !expected {
+            assert!(
+                touched.is_empty(),
+                "{}: dockopt --fix touched {touched:?} of an unchanged fixture",
+                fx.name
+            );
+        }
+    }
+    for path in &touched {
+        assert!(
+            may_change
+                .iter()
+                .any(|allowed| normalize(allowed) == normalize(path)),
+            "{}: dockopt --fix touched {}, which is neither the Dockerfile nor an ignore file",
+            fx.name,
+            path.display()
+        );
+    }
+    if changed {
+        eprintln!(
+            "[e2e] {}: rewritten Dockerfile:\n{}",
+            fx.name,
+            String::from_utf8_lossy(&after[&dockerfile])
+        );
+    }
+}
+
+/// `./a/../b` -> `b`, lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Whether `.dockerignore` in `context` excludes the top-level path `name` (the last matching
+/// pattern wins; `name`, `/name`, `name/`, `**/name` and `**/name/**`-style lines count).
+fn dockerignore_excludes(context: &Path, name: &str) -> bool {
+    let Ok(text) = fs::read_to_string(context.join(".dockerignore")) else {
+        return false;
+    };
+    let mut excluded = false;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (negated, pattern) = match line.strip_prefix('!') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, line),
+        };
+        let pattern = pattern.trim_start_matches('/');
+        let pattern = pattern.strip_prefix("**/").unwrap_or(pattern);
+        let pattern = pattern.trim_end_matches('/');
+        let pattern = pattern.strip_suffix("/**").unwrap_or(pattern);
+        if pattern == name {
+            excluded = !negated;
+        }
+    }
+    excluded
+}
+
+/// The whole test of one fixture.
+pub(crate) fn run_fixture(name: &str) {
+    if !e2e_ready() {
+        return;
+    }
+    let fx = Fixture::load(name);
+    let scratch = scratch_dir(name);
+    let original = scratch.path().join("original");
+    let rewritten = scratch.path().join("rewritten");
+    fx.copy_to(&original);
+    fx.copy_to(&rewritten);
+    run_dockopt(&fx, &rewritten);
+    for path in &fx.meta.ignored {
+        assert!(
+            dockerignore_excludes(&rewritten.join(fx.context()), path),
+            "{name}: after dockopt --fix, .dockerignore does not exclude {path} ({})",
+            fx.meta.about
+        );
+    }
+    match verify(&fx, &original, &rewritten, Depth::WithEdit) {
+        Ok(timings) => {
+            eprintln!(
+                "[e2e] {name}: rebuild after the source edit: original {:.1}s, rewritten {:.1}s",
+                timings.original.as_secs_f64(),
+                timings.rewritten.as_secs_f64()
+            );
+            record_timings(name, timings.original, timings.rewritten);
+        }
+        Err(failure) => panic!("{name} ({}): {failure}", fx.meta.about),
+    }
+}
+
+/// Builds a deliberately wrong hand-written rewrite of a fixture and returns how the harness
+/// rejected it.
+fn reject_wrong_rewrite(name: &str, wrong_dockerfile: &str, depth: Depth) -> Option<Failure> {
+    if !e2e_ready() {
+        return None;
+    }
+    let fx = Fixture::load(name);
+    let scratch = scratch_dir(&format!("{name}-wrong"));
+    let original = scratch.path().join("original");
+    let wrong = scratch.path().join("wrong");
+    fx.copy_to(&original);
+    fx.copy_with_dockerfile(&wrong, wrong_dockerfile);
+    match verify(&fx, &original, &wrong, depth) {
+        Ok(_) => panic!("{name}/{wrong_dockerfile}: the harness accepted a wrong rewrite"),
+        Err(failure) => {
+            eprintln!("[e2e] {name}/{wrong_dockerfile} rejected as expected: {failure}");
+            Some(failure)
+        }
+    }
+}
+
+#[test]
+fn e2e_npm_classic() {
+    run_fixture("npm-classic");
+}
+
+#[test]
+fn e2e_npm_build_multistage() {
+    run_fixture("npm-build-multistage");
+}
+
+#[test]
+fn e2e_npm_chown_env() {
+    run_fixture("npm-chown-env");
+}
+
+#[test]
+fn e2e_npm_host_node_modules() {
+    run_fixture("npm-host-node-modules");
+}
+
+#[test]
+fn e2e_npm_install_no_lockfile() {
+    run_fixture("npm-install-no-lockfile");
+}
+
+#[test]
+fn e2e_npm_subdir() {
+    run_fixture("npm-subdir");
+}
+
+#[test]
+fn e2e_npm_postinstall() {
+    run_fixture("npm-postinstall");
+}
+
+#[test]
+fn e2e_pip_classic() {
+    run_fixture("pip-classic");
+}
+
+#[test]
+fn e2e_pip_nested_requirements() {
+    run_fixture("pip-nested-requirements");
+}
+
+#[test]
+fn e2e_pip_outside_context() {
+    run_fixture("pip-outside-context");
+}
+
+#[test]
+fn e2e_cargo_multistage() {
+    run_fixture("cargo-multistage");
+}
+
+#[test]
+fn e2e_cargo_workspace() {
+    run_fixture("cargo-workspace");
+}
+
+#[test]
+fn e2e_already_optimized() {
+    run_fixture("already-optimized");
+}
+
+#[test]
+fn e2e_nothing_to_do() {
+    run_fixture("nothing-to-do");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_missing_lockfile() {
+    // `npm ci` after copying only package.json: the stand-in fails like npm (EUSAGE).
+    let failure = reject_wrong_rewrite("npm-classic", "wrong-no-lockfile.Dockerfile", Depth::Image);
+    assert!(
+        matches!(failure, None | Some(Failure::VariantBuild(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_host_node_modules() {
+    // Manifests first but no `.dockerignore` entry: `COPY . .` after the install brings the
+    // host's node_modules over the installed one.
+    let failure = reject_wrong_rewrite(
+        "npm-host-node-modules",
+        "wrong-no-ignore.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_missing_include() {
+    // requirements.txt copied without the files it includes with -r/-c.
+    let failure = reject_wrong_rewrite(
+        "pip-nested-requirements",
+        "wrong-missing-include.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::VariantBuild(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_cargo_stub_binary() {
+    // A stub-target dependency build without touching the real sources afterwards: their
+    // mtimes are older than the stub artifacts, so cargo ships the stub binary.
+    let failure = reject_wrong_rewrite(
+        "cargo-multistage",
+        "wrong-no-touch.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_not_cached() {
+    // A reorder that builds the same image but copies the sources before the install, so a
+    // source edit still reruns it.
+    let failure = reject_wrong_rewrite(
+        "npm-classic",
+        "wrong-sources-first.Dockerfile",
+        Depth::WithEdit,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::NotCached(_))),
+        "{failure:?}"
+    );
+}

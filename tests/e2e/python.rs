@@ -1,0 +1,1 @@
+//! e2e fixtures for the python ecosystems (tests/e2e/fixtures/).
