@@ -14,7 +14,12 @@ fn main() {
         .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
         .collect();
     const FIRST: &[&str] = &["npm", "pip", "cargo"];
-    names.sort_by_key(|n| (FIRST.iter().position(|f| f == n).unwrap_or(FIRST.len()), n.clone()));
+    names.sort_by_key(|n| {
+        (
+            FIRST.iter().position(|f| f == n).unwrap_or(FIRST.len()),
+            n.clone(),
+        )
+    });
     let mut out = String::from("/// Built-in presets, in the order they are tried.\npub const BUILTIN: &[(&str, &str)] = &[\n");
     for n in &names {
         println!("cargo:rerun-if-changed=presets/{n}.toml");

@@ -12,7 +12,12 @@ use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 /// patch) and explains them on stderr. Exit codes: 0 nothing to change,
 /// 1 changes proposed or findings left, 2 error.
 #[derive(Debug, Parser)]
-#[command(name = "dockopt", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "dockopt",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 #[command(group(ArgGroup::new("mode").args(["fix", "check"]).multiple(false)))]
 pub struct Args {
     #[command(subcommand)]

@@ -6,7 +6,12 @@ use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-pub const FILE_NAMES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+pub const FILE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 
 /// A context mapping found in a compose file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,14 +33,19 @@ pub fn read(path: &Path) -> BTreeMap<PathBuf, ComposeContext> {
     };
     let base = crate::config::absolute(path.parent().unwrap_or(Path::new(".")));
     for doc in docs {
-        let Yaml::Hash(services) = &doc["services"] else { continue };
+        let Yaml::Hash(services) = &doc["services"] else {
+            continue;
+        };
         for (name, svc) in services {
             let Some(name) = name.as_str() else { continue };
             let (ctx, dockerfile) = match &svc["build"] {
                 Yaml::String(s) => (s.as_str(), "Dockerfile"),
                 Yaml::Hash(_) => {
                     let b = &svc["build"];
-                    (b["context"].as_str().unwrap_or("."), b["dockerfile"].as_str().unwrap_or("Dockerfile"))
+                    (
+                        b["context"].as_str().unwrap_or("."),
+                        b["dockerfile"].as_str().unwrap_or("Dockerfile"),
+                    )
                 }
                 _ => continue,
             };

@@ -35,7 +35,11 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn preset_dirs(&self) -> Vec<PathBuf> {
-        self.config.preset_dirs.iter().map(|d| self.dir.join(d)).collect()
+        self.config
+            .preset_dirs
+            .iter()
+            .map(|d| self.dir.join(d))
+            .collect()
     }
 
     /// The context a Dockerfile is mapped to, with the key that matched.
@@ -55,7 +59,10 @@ pub fn absolute(p: &Path) -> PathBuf {
     }
     let joined = std::env::current_dir().unwrap_or_default().join(p);
     // Lexically clean `.` components so prefix checks work.
-    joined.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect()
+    joined
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 /// Find `dockopt.toml` in `start` or its ancestors and load it.
@@ -70,11 +77,17 @@ pub fn discover(start: &Path) -> Result<Option<Loaded>> {
 }
 
 pub fn load(path: &Path) -> Result<Loaded> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     let config: Config = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| format!(":{}", text[..s.start.min(text.len())].matches('\n').count() + 1))
+            .map(|s| {
+                format!(
+                    ":{}",
+                    text[..s.start.min(text.len())].matches('\n').count() + 1
+                )
+            })
             .unwrap_or_default();
         anyhow::anyhow!("{}{line}: invalid config: {}", path.display(), e.message())
     })?;
@@ -84,7 +97,12 @@ pub fn load(path: &Path) -> Result<Loaded> {
         let glob = globset::GlobBuilder::new(key)
             .literal_separator(true)
             .build()
-            .with_context(|| format!("{}: invalid path pattern `{key}` in [contexts]", path.display()))?;
+            .with_context(|| {
+                format!(
+                    "{}: invalid path pattern `{key}` in [contexts]",
+                    path.display()
+                )
+            })?;
         contexts.push((glob.compile_matcher(), key.clone(), ctx.clone()));
     }
     Ok(Loaded {
@@ -115,9 +133,13 @@ mod tests {
         let p = dir.path().join(FILE_NAME);
         std::fs::write(&p, "[contexts]\n\"services/*/Dockerfile\" = \".\"\n").unwrap();
         let l = load(&p).unwrap();
-        let (ctx, key) = l.context_for(&dir.path().join("services/api/Dockerfile")).unwrap();
+        let (ctx, key) = l
+            .context_for(&dir.path().join("services/api/Dockerfile"))
+            .unwrap();
         assert_eq!(key, "services/*/Dockerfile");
         assert_eq!(ctx, l.dir.join("."));
-        assert!(l.context_for(&dir.path().join("services/api/sub/Dockerfile")).is_none());
+        assert!(l
+            .context_for(&dir.path().join("services/api/sub/Dockerfile"))
+            .is_none());
     }
 }

@@ -72,9 +72,16 @@ mod tests {
     #[test]
     fn splices_in_order_and_rejects_overlaps() {
         let src = "abcdef";
-        let e = [Edit::insert(6, "!"), Edit::replace(Span::new(1, 3), "X"), Edit::insert(0, ">")];
+        let e = [
+            Edit::insert(6, "!"),
+            Edit::replace(Span::new(1, 3), "X"),
+            Edit::insert(0, ">"),
+        ];
         assert_eq!(apply(src, &e).unwrap(), ">aXdef!");
-        let bad = [Edit::replace(Span::new(1, 3), "X"), Edit::replace(Span::new(2, 4), "Y")];
+        let bad = [
+            Edit::replace(Span::new(1, 3), "X"),
+            Edit::replace(Span::new(2, 4), "Y"),
+        ];
         assert_eq!(apply(src, &bad), Err(Overlap));
     }
 }

@@ -98,7 +98,9 @@ pub fn process(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Result
         // The rewritten file must still parse to the same kind of thing:
         // no instruction may be lost or turned opaque.
         let df = syntax::parse(next.as_bytes());
-        if df.instructions().any(|i| i.kind == syntax::Keyword::Unknown)
+        if df
+            .instructions()
+            .any(|i| i.kind == syntax::Keyword::Unknown)
             && !syntax::parse(current.as_bytes())
                 .instructions()
                 .any(|i| i.kind == syntax::Keyword::Unknown)

@@ -24,7 +24,12 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".dockopt-")
         .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file next to it", path.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: cannot create a temporary file next to it",
+                path.display()
+            )
+        })?;
     tmp.write_all(contents.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;

@@ -19,8 +19,8 @@ pub fn read_dockerfile(path: &Path) -> Result<String> {
             .context("<stdin>: cannot read")?;
         buf
     } else {
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
         if meta.is_dir() {
             bail!("{}: is a directory, not a Dockerfile", path.display());
         }

@@ -10,7 +10,9 @@ fn main() -> ExitCode {
             // A closed pipe (`dockopt ... | head`) is not an error worth a message.
             let broken_pipe = err.chain().any(|e| {
                 let io = e.downcast_ref::<std::io::Error>().map(|e| e.kind());
-                let json = e.downcast_ref::<serde_json::Error>().and_then(|e| e.io_error_kind());
+                let json = e
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(|e| e.io_error_kind());
                 io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
             });
             if broken_pipe {

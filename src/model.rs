@@ -82,7 +82,9 @@ impl<'a> Model<'a> {
                     }
                     let words: Vec<String> = ins_i.words().into_iter().map(|w| w.text).collect();
                     let alias = match words.as_slice() {
-                        [_, as_, name, ..] if as_.eq_ignore_ascii_case("as") => Some(name.to_ascii_lowercase()),
+                        [_, as_, name, ..] if as_.eq_ignore_ascii_case("as") => {
+                            Some(name.to_ascii_lowercase())
+                        }
                         _ => None,
                     };
                     stages.push(Stage {
@@ -193,7 +195,9 @@ impl<'a> Model<'a> {
             })
             .collect();
         let (dest, sources) = match unq.split_last() {
-            Some((d, s)) if !s.is_empty() => (d.clone(), s.iter().cloned().collect::<Option<Vec<_>>>()),
+            Some((d, s)) if !s.is_empty() => {
+                (d.clone(), s.iter().cloned().collect::<Option<Vec<_>>>())
+            }
             _ => (None, None),
         };
         let dest_abs = match (&dest, &st.workdir) {
@@ -414,7 +418,10 @@ mod tests {
                 ("C".into(), Some("three words".into()))
             ]
         );
-        assert_eq!(key_values("LEGACY value with spaces", true), vec![("LEGACY".into(), Some("value with spaces".into()))]);
+        assert_eq!(
+            key_values("LEGACY value with spaces", true),
+            vec![("LEGACY".into(), Some("value with spaces".into()))]
+        );
         assert_eq!(key_values("NAME", false), vec![("NAME".into(), None)]);
     }
 

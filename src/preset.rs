@@ -214,12 +214,20 @@ pub fn parse_preset(text: &str, path: &Path) -> Result<Preset> {
         bail!("{}: invalid preset: no [[command]]", path.display());
     }
     for c in &preset.commands {
-        if c.matches.is_empty() || c.matches.iter().any(|m| m.split_whitespace().next().is_none()) {
-            bail!("{}: invalid preset: empty `match` in a [[command]]", path.display());
+        if c.matches.is_empty()
+            || c.matches
+                .iter()
+                .any(|m| m.split_whitespace().next().is_none())
+        {
+            bail!(
+                "{}: invalid preset: empty `match` in a [[command]]",
+                path.display()
+            );
         }
         if let Some(d) = &c.deps_only {
             for t in std::iter::once(&d.before).chain(d.after.as_ref()) {
-                check_template(t).with_context(|| format!("{}: invalid preset: deps-only", path.display()))?;
+                check_template(t)
+                    .with_context(|| format!("{}: invalid preset: deps-only", path.display()))?;
             }
         }
     }
@@ -298,7 +306,11 @@ fn match_words(words: &[&str], pattern: &str) -> Option<usize> {
             }
         }
         let w = words.get(i)?;
-        let w = if k == 2 && pattern.contains(" -m ") { program_name(w) } else { w };
+        let w = if k == 2 && pattern.contains(" -m ") {
+            program_name(w)
+        } else {
+            w
+        };
         if w != p {
             return None;
         }
@@ -353,7 +365,8 @@ impl Preset {
                         _ => (w, None),
                     };
                     // Short flag with attached value: `-rreq.txt`.
-                    let (name, inline) = if inline.is_none() && !w.starts_with("--") && w.len() > 2 {
+                    let (name, inline) = if inline.is_none() && !w.starts_with("--") && w.len() > 2
+                    {
                         let short = &w[..2];
                         if spec.manifest_flags.iter().any(|f| f == short) {
                             (short, Some(w[2..].to_string()))
@@ -394,7 +407,8 @@ impl Preset {
                         match &value {
                             Some(v) if !v.contains('$') => m.dir = Some(v.clone()),
                             _ => {
-                                m.needs_source.get_or_insert(format!("`{name}` has no usable value"));
+                                m.needs_source
+                                    .get_or_insert(format!("`{name}` has no usable value"));
                             }
                         }
                     }
@@ -402,7 +416,8 @@ impl Preset {
                         match value {
                             Some(v) if literal || !v.contains('$') => m.manifest_args.push(v),
                             _ => {
-                                m.needs_source.get_or_insert(format!("`{name}` has no usable value"));
+                                m.needs_source
+                                    .get_or_insert(format!("`{name}` has no usable value"));
                             }
                         }
                     }
@@ -413,7 +428,10 @@ impl Preset {
             if !seen_required_flag {
                 continue;
             }
-            if spec.report_only && m.needs_source.is_none() && positional.iter().all(|p| !is_local_path(p)) {
+            if spec.report_only
+                && m.needs_source.is_none()
+                && positional.iter().all(|p| !is_local_path(p))
+            {
                 continue;
             }
             if !positional.is_empty() {
@@ -429,7 +447,9 @@ impl Preset {
                     }
                     Positional::Manifests => {
                         if positional.iter().any(|p| p.contains('$')) {
-                            m.needs_source.get_or_insert("a positional argument names a file through a variable".into());
+                            m.needs_source.get_or_insert(
+                                "a positional argument names a file through a variable".into(),
+                            );
                         }
                         m.manifest_args.extend(positional.iter().cloned());
                     }
@@ -497,13 +517,21 @@ mod tests {
         assert!(npm.match_install(&first("npm install express")).is_none());
         let pip = p.list.iter().find(|p| p.name == "pip").unwrap();
         let m = pip
-            .match_install(&first("python3 -m pip install --no-cache-dir -r /srv/req.txt"))
+            .match_install(&first(
+                "python3 -m pip install --no-cache-dir -r /srv/req.txt",
+            ))
             .unwrap();
         assert_eq!(m.manifest_args, vec!["/srv/req.txt"]);
-        assert!(pip.match_install(&first("pip install --upgrade pip")).is_none());
-        let m = pip.match_install(&first("pip install -r req.txt -e .")).unwrap();
+        assert!(pip
+            .match_install(&first("pip install --upgrade pip"))
+            .is_none());
+        let m = pip
+            .match_install(&first("pip install -r req.txt -e ."))
+            .unwrap();
         assert!(m.needs_source.is_some());
-        let m = pip.match_install(&first("pip3 --no-cache-dir install -rreq.txt")).unwrap();
+        let m = pip
+            .match_install(&first("pip3 --no-cache-dir install -rreq.txt"))
+            .unwrap();
         assert_eq!(m.manifest_args, vec!["req.txt"]);
     }
 }

@@ -88,7 +88,11 @@ pub fn file_diff(r: &FileResult) -> String {
         out.push_str(&diff::unified(&r.target.display, Some(orig), fixed));
     }
     if let Some(ig) = &o.ignore {
-        out.push_str(&diff::unified(&display_path(&ig.path), ig.old.as_deref(), &ig.new));
+        out.push_str(&diff::unified(
+            &display_path(&ig.path),
+            ig.old.as_deref(),
+            &ig.new,
+        ));
     }
     out
 }
@@ -161,10 +165,17 @@ pub fn summary_line(s: &JsonSummary, mode: Mode) -> String {
     if !s.reasons.is_empty() {
         let mut rs: Vec<(&String, &usize)> = s.reasons.iter().collect();
         rs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let parts: Vec<String> = rs.iter().map(|(k, n)| format!("{} {}", thousands(**n), reason_label(k))).collect();
+        let parts: Vec<String> = rs
+            .iter()
+            .map(|(k, n)| format!("{} {}", thousands(**n), reason_label(k)))
+            .collect();
         line.push_str(&format!(" ({})", parts.join(", ")));
     }
-    line.push_str(&format!(", {} error{}", thousands(s.errors), if s.errors == 1 { "" } else { "s" }));
+    line.push_str(&format!(
+        ", {} error{}",
+        thousands(s.errors),
+        if s.errors == 1 { "" } else { "s" }
+    ));
     line
 }
 
@@ -213,7 +224,11 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             }
             if let Some(ig) = &outcome.ignore {
                 if !args.quiet || r.target.path == Path::new("-") {
-                    let verb = if ig.old.is_some() { "updated" } else { "created" };
+                    let verb = if ig.old.is_some() {
+                        "updated"
+                    } else {
+                        "created"
+                    };
                     writeln!(
                         stderr,
                         "{}: {verb} so that the rewritten {display} does not copy over what the install wrote",
@@ -226,22 +241,33 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             match mode {
                 Mode::Diff => stdout.write_all(diff_text.as_bytes())?,
                 Mode::Fix if r.target.path == Path::new("-") => {
-                    let text = outcome.fixed.as_deref().or(r.original.as_deref()).unwrap_or("");
+                    let text = outcome
+                        .fixed
+                        .as_deref()
+                        .or(r.original.as_deref())
+                        .unwrap_or("");
                     stdout.write_all(text.as_bytes())?;
                 }
                 _ => {}
             }
             for (f, applied) in outcome.findings.iter().zip(&outcome.applied) {
                 let line = match (&f.reason, &f.fix, applied) {
-                    (Some(reason), _, _) => format!("{display}:{}: {}; left as is", f.line, reason.text),
+                    (Some(reason), _, _) => {
+                        format!("{display}:{}: {}; left as is", f.line, reason.text)
+                    }
                     (None, Some(_), true) if mode == Mode::Fix => {
                         format!("{display}:{}: {} [fixed]", f.line, f.message)
                     }
-                    (None, Some(_), true) => format!("{display}:{}: {} [fix: copy the manifests first]", f.line, f.message),
-                    (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => format!(
-                        "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes]",
+                    (None, Some(_), true) => format!(
+                        "{display}:{}: {} [fix: copy the manifests first]",
                         f.line, f.message
                     ),
+                    (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => {
+                        format!(
+                            "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes]",
+                            f.line, f.message
+                        )
+                    }
                     _ => format!("{display}:{}: {}", f.line, f.message),
                 };
                 if mode == Mode::Check {

@@ -40,7 +40,13 @@ impl FileResult {
         match &self.outcome {
             Err(_) => "error",
             Ok(o) if o.fixed.is_some() || o.ignore.is_some() => "changed",
-            Ok(o) if o.findings.iter().any(|f| f.reason.is_some() || f.fix.is_some()) => "left-alone",
+            Ok(o)
+                if o.findings
+                    .iter()
+                    .any(|f| f.reason.is_some() || f.fix.is_some()) =>
+            {
+                "left-alone"
+            }
             Ok(_) => "unchanged",
         }
     }
@@ -75,15 +81,27 @@ impl ContextSources {
             return (Some(c.clone()), "--context", None);
         }
         if let Some((ctx, key)) = self.config.as_ref().and_then(|c| c.context_for(f)) {
-            let file = self.config.as_ref().map(|c| display_path(&c.path)).unwrap_or_default();
-            return (Some(ctx), "dockopt.toml", Some(format!("{file} [contexts] \"{key}\"")));
+            let file = self
+                .config
+                .as_ref()
+                .map(|c| display_path(&c.path))
+                .unwrap_or_default();
+            return (
+                Some(ctx),
+                "dockopt.toml",
+                Some(format!("{file} [contexts] \"{key}\"")),
+            );
         }
         let abs = crate::compose::clean(&crate::config::absolute(f));
         if let Some(c) = self.compose.get(&abs) {
             return (
                 Some(c.context.clone()),
                 "compose",
-                Some(format!("{} service `{}`", display_path(&c.compose_file), c.service)),
+                Some(format!(
+                    "{} service `{}`",
+                    display_path(&c.compose_file),
+                    c.service
+                )),
             );
         }
         let dir = match f.parent() {
@@ -116,10 +134,12 @@ fn compose_files_above(f: &Path) -> Vec<PathBuf> {
 fn read_files_from(src: &Path) -> Result<Vec<PathBuf>> {
     let text = if src == Path::new("-") {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("--files-from -: cannot read stdin")?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("--files-from -: cannot read stdin")?;
         s
     } else {
-        std::fs::read_to_string(src).with_context(|| format!("{}: cannot read file list", src.display()))?
+        std::fs::read_to_string(src)
+            .with_context(|| format!("{}: cannot read file list", src.display()))?
     };
     Ok(text
         .lines()
@@ -129,7 +149,11 @@ fn read_files_from(src: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-fn targets(args: &Args, config: Option<crate::config::Loaded>, threads: usize) -> Result<Vec<Target>> {
+fn targets(
+    args: &Args,
+    config: Option<crate::config::Loaded>,
+    threads: usize,
+) -> Result<Vec<Target>> {
     let mut paths: Vec<PathBuf> = args.paths.clone();
     if let Some(list) = &args.files_from {
         paths.extend(read_files_from(list)?);
@@ -168,7 +192,11 @@ fn targets(args: &Args, config: Option<crate::config::Loaded>, threads: usize) -
             path: PathBuf::from("-"),
             display: "-".into(),
             context: args.context.clone(),
-            context_source: if args.context.is_some() { "--context" } else { "none" },
+            context_source: if args.context.is_some() {
+                "--context"
+            } else {
+                "none"
+            },
             context_detail: None,
         });
     }
@@ -183,7 +211,10 @@ fn targets(args: &Args, config: Option<crate::config::Loaded>, threads: usize) -
         });
     }
     if args.context.is_some() && out.len() > 1 {
-        bail!("--context applies to a single Dockerfile, but {} were given or found", out.len());
+        bail!(
+            "--context applies to a single Dockerfile, but {} were given or found",
+            out.len()
+        );
     }
     Ok(out)
 }
@@ -201,7 +232,11 @@ fn process(t: &Target, opts: &Options) -> FileResult {
     };
     let ctx = match &t.context {
         Some(dir) => {
-            let df_path = if t.path == Path::new("-") { dir.join("Dockerfile") } else { t.path.clone() };
+            let df_path = if t.path == Path::new("-") {
+                dir.join("Dockerfile")
+            } else {
+                t.path.clone()
+            };
             match BuildContext::open(dir, &df_path) {
                 Ok(c) => Some(c),
                 Err(e) => {
@@ -215,7 +250,8 @@ fn process(t: &Target, opts: &Options) -> FileResult {
         }
         None => None,
     };
-    let outcome = engine::process(&original, ctx.as_ref(), opts).map_err(|e| format!("{}: {e:#}", t.display));
+    let outcome =
+        engine::process(&original, ctx.as_ref(), opts).map_err(|e| format!("{}: {e:#}", t.display));
     FileResult {
         target: t.clone(),
         original: Some(original),
@@ -306,7 +342,11 @@ pub fn rule_doc(name: Option<&str>) -> Result<u8> {
             }
             None => bail!(
                 "unknown rule `{n}` (known: {})",
-                crate::rules::RULES.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+                crate::rules::RULES
+                    .iter()
+                    .map(|r| r.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         },
     }

@@ -140,23 +140,36 @@ pub fn build(results: &[FileResult]) -> Log {
         .iter()
         .map(|r| Rule {
             id: r.name.into(),
-            short_description: Text { text: r.summary.into() },
-            full_description: Text { text: r.summary.into() },
+            short_description: Text {
+                text: r.summary.into(),
+            },
+            full_description: Text {
+                text: r.summary.into(),
+            },
             help: Text { text: r.doc.into() },
         })
         .collect();
     let mut out = Vec::new();
     for r in results {
-        let (Some(orig), Ok(o)) = (&r.original, &r.outcome) else { continue };
+        let (Some(orig), Ok(o)) = (&r.original, &r.outcome) else {
+            continue;
+        };
         let uri = r.target.display.clone();
         for f in &o.findings {
-            let rule_index = crate::rules::RULES.iter().position(|x| x.name == f.rule).unwrap_or(0);
+            let rule_index = crate::rules::RULES
+                .iter()
+                .position(|x| x.name == f.rule)
+                .unwrap_or(0);
             let mut message = f.message.clone();
             if let Some(reason) = &f.reason {
                 message.push_str(&format!(". Left as is: {}", reason.text));
             }
             let mut fixes = Vec::new();
-            if let Some(fix) = f.fix.as_ref().filter(|x| x.applicability >= Applicability::Unsafe) {
+            if let Some(fix) = f
+                .fix
+                .as_ref()
+                .filter(|x| x.applicability >= Applicability::Unsafe)
+            {
                 let mut changes = vec![ArtifactChange {
                     artifact_location: ArtifactLocation { uri: uri.clone() },
                     replacements: fix
@@ -164,7 +177,9 @@ pub fn build(results: &[FileResult]) -> Log {
                         .iter()
                         .map(|e| Replacement {
                             deleted_region: region(orig, e.range.start, e.range.end),
-                            inserted_content: Text { text: e.text.clone() },
+                            inserted_content: Text {
+                                text: e.text.clone(),
+                            },
                         })
                         .collect(),
                 }];
@@ -172,7 +187,9 @@ pub fn build(results: &[FileResult]) -> Log {
                     let old = ig.old.as_deref().unwrap_or("");
                     let (line, col) = line_col(old, old.len());
                     changes.push(ArtifactChange {
-                        artifact_location: ArtifactLocation { uri: display_path(&ig.path) },
+                        artifact_location: ArtifactLocation {
+                            uri: display_path(&ig.path),
+                        },
                         replacements: vec![Replacement {
                             deleted_region: Region {
                                 start_line: line,
@@ -180,20 +197,32 @@ pub fn build(results: &[FileResult]) -> Log {
                                 end_line: Some(line),
                                 end_column: Some(col),
                             },
-                            inserted_content: Text { text: ig.new[old.len().min(ig.new.len())..].to_string() },
+                            inserted_content: Text {
+                                text: ig.new[old.len().min(ig.new.len())..].to_string(),
+                            },
                         }],
                     });
                 }
-                let safety = if fix.applicability == Applicability::Safe { "safe" } else { "unsafe" };
+                let safety = if fix.applicability == Applicability::Safe {
+                    "safe"
+                } else {
+                    "unsafe"
+                };
                 fixes.push(SarifFix {
-                    description: Text { text: format!("Copy the manifests first ({safety} fix)") },
+                    description: Text {
+                        text: format!("Copy the manifests first ({safety} fix)"),
+                    },
                     artifact_changes: changes,
                 });
             }
             out.push(SarifResult {
                 rule_id: f.rule.into(),
                 rule_index,
-                level: if f.fix.is_some() { "warning".into() } else { "note".into() },
+                level: if f.fix.is_some() {
+                    "warning".into()
+                } else {
+                    "note".into()
+                },
                 message: Text { text: message },
                 locations: vec![Location {
                     physical_location: PhysicalLocation {

@@ -38,9 +38,17 @@ pub fn find(root: &Path, threads: usize) -> Found {
                     let is_file = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
                     let name = e.file_name().to_str().unwrap_or("");
                     if is_file && is_dockerfile_name(name) {
-                        found.lock().expect("no panics while holding").dockerfiles.push(e.into_path());
+                        found
+                            .lock()
+                            .expect("no panics while holding")
+                            .dockerfiles
+                            .push(e.into_path());
                     } else if is_file && crate::compose::FILE_NAMES.contains(&name) {
-                        found.lock().expect("no panics while holding").compose_files.push(e.into_path());
+                        found
+                            .lock()
+                            .expect("no panics while holding")
+                            .compose_files
+                            .push(e.into_path());
                     }
                 }
                 ignore::WalkState::Continue
@@ -58,10 +66,21 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["Dockerfile", "Containerfile", "Dockerfile.dev", "api.Dockerfile", "x.dockerfile"] {
+        for n in [
+            "Dockerfile",
+            "Containerfile",
+            "Dockerfile.dev",
+            "api.Dockerfile",
+            "x.dockerfile",
+        ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
-        for n in ["Dockerfile.dockerignore", "dockerfile-notes.md", "README", "Makefile"] {
+        for n in [
+            "Dockerfile.dockerignore",
+            "dockerfile-notes.md",
+            "README",
+            "Makefile",
+        ] {
             assert!(!is_dockerfile_name(n), "{n}");
         }
     }

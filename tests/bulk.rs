@@ -34,13 +34,21 @@ fn tree() -> tempfile::TempDir {
     write(r, "a/package-lock.json", "{}");
     // repo b: Dockerfile in a subdirectory, context named by compose
     write(r, "b/compose.yaml", "services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n");
-    write(r, "b/docker/api.Dockerfile", "FROM python:3.12\nWORKDIR /srv\nCOPY . .\nRUN pip install -r requirements.txt\n");
+    write(
+        r,
+        "b/docker/api.Dockerfile",
+        "FROM python:3.12\nWORKDIR /srv\nCOPY . .\nRUN pip install -r requirements.txt\n",
+    );
     write(r, "b/requirements.txt", "flask\n");
     // repo c: context set by dockopt.toml at the root
     write(r, "c/build/Dockerfile.prod", NPM);
     write(r, "c/package.json", PKG);
     write(r, "c/package-lock.json", "{}");
-    write(r, "dockopt.toml", "[contexts]\n\"c/build/Dockerfile.prod\" = \"c\"\n");
+    write(
+        r,
+        "dockopt.toml",
+        "[contexts]\n\"c/build/Dockerfile.prod\" = \"c\"\n",
+    );
     // repo d: not UTF-8
     std::fs::create_dir_all(r.join("d")).unwrap();
     std::fs::write(r.join("d/Dockerfile"), b"FROM x\n# \xff\n").unwrap();
@@ -52,26 +60,48 @@ fn tree() -> tempfile::TempDir {
 }
 
 fn json(out: &Output) -> JsonReport {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[test]
 fn tree_contexts_errors_and_summary() {
     let t = tree();
     let out = dockopt(t.path(), &["--format", "json", "."]);
-    assert_eq!(out.status.code(), Some(2), "a per-file error makes the exit code 2");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a per-file error makes the exit code 2"
+    );
     let report = json(&out);
     let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, ["a/Dockerfile", "b/docker/api.Dockerfile", "c/build/Dockerfile.prod", "d/Dockerfile"]);
+    assert_eq!(
+        paths,
+        [
+            "a/Dockerfile",
+            "b/docker/api.Dockerfile",
+            "c/build/Dockerfile.prod",
+            "d/Dockerfile"
+        ]
+    );
     let b = &report.files[1];
     assert_eq!(b.context_source, "compose");
     assert_eq!(b.context.as_deref(), Some("b"));
-    assert!(b.context_detail.as_deref().unwrap().contains("service `api`"));
+    assert!(b
+        .context_detail
+        .as_deref()
+        .unwrap()
+        .contains("service `api`"));
     assert_eq!(b.status, "changed");
     let c = &report.files[2];
     assert_eq!(c.context_source, "dockopt.toml");
     assert_eq!(c.context.as_deref(), Some("c"));
-    assert_eq!(c.status, "changed", "{:?}", c.findings.iter().map(|f| &f.reason).collect::<Vec<_>>());
+    assert_eq!(
+        c.status,
+        "changed",
+        "{:?}",
+        c.findings.iter().map(|f| &f.reason).collect::<Vec<_>>()
+    );
     assert_eq!(report.files[0].context_source, "dockerfile-dir");
     let d = &report.files[3];
     assert_eq!(d.status, "error");
@@ -101,12 +131,19 @@ fn summary_line_and_sorted_deterministic_output() {
 #[test]
 fn files_from_reads_a_list() {
     let t = tree();
-    write(t.path(), "list.txt", "a/Dockerfile\n\nb/docker/api.Dockerfile\n");
+    write(
+        t.path(),
+        "list.txt",
+        "a/Dockerfile\n\nb/docker/api.Dockerfile\n",
+    );
     let out = dockopt(t.path(), &["--format", "json", "--files-from", "list.txt"]);
     let report = json(&out);
     let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["a/Dockerfile", "b/docker/api.Dockerfile"]);
-    assert_eq!(report.files[1].context_source, "compose", "compose files above a listed file are found");
+    assert_eq!(
+        report.files[1].context_source, "compose",
+        "compose files above a listed file are found"
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
         .current_dir(t.path())
         .args(["--check", "--files-from", "-"])
@@ -116,7 +153,12 @@ fn files_from_reads_a_list() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"a/Dockerfile\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a/Dockerfile\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("a/Dockerfile:3:"));
@@ -130,17 +172,34 @@ fn config_unknown_key_is_an_error_naming_file_and_line() {
     let out = dockopt(t.path(), &["Dockerfile"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("dockopt.toml:2") && err.contains("bogus"), "{err}");
+    assert!(
+        err.contains("dockopt.toml:2") && err.contains("bogus"),
+        "{err}"
+    );
     // --isolated skips discovery.
-    assert_eq!(dockopt(t.path(), &["--isolated", "Dockerfile"]).status.code(), Some(0));
+    assert_eq!(
+        dockopt(t.path(), &["--isolated", "Dockerfile"])
+            .status
+            .code(),
+        Some(0)
+    );
 }
 
 #[test]
 fn config_disables_rules() {
     let t = tree();
-    write(t.path(), "dockopt.toml", "ignore = [\"copy-manifests-first\"]\n");
+    write(
+        t.path(),
+        "dockopt.toml",
+        "ignore = [\"copy-manifests-first\"]\n",
+    );
     let out = dockopt(&t.path().join("a"), &["Dockerfile"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -153,14 +212,23 @@ fn sarif_has_required_properties_and_round_trips() {
     assert!(v["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "dockopt");
-    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "copy-manifests-first");
+    assert_eq!(
+        run["tool"]["driver"]["rules"][0]["id"],
+        "copy-manifests-first"
+    );
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     for r in results {
         assert_eq!(r["ruleId"], "copy-manifests-first");
-        assert!(r["message"]["text"].as_str().unwrap().contains("copies the whole source"));
+        assert!(r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("copies the whole source"));
         let loc = &r["locations"][0]["physicalLocation"];
-        assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with("ockerfile"));
+        assert!(loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("ockerfile"));
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         let change = &r["fixes"][0]["artifactChanges"][0];
         assert!(!change["replacements"].as_array().unwrap().is_empty());
@@ -180,7 +248,11 @@ fn sarif_replacements_reproduce_the_fix() {
     let orig = std::fs::read_to_string(t.path().join("a/Dockerfile")).unwrap();
     // Apply the replacements (line/column, 1-based, ASCII here) back to front.
     let offset = |line: usize, col: usize| -> usize {
-        let start: usize = orig.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        let start: usize = orig
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum();
         start + col - 1
     };
     let mut reps: Vec<(usize, usize, String)> = log.runs[0].results[0].fixes[0].artifact_changes[0]
@@ -200,8 +272,17 @@ fn sarif_replacements_reproduce_the_fix() {
     for (s, e, text) in reps.into_iter().rev() {
         fixed.replace_range(s..e, &text);
     }
-    assert!(dockopt(t.path(), &["--fix", "a/Dockerfile"]).status.code().unwrap() <= 1);
-    assert_eq!(fixed, std::fs::read_to_string(t.path().join("a/Dockerfile")).unwrap());
+    assert!(
+        dockopt(t.path(), &["--fix", "a/Dockerfile"])
+            .status
+            .code()
+            .unwrap()
+            <= 1
+    );
+    assert_eq!(
+        fixed,
+        std::fs::read_to_string(t.path().join("a/Dockerfile")).unwrap()
+    );
 }
 
 #[test]

@@ -150,7 +150,11 @@ fn agrees_with_buildkit() {
             }
         }
     }
-    assert!(failures.is_empty(), "disagreements:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "disagreements:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -169,7 +173,10 @@ fn cli_rejects_non_utf8_naming_the_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("76_latin1_bytes_in_comment.Dockerfile"), "{err}");
+    assert!(
+        err.contains("76_latin1_bytes_in_comment.Dockerfile"),
+        "{err}"
+    );
     assert!(err.contains("not valid UTF-8"), "{err}");
     assert_eq!(err.lines().count(), 1, "one-line error: {err}");
 }
@@ -187,7 +194,11 @@ fn deep_continuations_parse_in_bounded_stack() {
         .spawn(move || {
             let df = syntax::parse(src.as_bytes());
             let run = df.instructions().nth(1).unwrap();
-            (run.start_line, run.end_line, round_trip(src.as_bytes()) == src.as_bytes())
+            (
+                run.start_line,
+                run.end_line,
+                round_trip(src.as_bytes()) == src.as_bytes(),
+            )
         })
         .unwrap();
     let (start, end, rt) = handle.join().unwrap();
@@ -199,7 +210,10 @@ mod units {
     use super::*;
 
     fn ins(src: &str) -> Vec<syntax::Instruction> {
-        syntax::parse(src.as_bytes()).instructions().cloned().collect()
+        syntax::parse(src.as_bytes())
+            .instructions()
+            .cloned()
+            .collect()
     }
 
     #[test]
@@ -238,7 +252,11 @@ mod units {
 
     #[test]
     fn continuation_at_end_of_file() {
-        for src in ["FROM x\nRUN a \\", "FROM x\nRUN a \\\n", "FROM x\nRUN a \\\n\n# c\n"] {
+        for src in [
+            "FROM x\nRUN a \\",
+            "FROM x\nRUN a \\\n",
+            "FROM x\nRUN a \\\n\n# c\n",
+        ] {
             let i = ins(src);
             assert_eq!(i.len(), 2, "{src:?}");
             assert_eq!(i[1].args_str(), "a", "{src:?}");
@@ -267,7 +285,10 @@ mod units {
         assert_eq!(f[1].text, "--chown=\"1:1\"");
         assert_eq!(f[2].value, None);
         let w = i[1].words();
-        assert_eq!(w.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["a", "b/"]);
+        assert_eq!(
+            w.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+            ["a", "b/"]
+        );
         assert_eq!(&src[w[1].span.range()], "b/");
     }
 

@@ -29,7 +29,12 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
         }
         let toml: toml::Table = match text.parse() {
             Ok(t) => t,
-            Err(e) => return ReadOutput::refuse(format!("{manifest} is not valid TOML ({})", e.message())),
+            Err(e) => {
+                return ReadOutput::refuse(format!(
+                    "{manifest} is not valid TOML ({})",
+                    e.message()
+                ))
+            }
         };
         // Workspace members.
         if let Some(ws) = toml.get("workspace").and_then(|w| w.as_table()) {
@@ -39,11 +44,15 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
                 .collect();
             for pat in strings(ws.get("members")) {
                 if escapes(&dir, &pat) {
-                    return ReadOutput::refuse(format!("{manifest}: member `{pat}` is outside the build context"));
+                    return ReadOutput::refuse(format!(
+                        "{manifest}: member `{pat}` is outside the build context"
+                    ));
                 }
                 let members = ctx.glob(&join(&dir, &pat));
                 if members.is_empty() {
-                    return ReadOutput::refuse(format!("{manifest}: workspace member `{pat}` matches nothing"));
+                    return ReadOutput::refuse(format!(
+                        "{manifest}: workspace member `{pat}` matches nothing"
+                    ));
                 }
                 for m in members {
                     if !excludes.contains(&m) && ctx.is_file(&join(&m, "Cargo.toml")) {
@@ -79,7 +88,11 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
 
 fn strings(v: Option<&toml::Value>) -> Vec<String> {
     v.and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

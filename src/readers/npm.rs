@@ -38,7 +38,9 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     }
     let gyp = join(input.dir, "binding.gyp");
     let scripts = json.get("scripts").and_then(|s| s.as_object());
-    if ctx.exists(&gyp) && !scripts.is_some_and(|s| s.contains_key("install") || s.contains_key("preinstall")) {
+    if ctx.exists(&gyp)
+        && !scripts.is_some_and(|s| s.contains_key("install") || s.contains_key("preinstall"))
+    {
         return ReadOutput::refuse(format!(
             "{gyp} makes npm run `node-gyp rebuild` on install, which needs the source"
         ));
@@ -55,11 +57,15 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     };
     for pat in patterns {
         if pat.starts_with('!') || pat.contains("..") {
-            return ReadOutput::refuse(format!("{root}: workspace pattern `{pat}` is not supported"));
+            return ReadOutput::refuse(format!(
+                "{root}: workspace pattern `{pat}` is not supported"
+            ));
         }
         let members = ctx.glob(&join(input.dir, pat));
         if members.is_empty() {
-            return ReadOutput::refuse(format!("{root}: workspace `{pat}` matches nothing in the context"));
+            return ReadOutput::refuse(format!(
+                "{root}: workspace `{pat}` matches nothing in the context"
+            ));
         }
         for m in members {
             if !ctx.is_dir(&m) {
@@ -112,10 +118,14 @@ pub(crate) fn check_manifest(path: &str, json: &serde_json::Value) -> Option<Str
     for key in ["bundleDependencies", "bundledDependencies"] {
         match json.get(key) {
             Some(serde_json::Value::Array(a)) if !a.is_empty() => {
-                return Some(format!("{path} has bundled dependencies, which need the source"))
+                return Some(format!(
+                    "{path} has bundled dependencies, which need the source"
+                ))
             }
             Some(serde_json::Value::Bool(true)) => {
-                return Some(format!("{path} has bundled dependencies, which need the source"))
+                return Some(format!(
+                    "{path} has bundled dependencies, which need the source"
+                ))
             }
             _ => {}
         }

@@ -85,9 +85,38 @@ the stub build's intermediate files differ).
 
 /// Commands that may run before the install in the same RUN: they read no source.
 const SAFE_BEFORE: &[&str] = &[
-    "cd", "export", "set", "umask", "true", ":", "mkdir", "apt-get", "apt", "apk", "yum", "dnf",
-    "microdnf", "zypper", "echo", "corepack", "ln", "useradd", "adduser", "groupadd", "addgroup",
-    "chown", "chmod", "rm", "git", "npm", "pip", "python", "cargo", "rustup", "uv", "update-ca-certificates",
+    "cd",
+    "export",
+    "set",
+    "umask",
+    "true",
+    ":",
+    "mkdir",
+    "apt-get",
+    "apt",
+    "apk",
+    "yum",
+    "dnf",
+    "microdnf",
+    "zypper",
+    "echo",
+    "corepack",
+    "ln",
+    "useradd",
+    "adduser",
+    "groupadd",
+    "addgroup",
+    "chown",
+    "chmod",
+    "rm",
+    "git",
+    "npm",
+    "pip",
+    "python",
+    "cargo",
+    "rustup",
+    "uv",
+    "update-ca-certificates",
 ];
 
 /// Commands before the install whose effect on the shell must be repeated
@@ -124,9 +153,9 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
             // R: the first RUN after C with an install, unless another broad copy comes first.
             let mut r = None;
             for (xpos, &xi) in body.iter().enumerate().skip(pos + 1) {
-                if m.copy_view(xi)
-                    .is_some_and(|x| x.from.is_none() && !x.heredoc && broad_source(rc, &x).is_some())
-                {
+                if m.copy_view(xi).is_some_and(|x| {
+                    x.from.is_none() && !x.heredoc && broad_source(rc, &x).is_some()
+                }) {
                     break;
                 }
                 if let Some(found) = find_install(rc, xi) {
@@ -134,7 +163,9 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
                     break;
                 }
             }
-            let Some((rpos, ri, install)) = r else { continue };
+            let Some((rpos, ri, install)) = r else {
+                continue;
+            };
             // Already optimized: an earlier RUN in this stage runs this ecosystem's install.
             let warm = body[..pos].iter().any(|&e| warms(rc, e, install.m.preset));
             if warm {
@@ -148,7 +179,16 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
                 install.command_text,
                 rins.start_line
             );
-            let (fix, reason) = match plan(rc, stage.exported, &body[pos + 1..rpos], ci, ri, &cv, &src_dir, &install) {
+            let (fix, reason) = match plan(
+                rc,
+                stage.exported,
+                &body[pos + 1..rpos],
+                ci,
+                ri,
+                &cv,
+                &src_dir,
+                &install,
+            ) {
                 Ok(fix) => (Some(fix), None),
                 Err(reason) => (None, Some(reason)),
             };
@@ -214,7 +254,11 @@ fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
         Form::Shell => ins.args_str().into_owned(),
         Form::Exec => {
             // Exec form: only a plain argv can be read as one command.
-            if ins.exec.iter().any(|a| a.is_empty() || a.contains(|c: char| !is_plain(c))) {
+            if ins
+                .exec
+                .iter()
+                .any(|a| a.is_empty() || a.contains(|c: char| !is_plain(c)))
+            {
                 return None;
             }
             ins.exec.join(" ")
@@ -222,7 +266,10 @@ fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
     };
     // The RUN's own text, then any heredoc bodies (a script there is found so
     // that the finding can say why it is left alone).
-    let bodies = ins.heredocs.iter().map(|h| rc.model.src[h.body.range()].to_string());
+    let bodies = ins
+        .heredocs
+        .iter()
+        .map(|h| rc.model.src[h.body.range()].to_string());
     for text in std::iter::once(text).chain(bodies) {
         let script = shell::parse(&text);
         for (k, cmd) in script.commands.iter().enumerate() {
@@ -293,16 +340,25 @@ fn plan(
 
     // The install itself.
     if let Some(reason) = &install.m.needs_source {
-        return Err(refuse("needs-source", format!("RUN {}: {reason}", install.command_text)));
+        return Err(refuse(
+            "needs-source",
+            format!("RUN {}: {reason}", install.command_text),
+        ));
     }
     if !r.heredocs.is_empty() {
-        return Err(refuse("shell", "the RUN uses a heredoc, which dockopt does not split"));
+        return Err(refuse(
+            "shell",
+            "the RUN uses a heredoc, which dockopt does not split",
+        ));
     }
     let script = &install.script;
     if !script.problems.is_empty() {
         return Err(refuse(
             "shell",
-            format!("the RUN's shell command could not be split reliably ({})", script.problems[0]),
+            format!(
+                "the RUN's shell command could not be split reliably ({})",
+                script.problems[0]
+            ),
         ));
     }
 
@@ -313,24 +369,39 @@ fn plan(
             other => {
                 return Err(refuse(
                     "flags",
-                    format!("{} uses `--{other}`, which dockopt does not carry to a manifest copy", c.name),
+                    format!(
+                        "{} uses `--{other}`, which dockopt does not carry to a manifest copy",
+                        c.name
+                    ),
                 ))
             }
         }
     }
     let (Some(dest), Some(dest_abs)) = (&cv.dest, &cv.dest_abs) else {
-        return Err(refuse("unresolved", format!("the destination of {} cannot be resolved", c.name)));
+        return Err(refuse(
+            "unresolved",
+            format!("the destination of {} cannot be resolved", c.name),
+        ));
     };
 
     // Crossing: what lies between C and R.
     let c_vars = referenced_vars(&c.args_str());
-    let c_flag_vars: Vec<String> = c.flags.iter().flat_map(|f| referenced_vars(&f.text)).collect();
+    let c_flag_vars: Vec<String> = c
+        .flags
+        .iter()
+        .flat_map(|f| referenced_vars(&f.text))
+        .collect();
     for &xi in between {
         let x = m.ins[xi];
         let at = format!("{} at line {}", x.name, x.start_line);
         match x.kind {
             Keyword::Run => {
-                return Err(refuse("crossing", format!("{at} runs between the source copy and the install and may read the source")))
+                return Err(refuse(
+                    "crossing",
+                    format!(
+                        "{at} runs between the source copy and the install and may read the source"
+                    ),
+                ))
             }
             Keyword::Copy | Keyword::Add => {
                 let xv = m.copy_view(xi);
@@ -339,7 +410,10 @@ fn plan(
                     None => true,
                 };
                 if overlap {
-                    return Err(refuse("crossing", format!("{at} writes where the source copy writes; their order matters")));
+                    return Err(refuse(
+                        "crossing",
+                        format!("{at} writes where the source copy writes; their order matters"),
+                    ));
                 }
             }
             Keyword::Workdir => {
@@ -351,27 +425,47 @@ fn plan(
                 }
             }
             Keyword::Env | Keyword::Arg => {
-                let defined: Vec<String> = crate::model::key_values(&x.args_str(), x.kind == Keyword::Env)
-                    .into_iter()
-                    .map(|(k, _)| k)
-                    .collect();
-                if let Some(v) = defined.iter().find(|d| c_vars.contains(d) || c_flag_vars.contains(d)) {
-                    return Err(refuse("crossing", format!("{at} sets `{v}`, which the source copy uses")));
+                let defined: Vec<String> =
+                    crate::model::key_values(&x.args_str(), x.kind == Keyword::Env)
+                        .into_iter()
+                        .map(|(k, _)| k)
+                        .collect();
+                if let Some(v) = defined
+                    .iter()
+                    .find(|d| c_vars.contains(d) || c_flag_vars.contains(d))
+                {
+                    return Err(refuse(
+                        "crossing",
+                        format!("{at} sets `{v}`, which the source copy uses"),
+                    ));
                 }
             }
             Keyword::Volume => {
-                return Err(refuse("crossing", format!("{at} declares a volume between the source copy and the install")))
+                return Err(refuse(
+                    "crossing",
+                    format!("{at} declares a volume between the source copy and the install"),
+                ))
             }
             k if config_only(k) => {}
-            _ => return Err(refuse("crossing", format!("{at} is not something dockopt moves a COPY past"))),
+            _ => {
+                return Err(refuse(
+                    "crossing",
+                    format!("{at} is not something dockopt moves a COPY past"),
+                ))
+            }
         }
     }
 
     // The RUN's structure: where it splits, what runs before the install.
     let k = install.k;
     let seps = &script.separators;
-    if seps.iter().any(|s| matches!(s, Separator::Or | Separator::Pipe | Separator::Background))
-        || matches!(script.trailing, Some(Separator::Or | Separator::Pipe | Separator::Background | Separator::And))
+    if seps
+        .iter()
+        .any(|s| matches!(s, Separator::Or | Separator::Pipe | Separator::Background))
+        || matches!(
+            script.trailing,
+            Some(Separator::Or | Separator::Pipe | Separator::Background | Separator::And)
+        )
     {
         return Err(refuse(
             "shell",
@@ -387,7 +481,10 @@ fn plan(
     }
     // Working directory of the install.
     let Some(workdir) = m.state[ri].workdir.clone() else {
-        return Err(refuse("unresolved", "the WORKDIR of the RUN depends on a value dockopt cannot resolve"));
+        return Err(refuse(
+            "unresolved",
+            "the WORKDIR of the RUN depends on a value dockopt cannot resolve",
+        ));
     };
     let mut cwd = workdir;
     let mut carried: Vec<String> = Vec::new();
@@ -395,7 +492,10 @@ fn plan(
         let prog = cmd.program().unwrap_or("");
         let text = install_text(r, cmd);
         if cmd.compound || cmd.has_redirections {
-            return Err(refuse("prelude", format!("the RUN runs `{text}` before the install, which dockopt cannot vouch for")));
+            return Err(refuse(
+                "prelude",
+                format!("the RUN runs `{text}` before the install, which dockopt cannot vouch for"),
+            ));
         }
         if cmd.words.is_empty() {
             // Assignment only: shell state the later part needs too.
@@ -406,15 +506,28 @@ fn plan(
         let is_prelude = rc.presets.list.iter().any(|p| p.is_prelude(&words));
         let safe_prog = SAFE_BEFORE.contains(&crate::preset::program_name(prog));
         // Tool commands of an ecosystem (npm, pip...) are allowed only as that preset's prelude.
-        let tool = ["npm", "pip", "python", "cargo", "uv", "git"].contains(&crate::preset::program_name(prog));
-        if !(is_prelude || (safe_prog && !tool)) || cmd.words.iter().any(|w| !w.literal) && prog != "export" {
-            return Err(refuse("prelude", format!("the RUN runs `{text}` before the install; it may need the source")));
+        let tool = ["npm", "pip", "python", "cargo", "uv", "git"]
+            .contains(&crate::preset::program_name(prog));
+        if !(is_prelude || (safe_prog && !tool))
+            || cmd.words.iter().any(|w| !w.literal) && prog != "export"
+        {
+            return Err(refuse(
+                "prelude",
+                format!("the RUN runs `{text}` before the install; it may need the source"),
+            ));
         }
         if prog == "cd" {
             let Some(dir) = cmd.cd_target() else {
-                return Err(refuse("prelude", format!("`{text}` changes to a directory dockopt cannot resolve")));
+                return Err(refuse(
+                    "prelude",
+                    format!("`{text}` changes to a directory dockopt cannot resolve"),
+                ));
             };
-            cwd = if dir.starts_with('/') { clean_abs(dir) } else { clean_abs(&format!("{cwd}/{dir}")) };
+            cwd = if dir.starts_with('/') {
+                clean_abs(dir)
+            } else {
+                clean_abs(&format!("{cwd}/{dir}"))
+            };
         }
         if CARRIED.contains(&prog) {
             carried.push(text);
@@ -460,9 +573,15 @@ fn plan(
     let mut files: Vec<String> = Vec::new();
     let missing = |f: &str| -> Reason {
         if ctx.is_excluded(f) && ctx.root().join(f).exists() {
-            refuse("missing-manifest", format!("{f} is excluded by {}", ignore_name(ctx)))
+            refuse(
+                "missing-manifest",
+                format!("{f} is excluded by {}", ignore_name(ctx)),
+            )
         } else {
-            refuse("missing-manifest", format!("{f} is not in the build context"))
+            refuse(
+                "missing-manifest",
+                format!("{f} is not in the build context"),
+            )
         }
     };
     let need = |f: String, files: &mut Vec<String>| -> Result<(), Reason> {
@@ -492,7 +611,11 @@ fn plan(
                 Some(f) => missing(&f),
                 None => refuse(
                     "missing-manifest",
-                    format!("`{}` needs one of {} and none is in the build context", install.command_text, group.join(", ")),
+                    format!(
+                        "`{}` needs one of {} and none is in the build context",
+                        install.command_text,
+                        group.join(", ")
+                    ),
                 ),
             });
         }
@@ -502,9 +625,16 @@ fn plan(
     }
     let mut manifest_args = Vec::new();
     for a in &install.m.manifest_args {
-        let abs = if a.starts_with('/') { clean_abs(a) } else { clean_abs(&format!("{cwd}/{a}")) };
+        let abs = if a.starts_with('/') {
+            clean_abs(a)
+        } else {
+            clean_abs(&format!("{cwd}/{a}"))
+        };
         let Some(rel) = image_to_context(&abs, dest_abs, src_dir) else {
-            return Err(refuse("layout", format!("`{a}` is not among the files the source copy brings")));
+            return Err(refuse(
+                "layout",
+                format!("`{a}` is not among the files the source copy brings"),
+            ));
         };
         need(rel.clone(), &mut files)?;
         manifest_args.push(rel);
@@ -522,7 +652,11 @@ fn plan(
             },
         );
         if let Some(reason) = out.refuse {
-            let kind = if reason.contains("script") { "lifecycle-script" } else { "needs-source" };
+            let kind = if reason.contains("script") {
+                "lifecycle-script"
+            } else {
+                "needs-source"
+            };
             return Err(refuse(kind, reason));
         }
         for f in out.required {
@@ -545,10 +679,16 @@ fn plan(
     }
     for f in &files {
         if !is_under_rel(f, src_dir) {
-            return Err(refuse("layout", format!("{f} is outside the directory the source copy brings ({src_dir})")));
+            return Err(refuse(
+                "layout",
+                format!("{f} is outside the directory the source copy brings ({src_dir})"),
+            ));
         }
         if f.contains(|ch: char| ch.is_whitespace() || "\"'$`\\*?[".contains(ch)) {
-            return Err(refuse("layout", format!("{f} has characters dockopt does not write into a COPY")));
+            return Err(refuse(
+                "layout",
+                format!("{f} has characters dockopt does not write into a COPY"),
+            ));
         }
     }
 
@@ -556,20 +696,33 @@ fn plan(
     let copies: Vec<(usize, Vec<String>)> = (0..m.ins.len())
         .filter_map(|i| {
             let v = m.copy_view(i)?;
-            (v.from.is_none() && !v.heredoc).then(|| (i, v.sources.unwrap_or_default().iter().map(|s| clean_rel(s)).collect()))
+            (v.from.is_none() && !v.heredoc).then(|| {
+                (
+                    i,
+                    v.sources
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| clean_rel(s))
+                        .collect(),
+                )
+            })
         })
         .collect();
     let mut ignore_additions: Vec<String> = Vec::new();
     for w in preset.writes.iter().chain(&extra_writes) {
         let found = ctx.find_dirs_named("", w);
-        let (written, others): (Vec<&String>, Vec<&String>) =
-            found.iter().partition(|d| install_dirs.iter().any(|dir| readers::join(dir, w) == **d));
+        let (written, others): (Vec<&String>, Vec<&String>) = found
+            .iter()
+            .partition(|d| install_dirs.iter().any(|dir| readers::join(dir, w) == **d));
         if written.is_empty() {
             continue;
         }
         // `**/<w>` must not drop a directory of that name the install does not write.
         for other in others {
-            if let Some((i, _)) = copies.iter().find(|(_, srcs)| srcs.iter().any(|s| is_under_rel(other, s))) {
+            if let Some((i, _)) = copies
+                .iter()
+                .find(|(_, srcs)| srcs.iter().any(|s| is_under_rel(other, s)))
+            {
                 let ins = m.ins[*i];
                 return Err(refuse(
                     "clobber",
@@ -586,7 +739,14 @@ fn plan(
         let extra: Vec<&str> = ignore_additions.iter().map(String::as_str).collect();
         for f in &files {
             if ctx.is_excluded_with(f, &extra) {
-                return Err(refuse("clobber", format!("adding {} to {} would exclude {f}", extra.join(", "), ignore_name(ctx))));
+                return Err(refuse(
+                    "clobber",
+                    format!(
+                        "adding {} to {} would exclude {f}",
+                        extra.join(", "),
+                        ignore_name(ctx)
+                    ),
+                ));
             }
         }
         // Other COPY/ADD sources of the file must not become excluded.
@@ -600,7 +760,12 @@ fn plan(
                 if !rel.is_empty() && !ctx.is_excluded(&rel) && ctx.is_excluded_with(&rel, &extra) {
                     return Err(refuse(
                         "clobber",
-                        format!("{} at line {} copies {rel}, which {} would exclude", ins.name, ins.start_line, extra.join(", ")),
+                        format!(
+                            "{} at line {} copies {rel}, which {} would exclude",
+                            ins.name,
+                            ins.start_line,
+                            extra.join(", ")
+                        ),
                     ));
                 }
             }
@@ -628,9 +793,16 @@ fn plan(
             format!("{dest}/")
         };
         if !dir.is_empty() {
-            d = if d == "./" { format!("./{dir}/") } else { format!("{d}{dir}/") };
+            d = if d == "./" {
+                format!("./{dir}/")
+            } else {
+                format!("{d}{dir}/")
+            };
         }
-        m_text.push_str(&format!("{c_indent}{copy_kw}{c_flags} {} {d}{nl}", group.join(" ")));
+        m_text.push_str(&format!(
+            "{c_indent}{copy_kw}{c_flags} {} {d}{nl}",
+            group.join(" ")
+        ));
     }
 
     // R' (in place) and the RUN after the source copy.
@@ -645,17 +817,46 @@ fn plan(
     let mut stub_paths = Vec::new();
     for s in &stubs {
         let Some(p) = to_cwd(&s.path) else {
-            return Err(refuse("layout", format!("cannot place the stub {} relative to the install", s.path)));
+            return Err(refuse(
+                "layout",
+                format!("cannot place the stub {} relative to the install", s.path),
+            ));
         };
         stub_paths.push((p, s.content));
     }
     let stubs_cmd = stubs_command(&stub_paths);
-    let unstub_cmd = format!("rm -f {}", stub_paths.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(" "));
-    let touch_cmd = format!("touch {}", stub_paths.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(" "));
-    let args_text = install.text.get(install.m.args_start..install.m.span.end).unwrap_or("").trim().to_string();
+    let unstub_cmd = format!(
+        "rm -f {}",
+        stub_paths
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let touch_cmd = format!(
+        "touch {}",
+        stub_paths
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let args_text = install
+        .text
+        .get(install.m.args_start..install.m.span.end)
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let fill = |t: &str| {
         t.replace("{command}", &install.command_text)
-            .replace(" {args}", &if args_text.is_empty() { String::new() } else { format!(" {args_text}") })
+            .replace(
+                " {args}",
+                &if args_text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {args_text}")
+                },
+            )
             .replace("{args}", &args_text)
             .replace("{stubs}", &stubs_cmd)
             .replace("{unstub}", &unstub_cmd)
@@ -668,7 +869,9 @@ fn plan(
     let mut after_parts: Vec<String> = Vec::new();
     // Where the text re-emitted after the source copy starts; comment lines
     // between the removed part and it move above the new RUN.
-    let after_start = after_cmds.first().map_or(args_end, |f| r.to_source(r.args.start + f.span.start));
+    let after_start = after_cmds
+        .first()
+        .map_or(args_end, |f| r.to_source(r.args.start + f.span.start));
     let mut removed_from = None;
     let deps_only = spec
         .deps_only
@@ -676,10 +879,16 @@ fn plan(
         .filter(|d| !d.unless_flag.iter().any(|f| install.m.flags.contains(f)));
     if let Some(d) = deps_only {
         if d.before.contains("{stubs}") && stub_paths.is_empty() {
-            return Err(refuse("needs-source", "no stub targets could be found for the deps-only step"));
+            return Err(refuse(
+                "needs-source",
+                "no stub targets could be found for the deps-only step",
+            ));
         }
         if r.form == Form::Exec {
-            return Err(refuse("shell", "an exec-form RUN cannot take the deps-only step"));
+            return Err(refuse(
+                "shell",
+                "an exec-form RUN cannot take the deps-only step",
+            ));
         }
         let start = r.to_source(r.args.start + cmd_span.start);
         removed_from = Some(start);
@@ -696,8 +905,9 @@ fn plan(
     if !after_cmds.is_empty() {
         after_parts.push(src[after_start..args_end].to_string());
     }
-    let moved_comments: Vec<Span> =
-        removed_from.map_or_else(Vec::new, |from| r.comment_lines_in(Span::new(from, after_start)));
+    let moved_comments: Vec<Span> = removed_from.map_or_else(Vec::new, |from| {
+        r.comment_lines_in(Span::new(from, after_start))
+    });
     edits.push(Edit::replace(c.span, m_text));
     let mut insert = String::new();
     if !src[..r.span.end].ends_with('\n') {
@@ -715,7 +925,10 @@ fn plan(
     if !after_parts.is_empty() {
         let mut body = carried;
         body.extend(after_parts);
-        insert.push_str(&format!("{r_indent}{run_kw}{r_flags} {}{nl}", body.join(" && ")));
+        insert.push_str(&format!(
+            "{r_indent}{run_kw}{r_flags} {}{nl}",
+            body.join(" && ")
+        ));
     }
     edits.push(Edit::insert(r.span.end, insert));
     Ok(Fix {
@@ -766,7 +979,11 @@ fn image_to_context(abs: &str, dest_abs: &str, src_dir: &str) -> Option<String> 
 }
 
 fn context_to_image(rel: &str, dest_abs: &str, src_dir: &str) -> Option<String> {
-    let rest = if src_dir.is_empty() { rel } else { rel.strip_prefix(&format!("{src_dir}/"))? };
+    let rest = if src_dir.is_empty() {
+        rel
+    } else {
+        rel.strip_prefix(&format!("{src_dir}/"))?
+    };
     Some(clean_abs(&format!("{dest_abs}/{rest}")))
 }
 
@@ -774,7 +991,11 @@ fn context_to_image(rel: &str, dest_abs: &str, src_dir: &str) -> Option<String> 
 fn group_by_dir(files: &[String], src_dir: &str) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for f in files {
-        let rel = if src_dir.is_empty() { f.as_str() } else { &f[src_dir.len() + 1..] };
+        let rel = if src_dir.is_empty() {
+            f.as_str()
+        } else {
+            &f[src_dir.len() + 1..]
+        };
         let dir = readers::parent(rel).to_string();
         match groups.iter_mut().find(|(d, _)| *d == dir) {
             Some((_, g)) => g.push(f.clone()),
@@ -787,7 +1008,11 @@ fn group_by_dir(files: &[String], src_dir: &str) -> Vec<(String, Vec<String>)> {
 
 /// `mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs`
 fn stubs_command(stubs: &[(String, &str)]) -> String {
-    let mut dirs: Vec<&str> = stubs.iter().map(|(p, _)| readers::parent(p)).filter(|d| !d.is_empty()).collect();
+    let mut dirs: Vec<&str> = stubs
+        .iter()
+        .map(|(p, _)| readers::parent(p))
+        .filter(|d| !d.is_empty())
+        .collect();
     dirs.sort();
     dirs.dedup();
     let mut parts = Vec::new();

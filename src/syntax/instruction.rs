@@ -190,7 +190,12 @@ fn is_ws(b: u8) -> bool {
 }
 
 impl Instruction {
-    pub(crate) fn build(src: &[u8], parts: Vec<Part>, escape: u8, start_line: usize) -> Instruction {
+    pub(crate) fn build(
+        src: &[u8],
+        parts: Vec<Part>,
+        escape: u8,
+        start_line: usize,
+    ) -> Instruction {
         let mut logical = Vec::new();
         let mut seg_map = Vec::new();
         for p in parts.iter().filter(|p| p.kind == PartKind::Segment) {
@@ -405,7 +410,11 @@ impl Instruction {
     pub fn comment_lines_in(&self, range: Span) -> Vec<Span> {
         self.parts
             .iter()
-            .filter(|p| p.kind == PartKind::Comment && p.span.start >= range.start && p.span.end <= range.end)
+            .filter(|p| {
+                p.kind == PartKind::Comment
+                    && p.span.start >= range.start
+                    && p.span.end <= range.end
+            })
             .map(|p| p.span)
             .collect()
     }
@@ -506,7 +515,15 @@ fn push_text(src: &[u8], a: usize, b: usize, push: &mut impl FnMut(TokenKind, us
         while i < b && is_ws(src[i]) == ws {
             i += 1;
         }
-        push(if ws { TokenKind::Whitespace } else { TokenKind::Text }, s, i);
+        push(
+            if ws {
+                TokenKind::Whitespace
+            } else {
+                TokenKind::Text
+            },
+            s,
+            i,
+        );
     }
 }
 
@@ -517,7 +534,11 @@ fn memmem(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// BuildKit's `extractBuilderFlags`: leading `--words` until the first word
 /// that does not start with `--` (or a bare `--`). Returns each flag's
 /// logical range with its processed text, and where the arguments start.
-fn extract_flags(line: &[u8], from: usize, to: usize) -> (Vec<(std::ops::Range<usize>, String)>, usize) {
+fn extract_flags(
+    line: &[u8],
+    from: usize,
+    to: usize,
+) -> (Vec<(std::ops::Range<usize>, String)>, usize) {
     let mut out = Vec::new();
     let mut pos = from;
     loop {

@@ -187,7 +187,11 @@ pub fn parse(src: &[u8]) -> Dockerfile {
     while let Some(line) = lines.next() {
         line_no += 1;
         count_ending(src, line, &mut crlf, &mut lf);
-        let start = if line_no == 1 && bom { 3.min(line.content_end).max(line.start) } else { line.start };
+        let start = if line_no == 1 && bom {
+            3.min(line.content_end).max(line.start)
+        } else {
+            line.start
+        };
         let content = &src[start..line.content_end];
         let lead = leading_space(content);
         let trimmed = &content[lead..];
@@ -230,13 +234,8 @@ pub fn parse(src: &[u8]) -> Dockerfile {
         if lead > 0 {
             parts.push(Part::new(PartKind::Whitespace, start, content_start));
         }
-        let mut continuing = push_content(
-            &mut parts,
-            src,
-            content_start,
-            line.content_end,
-            df.escape,
-        );
+        let mut continuing =
+            push_content(&mut parts, src, content_start, line.content_end, df.escape);
         parts.push(Part::new(PartKind::Newline, line.content_end, line.end));
         let mut end = line.end;
         while continuing {
@@ -249,7 +248,11 @@ pub fn parse(src: &[u8]) -> Dockerfile {
                 parts.push(Part::new(PartKind::Comment, next.start, next.content_end));
             } else if l == c.len() {
                 if next.content_end > next.start {
-                    parts.push(Part::new(PartKind::Whitespace, next.start, next.content_end));
+                    parts.push(Part::new(
+                        PartKind::Whitespace,
+                        next.start,
+                        next.content_end,
+                    ));
                 }
             } else {
                 continuing = push_content(&mut parts, src, next.start, next.content_end, df.escape);
@@ -288,7 +291,8 @@ pub fn parse(src: &[u8]) -> Dockerfile {
             if let Some(t) = terminator {
                 ins.parts
                     .push(Part::new(PartKind::HeredocEnd, t.start, t.content_end));
-                ins.parts.push(Part::new(PartKind::Newline, t.content_end, t.end));
+                ins.parts
+                    .push(Part::new(PartKind::Newline, t.content_end, t.end));
             }
             ins.heredocs.push(super::Heredoc {
                 name: marker.name,
@@ -343,17 +347,33 @@ fn push_content(parts: &mut Vec<Part>, src: &[u8], start: usize, end: usize, esc
 }
 
 /// Tokens for a trivia item: the line's text as `kind`, then its newline.
-pub(crate) fn line_tokens(src: &[u8], start: usize, end: usize, kind: TokenKind, out: &mut Vec<Token>) {
+pub(crate) fn line_tokens(
+    src: &[u8],
+    start: usize,
+    end: usize,
+    kind: TokenKind,
+    out: &mut Vec<Token>,
+) {
     let mut pos = start;
     while pos < end {
         let nl = memchr(b'\n', &src[pos..end]).map_or(end, |i| pos + i);
-        let ce = if nl > pos && nl < end && src[nl - 1] == b'\r' { nl - 1 } else { nl };
+        let ce = if nl > pos && nl < end && src[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
         if ce > pos {
-            out.push(Token { kind, span: Span::new(pos, ce) });
+            out.push(Token {
+                kind,
+                span: Span::new(pos, ce),
+            });
         }
         let le = if nl < end { nl + 1 } else { end };
         if le > ce {
-            out.push(Token { kind: TokenKind::Newline, span: Span::new(ce, le) });
+            out.push(Token {
+                kind: TokenKind::Newline,
+                span: Span::new(ce, le),
+            });
         }
         pos = le;
     }

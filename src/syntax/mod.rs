@@ -146,9 +146,15 @@ impl Dockerfile {
             let span = item.span();
             let start = span.start.max(pos);
             match item {
-                Item::Blank(_) => lex::line_tokens(src, start, span.end, TokenKind::Whitespace, &mut out),
-                Item::Comment(_) => lex::line_tokens(src, start, span.end, TokenKind::Comment, &mut out),
-                Item::Directive(_) => lex::line_tokens(src, start, span.end, TokenKind::Directive, &mut out),
+                Item::Blank(_) => {
+                    lex::line_tokens(src, start, span.end, TokenKind::Whitespace, &mut out)
+                }
+                Item::Comment(_) => {
+                    lex::line_tokens(src, start, span.end, TokenKind::Comment, &mut out)
+                }
+                Item::Directive(_) => {
+                    lex::line_tokens(src, start, span.end, TokenKind::Directive, &mut out)
+                }
                 Item::Instruction(ins) => ins.tokens(src, start, &mut out),
             }
             pos = span.end;
