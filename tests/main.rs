@@ -1,6 +1,7 @@
 //! One integration-test binary (see Cargo.toml `autotests = false`).
 
 mod bulk;
+mod properties;
 mod e2e;
 mod syntax;
 mod support;
