@@ -215,7 +215,14 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
         if left || (changed && mode != Mode::Fix) {
             code = code.max(1);
         }
-        let diff_text = file_diff(r);
+        // Diffs and JSON records only when they will be printed (memory in bulk runs).
+        let want_diff =
+            args.format == Format::Json || (args.format == Format::Text && mode == Mode::Diff);
+        let diff_text = if want_diff {
+            file_diff(r)
+        } else {
+            String::new()
+        };
         if mode == Mode::Fix && changed {
             if let Err(e) = write_fix(r) {
                 code = 2;
@@ -276,6 +283,9 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     writeln!(stderr, "{line}")?;
                 }
             }
+        }
+        if args.format != Format::Json {
+            continue;
         }
         json_files.push(JsonFile {
             path: display.clone(),

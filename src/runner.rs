@@ -164,20 +164,25 @@ fn targets(
     let mut files: Vec<PathBuf> = Vec::new();
     let mut compose_files: Vec<PathBuf> = Vec::new();
     let mut stdin = false;
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for p in &paths {
         if p == Path::new("-") {
             stdin = true;
         } else if p.is_dir() {
-            let found = crate::walk::find(p, threads);
-            if found.dockerfiles.is_empty() && !args.quiet {
-                eprintln!("dockopt: {}: no Dockerfiles found", p.display());
-            }
-            files.extend(found.dockerfiles);
-            compose_files.extend(found.compose_files);
+            dirs.push(p.clone());
         } else {
             compose_files.extend(compose_files_above(p));
             files.push(p.clone());
         }
+    }
+    if !dirs.is_empty() {
+        let found = crate::walk::find(&dirs, threads);
+        if found.dockerfiles.is_empty() && !args.quiet {
+            let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+            eprintln!("dockopt: {}: no Dockerfiles found", shown.join(", "));
+        }
+        files.extend(found.dockerfiles);
+        compose_files.extend(found.compose_files);
     }
     compose_files.sort();
     compose_files.dedup();

@@ -1,6 +1,6 @@
 //! Finding Dockerfiles under a directory (honouring .gitignore, skipping .git).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// Is `name` a Dockerfile name dockopt looks for?
@@ -22,10 +22,18 @@ pub struct Found {
     pub compose_files: Vec<PathBuf>,
 }
 
-/// Every Dockerfile (and compose file) under `root`, sorted.
-pub fn find(root: &Path, threads: usize) -> Found {
+/// Every Dockerfile (and compose file) under the `roots`, sorted. One walker
+/// for all of them: starting one per root costs threads and stat calls.
+pub fn find(roots: &[PathBuf], threads: usize) -> Found {
     let found = Mutex::new(Found::default());
-    ignore::WalkBuilder::new(root)
+    let Some((first, rest)) = roots.split_first() else {
+        return Found::default();
+    };
+    let mut builder = ignore::WalkBuilder::new(first);
+    for r in rest {
+        builder.add(r);
+    }
+    builder
         .hidden(false)
         .require_git(false)
         .threads(threads)
@@ -56,7 +64,9 @@ pub fn find(root: &Path, threads: usize) -> Found {
         });
     let mut f = found.into_inner().expect("no panics while holding");
     f.dockerfiles.sort();
+    f.dockerfiles.dedup();
     f.compose_files.sort();
+    f.compose_files.dedup();
     f
 }
 
