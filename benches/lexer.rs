@@ -20,6 +20,10 @@ use std::time::{Duration, Instant};
 
 use dockopt::syntax::{parse, Dockerfile};
 
+/// The same allocator as the `dockopt` binary (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The lexer goal, in MB/s (1 MB = 10^6 bytes).
 const GOAL_MB_S: f64 = 100.0;
 

@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: the lexer and rules allocate many small strings and vectors;
+/// with the system allocator, allocation was ~45% of parse time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = <dockopt::cli::Args as clap::Parser>::parse();
     match dockopt::run(args) {

@@ -35,27 +35,30 @@ pub enum Keyword {
 
 impl Keyword {
     pub fn from_name(name: &str) -> Keyword {
-        match name.to_ascii_lowercase().as_str() {
-            "add" => Keyword::Add,
-            "arg" => Keyword::Arg,
-            "cmd" => Keyword::Cmd,
-            "copy" => Keyword::Copy,
-            "entrypoint" => Keyword::Entrypoint,
-            "env" => Keyword::Env,
-            "expose" => Keyword::Expose,
-            "from" => Keyword::From,
-            "healthcheck" => Keyword::Healthcheck,
-            "label" => Keyword::Label,
-            "maintainer" => Keyword::Maintainer,
-            "onbuild" => Keyword::Onbuild,
-            "run" => Keyword::Run,
-            "shell" => Keyword::Shell,
-            "stopsignal" => Keyword::Stopsignal,
-            "user" => Keyword::User,
-            "volume" => Keyword::Volume,
-            "workdir" => Keyword::Workdir,
-            _ => Keyword::Unknown,
-        }
+        const NAMES: &[(&str, Keyword)] = &[
+            ("run", Keyword::Run),
+            ("copy", Keyword::Copy),
+            ("from", Keyword::From),
+            ("env", Keyword::Env),
+            ("workdir", Keyword::Workdir),
+            ("add", Keyword::Add),
+            ("arg", Keyword::Arg),
+            ("cmd", Keyword::Cmd),
+            ("entrypoint", Keyword::Entrypoint),
+            ("expose", Keyword::Expose),
+            ("healthcheck", Keyword::Healthcheck),
+            ("label", Keyword::Label),
+            ("maintainer", Keyword::Maintainer),
+            ("onbuild", Keyword::Onbuild),
+            ("shell", Keyword::Shell),
+            ("stopsignal", Keyword::Stopsignal),
+            ("user", Keyword::User),
+            ("volume", Keyword::Volume),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map_or(Keyword::Unknown, |(_, k)| *k)
     }
 
     fn can_have_heredoc(self) -> bool {
@@ -196,9 +199,11 @@ impl Instruction {
         escape: u8,
         start_line: usize,
     ) -> Instruction {
-        let mut logical = Vec::new();
-        let mut seg_map = Vec::new();
-        for p in parts.iter().filter(|p| p.kind == PartKind::Segment) {
+        let segments = parts.iter().filter(|p| p.kind == PartKind::Segment);
+        let len: usize = segments.clone().map(|p| p.span.len()).sum();
+        let mut logical = Vec::with_capacity(len);
+        let mut seg_map = Vec::with_capacity(segments.clone().count());
+        for p in segments {
             seg_map.push((logical.len(), p.span.start));
             logical.extend_from_slice(&src[p.span.range()]);
         }
@@ -263,8 +268,9 @@ impl Instruction {
             })
             .collect();
         self.args = args_start..te;
-        let args = self.logical[args_start..te].to_vec();
-        let args = &args[..];
+        // Borrow the logical line out of `self` while parsing its arguments.
+        let logical = std::mem::take(&mut self.logical);
+        let args = &logical[args_start..te];
         match self.kind {
             Keyword::Run
             | Keyword::Cmd
@@ -283,8 +289,7 @@ impl Instruction {
                     while i < args.len() && is_ws(args[i]) {
                         i += 1;
                     }
-                    let rest = args[i..].to_vec();
-                    self.parse_json(&rest);
+                    self.parse_json(&args[i..]);
                 }
             }
             Keyword::Onbuild if allow_sub => {
@@ -302,7 +307,7 @@ impl Instruction {
                     heredocs: Vec::new(),
                     sub: None,
                     problem: None,
-                    logical: self.logical.clone(),
+                    logical: logical.clone(),
                     seg_map: self.seg_map.clone(),
                     parts: Vec::new(),
                 };
@@ -311,6 +316,7 @@ impl Instruction {
             }
             _ => {}
         }
+        self.logical = logical;
     }
 
     fn parse_json(&mut self, args: &[u8]) {
@@ -528,7 +534,7 @@ fn push_text(src: &[u8], a: usize, b: usize, push: &mut impl FnMut(TokenKind, us
 }
 
 fn memmem(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// BuildKit's `extractBuilderFlags`: leading `--words` until the first word

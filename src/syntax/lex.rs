@@ -57,7 +57,7 @@ impl Iterator for Lines<'_> {
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
 }
 
 /// Length of the leading whitespace (Go's `unicode.IsSpace`) of `s`.
@@ -172,12 +172,15 @@ fn match_directive(line: &[u8]) -> Option<(String, String)> {
 /// opaque instructions or trivia.
 pub fn parse(src: &[u8]) -> Dockerfile {
     let bom = src.starts_with(&[0xEF, 0xBB, 0xBF]);
+    // One item per line at most: reserving it up front avoids regrowing
+    // (and copying) the item list on large files.
+    let lines_estimate = memchr::memchr_iter(b'\n', src).count() / 2 + 16;
     let mut df = Dockerfile {
         len: src.len(),
         bom,
         escape: b'\\',
         directives: Vec::new(),
-        items: Vec::new(),
+        items: Vec::with_capacity(lines_estimate),
         newline: "\n",
     };
     let (mut crlf, mut lf) = (0usize, 0usize);
@@ -232,11 +235,11 @@ pub fn parse(src: &[u8]) -> Dockerfile {
         let mut parts: Vec<Part> = Vec::with_capacity(4);
         let content_start = start + lead;
         if lead > 0 {
-            parts.push(Part::new(PartKind::Whitespace, start, content_start));
+            push_part(&mut parts, PartKind::Whitespace, start, content_start);
         }
         let mut continuing =
             push_content(&mut parts, src, content_start, line.content_end, df.escape);
-        parts.push(Part::new(PartKind::Newline, line.content_end, line.end));
+        push_part(&mut parts, PartKind::Newline, line.content_end, line.end);
         let mut end = line.end;
         while continuing {
             let Some(next) = lines.next() else { break };
@@ -245,19 +248,20 @@ pub fn parse(src: &[u8]) -> Dockerfile {
             let c = &src[next.start..next.content_end];
             let l = leading_space(c);
             if c.get(l) == Some(&b'#') {
-                parts.push(Part::new(PartKind::Comment, next.start, next.content_end));
+                push_part(&mut parts, PartKind::Comment, next.start, next.content_end);
             } else if l == c.len() {
                 if next.content_end > next.start {
-                    parts.push(Part::new(
+                    push_part(
+                        &mut parts,
                         PartKind::Whitespace,
                         next.start,
                         next.content_end,
-                    ));
+                    );
                 }
             } else {
                 continuing = push_content(&mut parts, src, next.start, next.content_end, df.escape);
             }
-            parts.push(Part::new(PartKind::Newline, next.content_end, next.end));
+            push_part(&mut parts, PartKind::Newline, next.content_end, next.end);
             end = next.end;
         }
 
@@ -285,14 +289,11 @@ pub fn parse(src: &[u8]) -> Dockerfile {
             }
             let body_end = terminator.map_or(end, |t| t.start);
             if body_end > body_start {
-                ins.parts
-                    .push(Part::new(PartKind::HeredocBody, body_start, body_end));
+                push_part(&mut ins.parts, PartKind::HeredocBody, body_start, body_end);
             }
             if let Some(t) = terminator {
-                ins.parts
-                    .push(Part::new(PartKind::HeredocEnd, t.start, t.content_end));
-                ins.parts
-                    .push(Part::new(PartKind::Newline, t.content_end, t.end));
+                push_part(&mut ins.parts, PartKind::HeredocEnd, t.start, t.content_end);
+                push_part(&mut ins.parts, PartKind::Newline, t.content_end, t.end);
             }
             ins.heredocs.push(super::Heredoc {
                 name: marker.name,
@@ -307,16 +308,17 @@ pub fn parse(src: &[u8]) -> Dockerfile {
         ins.end_line = line_no;
         df.items.push(Item::Instruction(ins));
     }
-    // Drop empty trailing parts (zero-length newline at EOF) for tidiness.
-    for item in &mut df.items {
-        if let Item::Instruction(i) = item {
-            i.parts.retain(|p| p.span.start < p.span.end);
-        }
-    }
     if crlf > lf {
         df.newline = "\r\n";
     }
     df
+}
+
+/// Record a part; empty ones (a newline at end of file) are left out.
+fn push_part(parts: &mut Vec<Part>, kind: PartKind, start: usize, end: usize) {
+    if end > start {
+        parts.push(Part::new(kind, start, end));
+    }
 }
 
 fn count_ending(src: &[u8], line: Line, crlf: &mut usize, lf: &mut usize) {
@@ -335,12 +337,12 @@ fn count_ending(src: &[u8], line: Line, crlf: &mut usize, lf: &mut usize) {
 fn push_content(parts: &mut Vec<Part>, src: &[u8], start: usize, end: usize, escape: u8) -> bool {
     match continuation_at(&src[start..end], escape) {
         Some(i) => {
-            parts.push(Part::new(PartKind::Segment, start, start + i));
-            parts.push(Part::new(PartKind::Continuation, start + i, end));
+            push_part(parts, PartKind::Segment, start, start + i);
+            push_part(parts, PartKind::Continuation, start + i, end);
             true
         }
         None => {
-            parts.push(Part::new(PartKind::Segment, start, end));
+            push_part(parts, PartKind::Segment, start, end);
             false
         }
     }
