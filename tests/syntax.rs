@@ -376,7 +376,16 @@ proptest! {
         let a: Vec<_> = df.instructions().map(|i| (i.start_line, i.keyword)).collect();
         let b: Vec<_> = df2.instructions().map(|i| (i.start_line, i.keyword)).take(a.len()).collect();
         // Only when the original does not end inside a continuation or heredoc.
-        let open = df.instructions().last().is_some_and(|i| i.heredocs.iter().any(|h| !h.terminated) || s.trim_end().ends_with('\\'));
+        // Open: the file ends inside a heredoc, or inside a continuation (its
+        // last token that is not trivia is a continuation marker).
+        use dockopt::syntax::TokenKind;
+        let last_real = df
+            .tokens(s.as_bytes())
+            .into_iter()
+            .rev()
+            .find(|t| !matches!(t.kind, TokenKind::Newline | TokenKind::Comment | TokenKind::Whitespace));
+        let open = df.instructions().last().is_some_and(|i| i.heredocs.iter().any(|h| !h.terminated))
+            || last_real.is_some_and(|t| t.kind == TokenKind::Continuation);
         if !open {
             prop_assert_eq!(a, b);
         }

@@ -83,6 +83,9 @@ cargo's stub build (target/ keeps the dependency artifacts either way, but
 the stub build's intermediate files differ).
 ";
 
+/// Internal reason kind: the install runs outside the copy's destination.
+const OUTSIDE: &str = "outside";
+
 /// Commands that may run before the install in the same RUN: they read no source.
 const SAFE_BEFORE: &[&str] = &[
     "cd",
@@ -179,7 +182,7 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
                 install.command_text,
                 rins.start_line
             );
-            let (fix, reason) = match plan(
+            let planned = plan(
                 rc,
                 stage.exported,
                 &body[pos + 1..rpos],
@@ -188,9 +191,18 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
                 &cv,
                 &src_dir,
                 &install,
-            ) {
+            );
+            let (fix, reason) = match planned {
                 Ok(fix) => (Some(fix), None),
-                Err(reason) => (None, Some(reason)),
+                // A subdirectory copy (`COPY patches ./patches`) that the install does
+                // not run in is not this pattern: no finding.
+                Err(r) if r.kind == OUTSIDE && !src_dir.is_empty() => continue,
+                Err(mut r) => {
+                    if r.kind == OUTSIDE {
+                        r.kind = "layout";
+                    }
+                    (None, Some(r))
+                }
             };
             let line = match &reason {
                 Some(r) if r.kind == "crossing" || r.kind == "flags" => c.start_line,
@@ -553,7 +565,7 @@ fn plan(
         None if !needs_dir => String::new(),
         None => {
             return Err(refuse(
-                "layout",
+                OUTSIDE,
                 format!(
                     "the install runs in {}, outside the directory the source copy fills ({})",
                     shown(&project_abs),
