@@ -288,9 +288,12 @@ pub fn program_name(word: &str) -> &str {
     }
 }
 
-/// Does `words` start with `pattern`? Returns the index after the match.
-fn match_words(words: &[&str], pattern: &str) -> Option<usize> {
+/// Does `words` start with `pattern`? Returns the index after the match and
+/// the indices of the `--flags` skipped between the pattern's words (they are
+/// read like the install's other flags: `poetry --directory=app install`).
+fn match_words(words: &[&str], pattern: &str) -> Option<(usize, Vec<usize>)> {
     let mut i = 0;
+    let mut skipped = Vec::new();
     for (k, p) in pattern.split_whitespace().enumerate() {
         if k == 0 {
             if program_name(words.first()?) != p {
@@ -302,6 +305,7 @@ fn match_words(words: &[&str], pattern: &str) -> Option<usize> {
         if !p.starts_with('-') {
             // Skip global flags without values (`pip --no-cache-dir install`).
             while words.get(i).is_some_and(|w| w.starts_with("--")) {
+                skipped.push(i);
                 i += 1;
             }
         }
@@ -316,7 +320,7 @@ fn match_words(words: &[&str], pattern: &str) -> Option<usize> {
         }
         i += 1;
     }
-    Some(i)
+    Some((i, skipped))
 }
 
 impl Preset {
@@ -334,7 +338,7 @@ impl Preset {
     pub fn match_install(&self, cmd: &shell::Command) -> Option<InstallMatch<'_>> {
         let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
         for spec in &self.commands {
-            let Some(after) = spec.matches.iter().find_map(|m| match_words(&words, m)) else {
+            let Some((after, skipped)) = spec.matches.iter().find_map(|m| match_words(&words, m)) else {
                 continue;
             };
             let mut m = InstallMatch {
@@ -350,6 +354,37 @@ impl Preset {
             };
             let mut positional = Vec::new();
             let mut seen_required_flag = spec.require_flag.is_empty();
+            // Flags between the matched words: only `--name` or `--name=value`.
+            for &k in &skipped {
+                let (name, inline) = match words[k].split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (words[k], None),
+                };
+                m.flags.push(name.to_string());
+                seen_required_flag |= spec.require_flag.iter().any(|f| f == name);
+                if let Some(files) = spec.flag_requires.get(name) {
+                    m.flag_required.extend(files.iter().cloned());
+                }
+                if let Some(reason) = spec.refuse_flags.get(name) {
+                    m.needs_source.get_or_insert(reason.clone());
+                }
+                let is_dir = spec.dir_flags.iter().any(|f| f == name);
+                let is_manifest = spec.manifest_flags.iter().any(|f| f == name);
+                if is_dir || is_manifest || spec.value_flags.iter().any(|f| f == name) {
+                    match inline {
+                        Some(v) if v.contains('$') => {
+                            m.needs_source.get_or_insert(format!("`{name}` has a value dockopt cannot resolve"));
+                        }
+                        Some(v) if is_dir => m.dir = Some(v.to_string()),
+                        Some(v) if is_manifest => m.manifest_args.push(v.to_string()),
+                        Some(_) => {}
+                        // `--flag value` before the subcommand: the value was taken for a word.
+                        None => {
+                            m.needs_source.get_or_insert(format!("`{name}` before the subcommand takes a value dockopt does not read"));
+                        }
+                    }
+                }
+            }
             let mut i = after;
             while i < words.len() {
                 let w = words[i];

@@ -360,7 +360,7 @@ pub fn rule_doc(name: Option<&str>) -> Result<u8> {
 pub fn list_presets(dirs: &[PathBuf]) -> Result<u8> {
     let presets = Presets::load(dirs)?;
     for p in &presets.list {
-        println!("{:<10} {:<40} {}", p.name, p.description, p.origin);
+        println!("{:<12} {:<64} {}", p.name, p.description, p.origin);
     }
     Ok(0)
 }

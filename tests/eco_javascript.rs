@@ -1,2 +1,689 @@
 //! Presets for the javascript ecosystems: rewrite, already-optimized and refusal
 //! fixtures (tests/fixtures/javascript/), snapshots in snapshots/javascript/.
+//!
+//! yarn classic and Berry (preset `yarn`, reader `yarn`), pnpm (preset and reader
+//! `pnpm`), bun (preset and reader `bun`); SEMANTICS.md §B.2–B.5. Every fixture is
+//! run through the same checks as tests/rewrite.rs: diff mode writes nothing and
+//! matches the JSON diff; `--fix` reaches a fixed point; lines outside the moved
+//! COPY and the split RUN are untouched; the printed diff applied with `git apply`
+//! gives the `--fix` tree. An already-optimized fixture must come out byte-identical
+//! with no finding; a refusal must leave the file alone and say why, with the
+//! expected `reason.kind`.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use crate::support::{self, Output, Scratch};
+
+const GROUP: &str = "javascript";
+
+/// Every fixture directory; `every_fixture_is_tested` keeps this list and the
+/// directory listing in step.
+const FIXTURES: &[&str] = &[
+    "already-optimized-bun",
+    "already-optimized-pnpm",
+    "already-optimized-yarn",
+    "already-optimized-yarn-berry",
+    "bun-classic",
+    "bun-migrate-lockfile",
+    "bun-workspaces",
+    "pnpm-classic",
+    "pnpm-fetch-warm-up",
+    "pnpm-workspace",
+    "refuse-bun-link-dep",
+    "refuse-bun-lock-workspace-missing",
+    "refuse-bun-postinstall",
+    "refuse-pnpm-file-dep",
+    "refuse-pnpm-frozen-no-lock",
+    "refuse-pnpm-importer-missing",
+    "refuse-pnpm-injected",
+    "refuse-pnpm-member-postinstall",
+    "refuse-pnpm-workspace-subdir",
+    "refuse-pnpmfile-require",
+    "refuse-yarn-berry-lock-workspace",
+    "refuse-yarn-berry-no-lock",
+    "refuse-yarn-berry-pnp-in-context",
+    "refuse-yarn-berry-portal",
+    "refuse-yarn-berry-zero-install-cache",
+    "refuse-yarn-file-resolution",
+    "refuse-yarn-frozen-no-lock",
+    "refuse-yarn-postinstall",
+    "refuse-yarn-workspace-bin",
+    "refuse-yarn-workspace-member",
+    "yarn-bare",
+    "yarn-berry",
+    "yarn-berry-nested-workspaces",
+    "yarn-berry-package-manager",
+    "yarn-classic",
+    "yarn-host-node-modules",
+    "yarn-not-install",
+    "yarn-workspaces",
+];
+
+/// What one fixture run produced.
+struct Checked {
+    original: String,
+    /// The Dockerfile after `--fix`.
+    fixed: String,
+    /// Diff mode output.
+    diff: Output,
+    /// Findings from `--format json`.
+    findings: Vec<Value>,
+}
+
+impl Checked {
+    /// The `reason.kind` of every left-alone finding.
+    fn reasons(&self) -> Vec<&str> {
+        self.findings
+            .iter()
+            .filter_map(|f| f["reason"]["kind"].as_str())
+            .collect()
+    }
+}
+
+/// Run every check on `fixture` and snapshot what a user sees.
+fn snap(fixture: &str) -> Checked {
+    assert!(FIXTURES.contains(&fixture), "add {fixture} to FIXTURES");
+    let dockerfile = "Dockerfile";
+
+    // Diff mode prints and writes nothing.
+    let work = Scratch::of_fixture(GROUP, fixture);
+    let before = work.tree();
+    let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
+    let diff = work.run(&[dockerfile]);
+    assert!(
+        matches!(diff.code, 0 | 1),
+        "{fixture}: exit {}\n{}",
+        diff.code,
+        diff.stderr
+    );
+    assert_eq!(work.tree(), before, "{fixture}: diff mode wrote files");
+
+    // JSON: the same diff, and the findings.
+    let json = work.run(&["--format", "json", dockerfile]);
+    assert_eq!(json.code, diff.code, "{fixture}: JSON exit code");
+    let v: Value = serde_json::from_str(&json.stdout)
+        .unwrap_or_else(|e| panic!("{fixture}: JSON output: {e}\n{}", json.stdout));
+    let file = &v["files"][0];
+    assert_eq!(
+        file["diff"].as_str().unwrap_or(""),
+        diff.stdout,
+        "{fixture}: JSON diff differs from the text diff"
+    );
+    let findings = file["findings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        diff.code == 0,
+        findings.is_empty() && diff.stdout.is_empty(),
+        "{fixture}: exit 0 iff no finding and no diff"
+    );
+
+    // --fix on another copy.
+    let applies = |f: &Value| f["reason"].is_null() && f["applicability"] == "safe";
+    let fixed_dir = Scratch::of_fixture(GROUP, fixture);
+    let fix = fixed_dir.run(&["--fix", dockerfile]);
+    assert!(
+        fix.stdout.is_empty(),
+        "{fixture}: --fix printed {}",
+        fix.stdout
+    );
+    let all_applied = findings.iter().all(applies);
+    assert_eq!(
+        fix.code,
+        if all_applied { 0 } else { 1 },
+        "{fixture}: --fix exit code\n{}",
+        fix.stderr
+    );
+    let after = fixed_dir.tree();
+    let fixed = String::from_utf8(fixed_dir.read(dockerfile)).unwrap();
+    if diff.stdout.is_empty() {
+        assert_eq!(after, before, "{fixture}: no diff, but --fix changed files");
+    } else {
+        assert!(
+            findings.iter().any(applies),
+            "{fixture}: a diff without a fix"
+        );
+    }
+
+    // Fixed point: a second --fix changes nothing and proposes nothing.
+    let again = fixed_dir.run(&["--fix", dockerfile]);
+    assert!(
+        matches!(again.code, 0 | 1),
+        "{fixture}: second --fix: {}",
+        again.stderr
+    );
+    assert_eq!(
+        support::tree_diff(&fixed_dir.tree(), &after),
+        "",
+        "{fixture}: a second --fix changed files"
+    );
+    let recheck = fixed_dir.run(&[dockerfile]);
+    assert_eq!(
+        recheck.stdout, "",
+        "{fixture}: a second run proposes a diff"
+    );
+    if !diff.stdout.is_empty() {
+        assert_eq!(
+            recheck.code, 0,
+            "{fixture}: after --fix the stage is not seen as optimized:\n{}",
+            recheck.stderr
+        );
+    }
+
+    // Lines outside C and R are untouched.
+    let touched = touched_lines(fixture, &original, findings.iter().filter(|f| applies(f)));
+    assert_untouched(fixture, &original, &fixed, &touched);
+
+    // The diff is a patch that reproduces --fix.
+    if !diff.stdout.is_empty() {
+        let g = Scratch::of_fixture(GROUP, fixture);
+        support::git_apply(&g.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        assert_eq!(
+            support::tree_diff(&g.tree(), &after),
+            "",
+            "{fixture}: git apply of the diff differs from --fix"
+        );
+    }
+
+    let mut text = diff.render("dockopt Dockerfile");
+    text.push_str(&format!(
+        "--- dockopt --fix Dockerfile: exit {}\n",
+        fix.code
+    ));
+    crate::snapshot!("javascript", fixture, text);
+    Checked {
+        original,
+        fixed,
+        diff,
+        findings,
+    }
+}
+
+/// Lines (1-based) of C and R of every applied finding.
+fn touched_lines<'a>(
+    fixture: &str,
+    original: &str,
+    applied: impl Iterator<Item = &'a Value>,
+) -> BTreeSet<usize> {
+    let df = dockopt::syntax::parse(original.as_bytes());
+    let mut set = BTreeSet::new();
+    for f in applied {
+        let c_line = f["line"].as_u64().expect("line") as usize;
+        let msg = f["message"].as_str().expect("message");
+        let r_line: usize = msg
+            .rsplit_once("(line ")
+            .and_then(|(_, rest)| rest.split(')').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{fixture}: message names no install line: {msg}"));
+        for line in [c_line, r_line] {
+            let ins = df
+                .instructions()
+                .find(|i| i.start_line == line)
+                .unwrap_or_else(|| panic!("{fixture}: no instruction starts at line {line}"));
+            set.extend(ins.start_line..=ins.end_line);
+        }
+    }
+    set
+}
+
+/// Original lines outside `touched` appear in `fixed` byte for byte, in order.
+fn assert_untouched(fixture: &str, original: &str, fixed: &str, touched: &BTreeSet<usize>) {
+    let kept: String = original
+        .split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, _)| !touched.contains(&(i + 1)))
+        .map(|(_, l)| l)
+        .collect();
+    let diff = TextDiff::from_lines(kept.as_str(), fixed);
+    let lost: Vec<String> = diff
+        .iter_all_changes()
+        .filter(|c| c.tag() == ChangeTag::Delete)
+        .map(|c| format!("{:?}", c.value()))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{fixture}: lines outside the moved COPY and the split RUN changed: {lost:?}\n{fixed}"
+    );
+}
+
+/// A rewrite: the fixed file holds every `expected` fragment.
+fn rewrite(fixture: &str, expected: &[&str]) -> Checked {
+    let c = snap(fixture);
+    assert_ne!(
+        c.fixed, c.original,
+        "{fixture}: not rewritten\n{}",
+        c.diff.stderr
+    );
+    for e in expected {
+        assert!(c.fixed.contains(e), "{fixture}: no {e:?} in\n{}", c.fixed);
+    }
+    c
+}
+
+/// Already optimized or not an install: byte-identical, no finding.
+fn untouched(fixture: &str) {
+    let c = snap(fixture);
+    assert_eq!(c.fixed, c.original);
+    assert!(c.findings.is_empty(), "{fixture}: {:?}", c.findings);
+    assert_eq!(c.diff.code, 0);
+    assert_eq!(c.diff.stderr, "");
+}
+
+/// Left alone with a reason of `kind` that mentions `says`.
+fn refused(fixture: &str, kind: &str, says: &str) {
+    let c = snap(fixture);
+    assert_eq!(c.fixed, c.original, "{fixture}: rewritten");
+    assert_eq!(c.reasons(), vec![kind], "{fixture}: {}", c.diff.stderr);
+    assert!(c.diff.stderr.contains(says), "{fixture}: {}", c.diff.stderr);
+    assert_eq!(c.diff.code, 1);
+}
+
+#[test]
+fn every_fixture_is_tested() {
+    let dir = support::fixture(GROUP, "");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    assert_eq!(found, FIXTURES);
+}
+
+// ---------------------------------------------------------------------------
+// yarn classic (v1)
+// ---------------------------------------------------------------------------
+
+/// yarn.lock, .npmrc, .yarnrc and the release `yarn-path` names come first;
+/// `yarn build` moves after the source copy.
+#[test]
+fn yarn_classic_rewrite_with_yarnrc_release() {
+    rewrite(
+        "yarn-classic",
+        &["COPY package.json yarn.lock .npmrc .yarnrc ./\n\
+             COPY .yarn/releases/yarn-1.22.22.cjs ./.yarn/releases/\n\
+             RUN yarn install --frozen-lockfile --network-timeout 600000\n\
+             COPY . .\n\
+             RUN yarn build\n"],
+    );
+}
+
+/// `yarn` with no subcommand is an install; no lockfile: only package.json.
+#[test]
+fn yarn_bare_command_is_an_install() {
+    rewrite(
+        "yarn-bare",
+        &["COPY package.json ./\nRUN corepack enable && yarn\nCOPY . .\n"],
+    );
+}
+
+/// Every workspace member's package.json at its path; a directory without one
+/// is not a member.
+#[test]
+fn yarn_classic_workspace_members_copied() {
+    let c = rewrite(
+        "yarn-workspaces",
+        &["COPY package.json yarn.lock ./\n\
+             COPY packages/api/package.json ./packages/api/\n\
+             COPY packages/shared/package.json ./packages/shared/\n\
+             RUN yarn install --frozen-lockfile\n"],
+    );
+    assert!(!c.fixed.contains("notes"));
+}
+
+/// A host node_modules: the fix adds `**/node_modules` to .dockerignore.
+#[test]
+fn yarn_host_node_modules_gets_ignore_entry() {
+    let c = rewrite(
+        "yarn-host-node-modules",
+        &["COPY package.json yarn.lock ./\n"],
+    );
+    assert!(c
+        .diff
+        .stdout
+        .contains("+++ b/.dockerignore\n@@ -0,0 +1 @@\n+**/node_modules\n"));
+}
+
+#[test]
+fn yarn_already_optimized() {
+    untouched("already-optimized-yarn");
+}
+
+/// `yarn add X` and `yarn build` are not project installs.
+#[test]
+fn yarn_add_and_scripts_are_not_installs() {
+    untouched("yarn-not-install");
+}
+
+#[test]
+fn yarn_refuses_postinstall() {
+    refused(
+        "refuse-yarn-postinstall",
+        "lifecycle-script",
+        "package.json has a `postinstall` script, which yarn runs on install",
+    );
+}
+
+/// `resolutions` are checked too, not only the dependency tables.
+#[test]
+fn yarn_refuses_file_resolution() {
+    refused(
+        "refuse-yarn-file-resolution",
+        "needs-source",
+        "dependency `left-pad` comes from `file:./vendor/left-pad`",
+    );
+}
+
+#[test]
+fn yarn_refuses_frozen_lockfile_without_lockfile() {
+    refused(
+        "refuse-yarn-frozen-no-lock",
+        "missing-manifest",
+        "yarn.lock is not in the build context",
+    );
+}
+
+/// `cd packages/api && yarn install` installs the whole workspace from its root.
+#[test]
+fn yarn_refuses_install_in_a_workspace_member() {
+    refused(
+        "refuse-yarn-workspace-member",
+        "needs-source",
+        "packages/api is a workspace member of package.json",
+    );
+}
+
+/// A member's `bin` is linked (and made executable) on install: needs the file.
+#[test]
+fn yarn_refuses_workspace_member_bin() {
+    refused(
+        "refuse-yarn-workspace-bin",
+        "needs-source",
+        "packages/cli/package.json declares `bin`",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// yarn Berry (2+)
+// ---------------------------------------------------------------------------
+
+/// .yarnrc.yml, its yarnPath release and plugin, .yarn/patches (and the
+/// `patch:` file), members; the written state is in .dockerignore already.
+#[test]
+fn yarn_berry_rewrite_with_release_plugins_patches_members() {
+    rewrite(
+        "yarn-berry",
+        &["COPY package.json yarn.lock .yarnrc.yml ./\n\
+             COPY .yarn/patches/left-pad-npm-1.3.0-abc.patch ./.yarn/patches/\n\
+             COPY .yarn/plugins/@yarnpkg/plugin-workspace-tools.cjs ./.yarn/plugins/@yarnpkg/\n\
+             COPY .yarn/releases/yarn-4.5.0.cjs ./.yarn/releases/\n\
+             COPY packages/api/package.json ./packages/api/\n\
+             COPY packages/web/package.json ./packages/web/\n\
+             RUN yarn install --immutable\n\
+             COPY . .\n\
+             RUN yarn workspaces foreach -A run build\n"],
+    );
+}
+
+/// Berry by `"packageManager": "yarn@4..."` alone: yarn.lock is required, and
+/// `.env.yarn` (read by default) is copied.
+#[test]
+fn yarn_berry_by_package_manager() {
+    rewrite(
+        "yarn-berry-package-manager",
+        &["COPY package.json yarn.lock .env.yarn ./\nRUN corepack enable && yarn install --immutable\nCOPY . .\n"],
+    );
+}
+
+/// A Berry workspace declaring workspaces of its own: those members come too.
+#[test]
+fn yarn_berry_nested_workspaces() {
+    rewrite(
+        "yarn-berry-nested-workspaces",
+        &["COPY package.json yarn.lock .yarnrc.yml ./\n\
+           COPY apps/tools/package.json ./apps/tools/\n\
+           COPY apps/tools/cli/package.json ./apps/tools/cli/\n\
+           COPY apps/web/package.json ./apps/web/\n\
+           RUN yarn install --immutable\n"],
+    );
+}
+
+/// A local cache in the context (zero-installs): the install prunes it, the
+/// source copy would bring pruned entries back.
+#[test]
+fn yarn_berry_refuses_local_cache_in_context() {
+    refused(
+        "refuse-yarn-berry-zero-install-cache",
+        "needs-source",
+        "the context holds .yarn/cache",
+    );
+}
+
+#[test]
+fn yarn_berry_already_optimized() {
+    untouched("already-optimized-yarn-berry");
+}
+
+#[test]
+fn yarn_berry_refuses_without_lockfile() {
+    refused(
+        "refuse-yarn-berry-no-lock",
+        "missing-manifest",
+        "yarn.lock is not in the build context",
+    );
+}
+
+/// `.pnp.cjs` in the context: the source copy would overwrite the generated one.
+#[test]
+fn yarn_berry_refuses_written_state_in_context() {
+    refused(
+        "refuse-yarn-berry-pnp-in-context",
+        "needs-source",
+        "the context holds .pnp.cjs, which `yarn install` writes",
+    );
+}
+
+#[test]
+fn yarn_berry_refuses_portal() {
+    refused(
+        "refuse-yarn-berry-portal",
+        "needs-source",
+        "dependency `tools` comes from `portal:./tools`",
+    );
+}
+
+/// yarn.lock knows a workspace the globs do not find (here it is ignored).
+#[test]
+fn yarn_berry_refuses_lock_workspace_not_found() {
+    refused(
+        "refuse-yarn-berry-lock-workspace",
+        "needs-source",
+        "yarn.lock lists the workspace packages/web",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// pnpm
+// ---------------------------------------------------------------------------
+
+#[test]
+fn pnpm_classic_rewrite_with_npmrc_and_split() {
+    rewrite(
+        "pnpm-classic",
+        &["COPY package.json pnpm-lock.yaml .npmrc ./\n\
+           RUN corepack enable && pnpm install --frozen-lockfile\n\
+           COPY . .\n\
+           RUN pnpm run build\n"],
+    );
+}
+
+/// pnpm-workspace.yaml globs (`**`, a `!` exclusion), the pnpmfile, patches/,
+/// members' node_modules in the context (→ `**/node_modules`), `npm i -g pnpm`
+/// before the install.
+#[test]
+fn pnpm_workspace_members_patches_pnpmfile() {
+    let c = rewrite(
+        "pnpm-workspace",
+        &[
+            "COPY package.json pnpm-lock.yaml .pnpmfile.cjs pnpm-workspace.yaml ./\n\
+             COPY apps/web/package.json ./apps/web/\n\
+             COPY packages/ui/core/package.json ./packages/ui/core/\n\
+             COPY packages/utils/package.json ./packages/utils/\n\
+             COPY patches/left-pad@1.3.0.patch ./patches/\n\
+             RUN npm i -g pnpm@9 && pnpm install --frozen-lockfile\n\
+             COPY . .\n\
+             RUN pnpm -r build\n",
+        ],
+    );
+    assert!(!c.fixed.contains("test/fixture"));
+    assert!(c.diff.stdout.contains("+**/node_modules\n"));
+}
+
+/// `pnpm fetch` before the source copy: already optimized.
+#[test]
+fn pnpm_fetch_warm_up_is_already_optimized() {
+    untouched("pnpm-fetch-warm-up");
+}
+
+#[test]
+fn pnpm_already_optimized() {
+    untouched("already-optimized-pnpm");
+}
+
+/// pnpm runs workspace members' lifecycle scripts too.
+#[test]
+fn pnpm_refuses_member_postinstall() {
+    refused(
+        "refuse-pnpm-member-postinstall",
+        "lifecycle-script",
+        "apps/web/package.json has a `postinstall` script, which pnpm runs on install",
+    );
+}
+
+#[test]
+fn pnpm_refuses_link_dependency() {
+    refused(
+        "refuse-pnpm-file-dep",
+        "needs-source",
+        "dependency `local-lib` comes from the local path `link:./lib`",
+    );
+}
+
+#[test]
+fn pnpm_refuses_frozen_lockfile_without_lockfile() {
+    refused(
+        "refuse-pnpm-frozen-no-lock",
+        "missing-manifest",
+        "pnpm-lock.yaml is not in the build context",
+    );
+}
+
+/// An importer of pnpm-lock.yaml that the workspace globs do not find.
+#[test]
+fn pnpm_refuses_importer_not_found() {
+    refused(
+        "refuse-pnpm-importer-missing",
+        "needs-source",
+        "pnpm-lock.yaml lists the workspace tools/cli",
+    );
+}
+
+/// An injected workspace dependency is copied (not linked): needs its source.
+#[test]
+fn pnpm_refuses_injected_workspace_dependency() {
+    refused(
+        "refuse-pnpm-injected",
+        "needs-source",
+        "apps/web/package.json: `ui` is injected",
+    );
+}
+
+/// A pnpmfile that requires another file runs during the install.
+#[test]
+fn pnpm_refuses_pnpmfile_requiring_files() {
+    refused(
+        "refuse-pnpmfile-require",
+        "needs-source",
+        ".pnpmfile.cjs uses `require('.`",
+    );
+}
+
+/// `cd apps/web && pnpm install` installs the whole workspace above it.
+#[test]
+fn pnpm_refuses_install_inside_a_workspace() {
+    refused(
+        "refuse-pnpm-workspace-subdir",
+        "needs-source",
+        "apps/web is inside the pnpm workspace of pnpm-workspace.yaml",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// bun
+// ---------------------------------------------------------------------------
+
+#[test]
+fn bun_rewrite_with_lock_and_bunfig() {
+    rewrite(
+        "bun-classic",
+        &["COPY package.json bun.lock bunfig.toml ./\n\
+           RUN bun install --frozen-lockfile --production\n\
+           COPY . .\n\
+           RUN bun run build\n"],
+    );
+}
+
+/// Without bun.lock, bun migrates yarn.lock: it is copied too.
+#[test]
+fn bun_migrates_other_lockfiles() {
+    rewrite(
+        "bun-migrate-lockfile",
+        &["COPY package.json yarn.lock ./\nRUN bun install\nCOPY . .\n"],
+    );
+}
+
+#[test]
+fn bun_workspace_members_copied() {
+    rewrite(
+        "bun-workspaces",
+        &["COPY package.json bun.lock ./\n\
+           COPY packages/api/package.json ./packages/api/\n\
+           COPY packages/shared/package.json ./packages/shared/\n\
+           RUN bun install --frozen-lockfile\n"],
+    );
+}
+
+#[test]
+fn bun_already_optimized() {
+    untouched("already-optimized-bun");
+}
+
+#[test]
+fn bun_refuses_postinstall() {
+    refused(
+        "refuse-bun-postinstall",
+        "lifecycle-script",
+        "package.json has a `postinstall` script, which bun runs on install",
+    );
+}
+
+#[test]
+fn bun_refuses_link_dependency() {
+    refused(
+        "refuse-bun-link-dep",
+        "needs-source",
+        "dependency `utils` comes from the local path `link:utils`",
+    );
+}
+
+/// bun.lock lists a workspace the package.json globs do not select.
+#[test]
+fn bun_refuses_lock_workspace_not_found() {
+    refused(
+        "refuse-bun-lock-workspace-missing",
+        "needs-source",
+        "bun.lock lists the workspace packages/shared",
+    );
+}

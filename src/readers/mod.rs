@@ -6,9 +6,26 @@
 mod cargo;
 pub(crate) mod npm;
 mod pip;
+mod bun;
+mod jspm;
+mod pnpm;
+mod yarn;
 // readers: javascript
+mod conda;
+mod pdm;
+mod pipenv;
+mod poetry;
+mod pyproject;
+mod uv;
 // readers: python
+mod go;
+mod gradle;
+mod maven;
 // readers: go-jvm
+mod bundler;
+mod composer;
+mod dotnet;
+mod mix;
 // readers: ruby-php-dotnet-elixir
 
 use crate::context::BuildContext;
@@ -18,9 +35,26 @@ pub const KNOWN: &[&str] = &[
     "npm",
     "pip-requirements",
     "cargo",
+    "yarn",
+    "pnpm",
+    "bun",
     // known: javascript
+    "poetry",
+    "pipenv",
+    "uv",
+    "pdm",
+    "conda",
     // known: python
+    "go",
+    "maven",
+    "gradle",
     // known: go-jvm
+    "bundler",
+    "composer",
+    "dotnet",
+    "dotnet-build",
+    "mix",
+    "mix-compile",
     // known: ruby-php-dotnet-elixir
 ];
 
@@ -68,7 +102,7 @@ impl ReadOutput {
 /// Does reader `name` read files relative to the install's directory?
 /// (`pip-requirements` only follows the files named on the command line.)
 pub fn needs_dir(name: &str) -> bool {
-    name != "pip-requirements"
+    !matches!(name, "pip-requirements" | "conda")
 }
 
 /// Run the reader `name`.
@@ -77,9 +111,26 @@ pub fn read(name: &str, input: &ReadInput) -> ReadOutput {
         "npm" => npm::read(input),
         "pip-requirements" => pip::read(input),
         "cargo" => cargo::read(input),
+        "yarn" => yarn::read(input),
+        "pnpm" => pnpm::read(input),
+        "bun" => bun::read(input),
         // dispatch: javascript
+        "poetry" => poetry::read(input),
+        "pipenv" => pipenv::read(input),
+        "uv" => uv::read(input),
+        "pdm" => pdm::read(input),
+        "conda" => conda::read(input),
         // dispatch: python
+        "go" => go::read(input),
+        "maven" => maven::read(input),
+        "gradle" => gradle::read(input),
         // dispatch: go-jvm
+        "bundler" => bundler::read(input),
+        "composer" => composer::read(input),
+        "dotnet" => dotnet::read(input),
+        "dotnet-build" => dotnet::read_build(input),
+        "mix" => mix::read(input),
+        "mix-compile" => mix::read_compile(input),
         // dispatch: ruby-php-dotnet-elixir
         _ => ReadOutput::refuse(format!("unknown reader `{name}`")),
     }

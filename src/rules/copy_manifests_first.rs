@@ -104,27 +104,25 @@ const SAFE_BEFORE: &[&str] = &[
     "zypper",
     "echo",
     "corepack",
-    "ln",
     "useradd",
     "adduser",
     "groupadd",
     "addgroup",
-    "chown",
-    "chmod",
-    "rm",
-    "git",
-    "npm",
-    "pip",
-    "python",
-    "cargo",
-    "rustup",
-    "uv",
     "update-ca-certificates",
+    "chmod",
+    "chown",
+    "rm",
 ];
+// `chmod`, `chown` and `rm` change files the source copy brings back, so they
+// are repeated after it (see CARRIED); `ln`, `cp`, `mv` are not allowed. Tools of
+// an ecosystem (`npm`, `pip`, `cargo`...) are allowed only as a preset's prelude.
+// Not here on purpose: `chmod`, `chown`, `rm`, `ln`, `cp`, `mv` change files that
+// the source copy, once it runs after them, would bring back or overwrite; tools
+// of an ecosystem (`npm`, `pip`, `cargo`...) are allowed only as a preset's prelude.
 
 /// Commands before the install whose effect on the shell must be repeated
 /// in the RUN that continues after the source copy.
-const CARRIED: &[&str] = &["cd", "export", "set", "umask"];
+const CARRIED: &[&str] = &["cd", "export", "set", "umask", "chmod", "chown", "rm"];
 
 /// Instructions that only change image config: the source copy may move past them.
 fn config_only(k: Keyword) -> bool {
@@ -500,6 +498,8 @@ fn plan(
     };
     let mut cwd = workdir;
     let mut carried: Vec<String> = Vec::new();
+    let mut cd_dirs: Vec<String> = Vec::new();
+    let mut touched_paths: Vec<String> = Vec::new();
     for cmd in &script.commands[..k] {
         let prog = cmd.program().unwrap_or("");
         let text = install_text(r, cmd);
@@ -540,6 +540,23 @@ fn plan(
             } else {
                 clean_abs(&format!("{cwd}/{dir}"))
             };
+            cd_dirs.push(cwd.clone());
+        }
+        if prog == "chmod" || prog == "chown" {
+            // `chmod +x mvnw`: the paths must be among the copied manifests (checked
+            // below); the command runs again after the copy, which restores modes.
+            let paths = cmd.words[1..].iter().filter(|w| !w.text.starts_with('-')).skip(1);
+            for p in paths {
+                let abs = if p.text.starts_with('/') {
+                    clean_abs(&p.text)
+                } else {
+                    clean_abs(&format!("{cwd}/{}", p.text))
+                };
+                touched_paths.push(abs);
+            }
+        }
+        if prog == "rm" && !cmd.words[1..].iter().any(|w| w.text.starts_with('-') && w.text.contains('f')) {
+            return Err(refuse("prelude", format!("`{text}` fails before the source copy unless its files exist; dockopt needs `rm -f`")));
         }
         if CARRIED.contains(&prog) {
             carried.push(text);
@@ -687,6 +704,20 @@ fn plan(
         let f = readers::join(&project, f);
         if ctx.is_file(&f) && !files.contains(&f) {
             files.push(f);
+        }
+    }
+    // A `cd` into the copied tree needs the directory to exist before the copy
+    // (some manifest must live there); `chmod`/`chown` need their files copied.
+    for (paths, what) in [(&cd_dirs, "changes to"), (&touched_paths, "changes the mode or owner of")] {
+        for p in paths {
+            if let Some(rel) = image_to_context(p, dest_abs, src_dir) {
+                if !files.iter().any(|f| is_under_rel(f, &rel)) {
+                    return Err(refuse(
+                        "prelude",
+                        format!("the RUN {what} {p} before the install, but only the source copy brings it"),
+                    ));
+                }
+            }
         }
     }
     for f in &files {
