@@ -105,6 +105,12 @@ pub struct CommandSpec {
     /// refused), `manifests` (they name manifest files), `any` (allowed, read nothing).
     #[serde(default)]
     pub positional: Positional,
+    /// The install empties the directories in `writes` before filling them
+    /// (`npm ci` deletes node_modules): a host copy of them never reached the
+    /// image, so excluding it with `.dockerignore` keeps the image the same.
+    /// Otherwise the ignore entry changes the image and the fix is unsafe.
+    #[serde(default)]
+    pub clears_writes: bool,
     /// Recognised only to report why it is left alone (`pip install .`): without a
     /// reason to report, the command is not treated as an install.
     #[serde(default)]
@@ -161,21 +167,25 @@ pub struct Presets {
 
 impl Presets {
     /// Built-in presets only.
+    ///
+    /// Panics if a built-in preset is invalid (a test checks they all parse);
+    /// the command line uses [`Presets::load`], which reports it as an error.
     pub fn builtin() -> Presets {
+        Presets::try_builtin().expect("built-in presets are valid (tested)")
+    }
+
+    fn try_builtin() -> Result<Presets> {
         let list = BUILTIN
             .iter()
-            .map(|(name, text)| {
-                parse_preset(text, Path::new(&format!("presets/{name}.toml")))
-                    .expect("built-in presets are valid (tested)")
-            })
-            .collect();
-        Presets { list }
+            .map(|(name, text)| parse_preset(text, Path::new(&format!("presets/{name}.toml"))))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Presets { list })
     }
 
     /// Built-in presets plus every `*.toml` in `dir` (a file with an existing
     /// name replaces that preset).
     pub fn load(dirs: &[PathBuf]) -> Result<Presets> {
-        let mut p = Presets::builtin();
+        let mut p = Presets::try_builtin()?;
         for dir in dirs {
             let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
                 .with_context(|| format!("{}: cannot read preset directory", dir.display()))?
@@ -338,7 +348,8 @@ impl Preset {
     pub fn match_install(&self, cmd: &shell::Command) -> Option<InstallMatch<'_>> {
         let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
         for spec in &self.commands {
-            let Some((after, skipped)) = spec.matches.iter().find_map(|m| match_words(&words, m)) else {
+            let Some((after, skipped)) = spec.matches.iter().find_map(|m| match_words(&words, m))
+            else {
                 continue;
             };
             let mut m = InstallMatch {
@@ -373,7 +384,9 @@ impl Preset {
                 if is_dir || is_manifest || spec.value_flags.iter().any(|f| f == name) {
                     match inline {
                         Some(v) if v.contains('$') => {
-                            m.needs_source.get_or_insert(format!("`{name}` has a value dockopt cannot resolve"));
+                            m.needs_source.get_or_insert(format!(
+                                "`{name}` has a value dockopt cannot resolve"
+                            ));
                         }
                         Some(v) if is_dir => m.dir = Some(v.to_string()),
                         Some(v) if is_manifest => m.manifest_args.push(v.to_string()),

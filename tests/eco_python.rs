@@ -388,7 +388,14 @@ fn poetry_directory_flag_names_the_project() {
 /// to the existing .dockerignore.
 #[test]
 fn poetry_host_venv_is_ignored() {
-    let c = snap("poetry-host-venv");
+    // poetry does not empty the host .venv first: the ignore entry is unsafe.
+    let plain = snap("poetry-host-venv");
+    assert!(
+        plain.diff.stderr.contains("unsafe fix available"),
+        "{}",
+        plain.diff.stderr
+    );
+    let c = check("poetry-host-venv", "Dockerfile", &["--unsafe-fixes"]);
     assert!(c.diff.stdout.contains("+**/.venv\n"), "{}", c.diff.stdout);
 }
 

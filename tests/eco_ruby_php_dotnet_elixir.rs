@@ -457,12 +457,14 @@ fn bundler_vendor_cache() {
 /// adds `**/.bundle` to .dockerignore.
 #[test]
 fn bundler_host_bundle_dir_is_ignored() {
+    // The install does not empty the directory first: the ignore entry is unsafe.
     let c = snap(
         "bundler-host-bundle-dir",
         "bundler-host-bundle-dir",
         "Dockerfile",
-        &[],
+        &["--unsafe-fixes"],
     );
+    assert_eq!(c.applicability(), ["unsafe"]);
     assert_eq!(c.ignore, "**/.bundle\n");
 }
 
@@ -597,12 +599,14 @@ fn composer_exported_with_unsafe_fixes() {
 
 #[test]
 fn composer_host_vendor_is_ignored() {
+    // The install does not empty the directory first: the ignore entry is unsafe.
     let c = snap(
         "composer-host-vendor",
         "composer-host-vendor",
         "Dockerfile",
-        &[],
+        &["--unsafe-fixes"],
     );
+    assert_eq!(c.applicability(), ["unsafe"]);
     assert_eq!(c.ignore, "**/vendor\n");
 }
 
@@ -728,7 +732,14 @@ fn dotnet_build_exported_with_unsafe_fixes() {
 /// A host obj/ would overwrite the restore output: `**/obj` goes to .dockerignore.
 #[test]
 fn dotnet_host_obj_is_ignored() {
-    let c = snap("dotnet-host-obj", "dotnet-host-obj", "Dockerfile", &[]);
+    // The install does not empty the directory first: the ignore entry is unsafe.
+    let c = snap(
+        "dotnet-host-obj",
+        "dotnet-host-obj",
+        "Dockerfile",
+        &["--unsafe-fixes"],
+    );
+    assert_eq!(c.applicability(), ["unsafe"]);
     assert_eq!(c.ignore, "**/obj\n");
     assert!(c.fixed.contains(
         "COPY Hello.csproj ./\nRUN dotnet restore\nCOPY . ./\nRUN dotnet publish -c Release -o out --no-restore\n"
@@ -877,7 +888,14 @@ fn mix_deps_compile_with_config() {
 
 #[test]
 fn mix_host_deps_are_ignored() {
-    let c = snap("mix-host-deps", "mix-host-deps", "Dockerfile", &[]);
+    // The install does not empty the directory first: the ignore entry is unsafe.
+    let c = snap(
+        "mix-host-deps",
+        "mix-host-deps",
+        "Dockerfile",
+        &["--unsafe-fixes"],
+    );
+    assert_eq!(c.applicability(), ["unsafe"]);
     assert_eq!(c.ignore, "**/deps\n**/_build\n");
 }
 

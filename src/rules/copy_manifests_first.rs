@@ -80,7 +80,10 @@ package.json updates the lockfile in the install layer, and the source copy
 then restores the context's copy. Unsafe (applied with `--unsafe-fixes`):
 deps-only steps that leave extra files in an exported stage, such as
 cargo's stub build (target/ keeps the dependency artifacts either way, but
-the stub build's intermediate files differ).
+the stub build's intermediate files differ) or warm-ups that fill package
+caches; and `.dockerignore` entries for a directory the install does not
+empty first (the original image kept host files merged with the installed
+ones).
 ";
 
 /// Internal reason kind: the install runs outside the copy's destination.
@@ -545,7 +548,10 @@ fn plan(
         if prog == "chmod" || prog == "chown" {
             // `chmod +x mvnw`: the paths must be among the copied manifests (checked
             // below); the command runs again after the copy, which restores modes.
-            let paths = cmd.words[1..].iter().filter(|w| !w.text.starts_with('-')).skip(1);
+            let paths = cmd.words[1..]
+                .iter()
+                .filter(|w| !w.text.starts_with('-'))
+                .skip(1);
             for p in paths {
                 let abs = if p.text.starts_with('/') {
                     clean_abs(&p.text)
@@ -555,7 +561,11 @@ fn plan(
                 touched_paths.push(abs);
             }
         }
-        if prog == "rm" && !cmd.words[1..].iter().any(|w| w.text.starts_with('-') && w.text.contains('f')) {
+        if prog == "rm"
+            && !cmd.words[1..]
+                .iter()
+                .any(|w| w.text.starts_with('-') && w.text.contains('f'))
+        {
             return Err(refuse("prelude", format!("`{text}` fails before the source copy unless its files exist; dockopt needs `rm -f`")));
         }
         if CARRIED.contains(&prog) {
@@ -708,7 +718,10 @@ fn plan(
     }
     // A `cd` into the copied tree needs the directory to exist before the copy
     // (some manifest must live there); `chmod`/`chown` need their files copied.
-    for (paths, what) in [(&cd_dirs, "changes to"), (&touched_paths, "changes the mode or owner of")] {
+    for (paths, what) in [
+        (&cd_dirs, "changes to"),
+        (&touched_paths, "changes the mode or owner of"),
+    ] {
         for p in paths {
             if let Some(rel) = image_to_context(p, dest_abs, src_dir) {
                 if !files.iter().any(|f| is_under_rel(f, &rel)) {
@@ -906,7 +919,13 @@ fn plan(
             .replace("{touch}", &touch_cmd)
     };
     let mut edits = Vec::new();
-    let mut applicability = Applicability::Safe;
+    // An ignore entry for a directory the install does not empty first drops
+    // host files the original image kept (merged under the installed ones).
+    let mut applicability = if ignore_additions.is_empty() || spec.clears_writes {
+        Applicability::Safe
+    } else {
+        Applicability::Unsafe
+    };
     let cmd_span = &script.commands[k].span;
     let args_end = r.to_source(r.args.end - 1) + 1;
     let mut after_parts: Vec<String> = Vec::new();

@@ -104,7 +104,7 @@ fn e2e_wrong_rewrite_is_caught_gradle_no_build_src() {
 
 /// `run_fixture` with `dockopt --fix --unsafe-fixes`: both variants build, to the same files, and
 /// after a source edit the warm-up comes from the cache.
-fn run_unsafe_fixture(name: &str) {
+pub(crate) fn run_unsafe_fixture(name: &str) {
     if !super::support::e2e_ready() {
         return;
     }

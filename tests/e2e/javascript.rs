@@ -10,7 +10,8 @@ fn e2e_yarn_classic() {
 
 #[test]
 fn e2e_yarn_classic_host_node_modules() {
-    run_fixture("yarn-classic-host-node-modules")
+    // The ignore entry makes the fix unsafe (yarn does not empty node_modules first).
+    super::go_jvm::run_unsafe_fixture("yarn-classic-host-node-modules")
 }
 
 #[test]
@@ -20,7 +21,8 @@ fn e2e_yarn_berry() {
 
 #[test]
 fn e2e_pnpm_workspace() {
-    run_fixture("pnpm-workspace")
+    // The ignore entry makes the fix unsafe (pnpm does not empty node_modules first).
+    super::go_jvm::run_unsafe_fixture("pnpm-workspace")
 }
 
 #[test]
