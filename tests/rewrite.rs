@@ -824,8 +824,18 @@ fn condition_3_clobber_refuses_when_entry_excludes_a_copied_directory() {
 #[test]
 fn condition_3_other_node_modules_need_no_ignore_entry() {
     let c = check("nested-node-modules-kept", "Dockerfile", &[]);
-    assert!(c.diff.stdout.contains("+COPY package.json package-lock.json ./"), "{}", c.diff.stdout);
-    assert!(!c.diff.stdout.contains(".dockerignore"), "{}", c.diff.stdout);
+    assert!(
+        c.diff
+            .stdout
+            .contains("+COPY package.json package-lock.json ./"),
+        "{}",
+        c.diff.stdout
+    );
+    assert!(
+        !c.diff.stdout.contains(".dockerignore"),
+        "{}",
+        c.diff.stdout
+    );
     assert!(c.reasons().is_empty());
 }
 

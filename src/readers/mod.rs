@@ -3,11 +3,11 @@
 //! cargo workspace members and targets). A preset names its reader; rules
 //! never read files themselves.
 
+mod bun;
 mod cargo;
+mod jspm;
 pub(crate) mod npm;
 mod pip;
-mod bun;
-mod jspm;
 mod pnpm;
 mod yarn;
 // readers: javascript
