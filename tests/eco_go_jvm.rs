@@ -10,10 +10,7 @@
 //! fixture comes out byte-identical with no finding; a refusal leaves the file
 //! alone and says why, with the expected `reason.kind`.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
-use similar::{ChangeTag, TextDiff};
 
 use crate::support::{self, Output, Scratch};
 
@@ -193,8 +190,13 @@ fn snap(fixture: &str, args: &[&str]) -> Checked {
     }
 
     // Lines outside C and R are untouched.
-    let touched = touched_lines(fixture, &original, findings.iter().filter(|f| applies(f)));
-    assert_untouched(fixture, &original, &fixed, &touched);
+    let touched = crate::support::touched_lines(
+        fixture,
+        &original,
+        &fixed,
+        findings.iter().filter(|f| applies(f)),
+    );
+    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
 
     // The diff is a patch that reproduces --fix.
     if !diff.stdout.is_empty() {
@@ -222,53 +224,6 @@ fn snap(fixture: &str, args: &[&str]) -> Checked {
         diff,
         findings,
     }
-}
-
-/// Lines (1-based) of C and R of every applied finding.
-fn touched_lines<'a>(
-    fixture: &str,
-    original: &str,
-    applied: impl Iterator<Item = &'a Value>,
-) -> BTreeSet<usize> {
-    let df = dockopt::syntax::parse(original.as_bytes());
-    let mut set = BTreeSet::new();
-    for f in applied {
-        let c_line = f["line"].as_u64().expect("line") as usize;
-        let msg = f["message"].as_str().expect("message");
-        let r_line: usize = msg
-            .rsplit_once("(line ")
-            .and_then(|(_, rest)| rest.split(')').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{fixture}: message names no install line: {msg}"));
-        for line in [c_line, r_line] {
-            let ins = df
-                .instructions()
-                .find(|i| i.start_line == line)
-                .unwrap_or_else(|| panic!("{fixture}: no instruction starts at line {line}"));
-            set.extend(ins.start_line..=ins.end_line);
-        }
-    }
-    set
-}
-
-/// Original lines outside `touched` appear in `fixed` byte for byte, in order.
-fn assert_untouched(fixture: &str, original: &str, fixed: &str, touched: &BTreeSet<usize>) {
-    let kept: String = original
-        .split_inclusive('\n')
-        .enumerate()
-        .filter(|(i, _)| !touched.contains(&(i + 1)))
-        .map(|(_, l)| l)
-        .collect();
-    let diff = TextDiff::from_lines(kept.as_str(), fixed);
-    let lost: Vec<String> = diff
-        .iter_all_changes()
-        .filter(|c| c.tag() == ChangeTag::Delete)
-        .map(|c| format!("{:?}", c.value()))
-        .collect();
-    assert!(
-        lost.is_empty(),
-        "{fixture}: lines outside the moved COPY and the split RUN changed: {lost:?}\n{fixed}"
-    );
 }
 
 /// A rewrite (with `args`): the fixed file holds every `expected` fragment.

@@ -12,10 +12,7 @@
 //! Tests marked `#[ignore = "bug: ..."]` assert the right behaviour of a
 //! known bug in shared code.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
-use similar::{ChangeTag, TextDiff};
 
 use crate::support::{self, Output, Scratch};
 
@@ -230,13 +227,13 @@ fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
     }
 
     // Lines outside C and R are untouched.
-    let touched = touched_lines(
+    let touched = crate::support::touched_lines(
         fixture,
         &original,
         &fixed,
         findings.iter().filter(|f| applies(f)),
     );
-    assert_untouched(fixture, &original, &fixed, &touched);
+    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
 
     // The diff is a patch that reproduces --fix.
     if !diff.stdout.is_empty() {
@@ -261,67 +258,6 @@ fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
         findings,
         snapshot,
     }
-}
-
-/// Lines (1-based) of C and R of every applied finding; C's text must appear
-/// in the output unchanged.
-fn touched_lines<'a>(
-    fixture: &str,
-    original: &str,
-    fixed: &str,
-    applied: impl Iterator<Item = &'a Value>,
-) -> BTreeSet<usize> {
-    use dockopt::syntax::Keyword;
-    let df = dockopt::syntax::parse(original.as_bytes());
-    let mut set = BTreeSet::new();
-    for f in applied {
-        let c_line = f["line"].as_u64().expect("line") as usize;
-        let msg = f["message"].as_str().expect("message");
-        let r_line: usize = msg
-            .rsplit_once("(line ")
-            .and_then(|(_, rest)| rest.split(')').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{fixture}: message names no install line: {msg}"));
-        let at = |line: usize| {
-            df.instructions()
-                .find(|i| i.start_line == line)
-                .unwrap_or_else(|| panic!("{fixture}: no instruction starts at line {line}"))
-        };
-        let (c, r) = (at(c_line), at(r_line));
-        assert!(
-            matches!(c.kind, Keyword::Copy | Keyword::Add),
-            "{fixture}: line {c_line}"
-        );
-        assert_eq!(r.kind, Keyword::Run, "{fixture}: line {r_line}");
-        let c_text = &original[c.span.range()];
-        assert!(
-            fixed.contains(c_text.trim_end_matches(['\r', '\n'])),
-            "{fixture}: the source copy `{c_text}` is not in the output unchanged"
-        );
-        set.extend(c.start_line..=c.end_line);
-        set.extend(r.start_line..=r.end_line);
-    }
-    set
-}
-
-/// Original lines outside `touched` appear in `fixed` byte for byte, in order.
-fn assert_untouched(fixture: &str, original: &str, fixed: &str, touched: &BTreeSet<usize>) {
-    let kept: String = original
-        .split_inclusive('\n')
-        .enumerate()
-        .filter(|(i, _)| !touched.contains(&(i + 1)))
-        .map(|(_, l)| l)
-        .collect();
-    let diff = TextDiff::from_lines(kept.as_str(), fixed);
-    let lost: Vec<String> = diff
-        .iter_all_changes()
-        .filter(|c| c.tag() == ChangeTag::Delete)
-        .map(|c| format!("{:?}", c.value()))
-        .collect();
-    assert!(
-        lost.is_empty(),
-        "{fixture}: lines outside the moved COPY and the split RUN changed or vanished: {lost:?}\n--- output\n{fixed}"
-    );
 }
 
 /// The fixtures directory holds exactly the fixtures listed in `FIXTURES`.

@@ -304,3 +304,74 @@ macro_rules! snapshot {
         })
     };
 }
+
+/// Lines (1-based) of C and R of every applied finding. Also checks that C
+/// is a COPY/ADD whose text appears unchanged in the output and R a RUN.
+pub fn touched_lines<'a>(
+    fixture: &str,
+    original: &str,
+    fixed: &str,
+    applied: impl Iterator<Item = &'a serde_json::Value>,
+) -> std::collections::BTreeSet<usize> {
+    use dockopt::syntax::Keyword;
+    let df = dockopt::syntax::parse(original.as_bytes());
+    let mut set = std::collections::BTreeSet::new();
+    for f in applied {
+        let c_line = f["line"].as_u64().expect("line") as usize;
+        let msg = f["message"].as_str().expect("message");
+        let r_line: usize = msg
+            .rsplit_once("(line ")
+            .and_then(|(_, rest)| rest.split(')').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{fixture}: message names no install line: {msg}"));
+        let at = |line: usize| {
+            df.instructions()
+                .find(|i| i.start_line == line)
+                .unwrap_or_else(|| panic!("{fixture}: no instruction starts at line {line}"))
+        };
+        let (c, r) = (at(c_line), at(r_line));
+        assert!(
+            matches!(c.kind, Keyword::Copy | Keyword::Add),
+            "{fixture}: line {c_line} is not a COPY/ADD"
+        );
+        assert_eq!(
+            r.kind,
+            Keyword::Run,
+            "{fixture}: line {r_line} is not a RUN"
+        );
+        let c_text = &original[c.span.range()];
+        let c_text = c_text.strip_prefix('\u{feff}').unwrap_or(c_text);
+        assert!(
+            fixed.contains(c_text.trim_end_matches(['\r', '\n'])),
+            "{fixture}: the source copy `{c_text}` is not in the output unchanged"
+        );
+        set.extend(c.start_line..=c.end_line);
+        set.extend(r.start_line..=r.end_line);
+    }
+    set
+}
+
+/// Original lines outside `touched` appear in `fixed` byte for byte, in order.
+pub fn assert_untouched(
+    fixture: &str,
+    original: &str,
+    fixed: &str,
+    touched: &std::collections::BTreeSet<usize>,
+) {
+    let kept: String = original
+        .split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, _)| !touched.contains(&(i + 1)))
+        .map(|(_, l)| l)
+        .collect();
+    let diff = similar::TextDiff::from_lines(kept.as_str(), fixed);
+    let lost: Vec<String> = diff
+        .iter_all_changes()
+        .filter(|c| c.tag() == similar::ChangeTag::Delete)
+        .map(|c| format!("{:?}", c.value()))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{fixture}: lines outside the moved COPY and the split RUN changed or vanished: {lost:?}\n--- output\n{fixed}"
+    );
+}
