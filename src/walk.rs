@@ -4,15 +4,26 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// Is `name` a Dockerfile name dockopt looks for?
+///
+/// `Dockerfile` and `Containerfile` with a `.suffix` (`Dockerfile.prod`) or a
+/// `prefix.` (`api.Dockerfile`, `api.dockerfile`, `api.containerfile`), and a
+/// bare lowercase `dockerfile`, which `docker build` falls back to when there
+/// is no `Dockerfile`. A lowercase `dockerfile.*` is not taken: the CLI never
+/// reads it and such names are mostly source files (`dockerfile.go`).
 pub fn is_dockerfile_name(name: &str) -> bool {
     if name.ends_with(".dockerignore") || name.ends_with(".containerignore") {
         return false;
     }
-    name == "Dockerfile"
-        || name == "Containerfile"
-        || name.starts_with("Dockerfile.")
-        || name.ends_with(".Dockerfile")
-        || name.ends_with(".dockerfile")
+    ["Dockerfile", "Containerfile"].iter().any(|base| {
+        name == *base
+            || name
+                .strip_prefix(base)
+                .is_some_and(|r| r.len() > 1 && r.starts_with('.'))
+            || name
+                .strip_suffix(base)
+                .or_else(|| name.strip_suffix(&base.to_ascii_lowercase()))
+                .is_some_and(|r| r.len() > 1 && r.ends_with('.'))
+    }) || name == "dockerfile"
 }
 
 /// What a search of a directory found.
@@ -43,7 +54,11 @@ pub fn find(roots: &[PathBuf], threads: usize) -> Found {
             let found = &found;
             Box::new(move |entry| {
                 if let Ok(e) = entry {
-                    let is_file = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                    // A symlink counts when it leads to a file (a `dockerfile` directory,
+                    // or a link to one, is not a Dockerfile).
+                    let is_file = e
+                        .file_type()
+                        .is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()));
                     let name = e.file_name().to_str().unwrap_or("");
                     if is_file && is_dockerfile_name(name) {
                         found
@@ -82,12 +97,22 @@ mod tests {
             "Dockerfile.dev",
             "api.Dockerfile",
             "x.dockerfile",
+            "dockerfile",
+            "Containerfile.dev",
+            "api.containerfile",
+            "api.Containerfile",
         ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
         for n in [
             "Dockerfile.dockerignore",
             "dockerfile-notes.md",
+            "dockerfile.go",
+            "Dockerfile.",
+            ".dockerfile",
+            "Containerfile.containerignore",
+            "containerfile",
+            "Dockerfiles",
             "README",
             "Makefile",
         ] {

@@ -298,3 +298,43 @@ fn json_report_round_trips() {
     assert!(!f.findings[0].applied);
     assert!(f.diff.as_deref().unwrap().starts_with("--- a/a/Dockerfile"));
 }
+
+#[test]
+fn directory_search_finds_every_dockerfile_name_and_nothing_else() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    for f in [
+        "lower/dockerfile",
+        "cf/Containerfile.dev",
+        "cf/api.containerfile",
+        "cf/web.Containerfile",
+        "plain/Dockerfile",
+    ] {
+        write(r, f, NPM);
+        let dir = Path::new(f).parent().unwrap();
+        write(r, &dir.join("package.json").to_string_lossy(), PKG);
+        write(r, &dir.join("package-lock.json").to_string_lossy(), "{}");
+    }
+    // Not Dockerfiles: Go source, a directory named `dockerfile`, a link to it.
+    write(r, "src/dockerfile.go", "package dockerfile\n");
+    write(r, "tools/dockerfile/README", "not a Dockerfile\n");
+    std::os::unix::fs::symlink("tools/dockerfile", r.join("tools/link")).unwrap();
+    std::fs::rename(r.join("tools/link"), r.join("dockerfile")).unwrap();
+    write(r, "cf/Containerfile.dev.containerignore", "x\n");
+    let out = dockopt(r, &["--format", "json", "."]);
+    let report = json(&out);
+    let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "cf/Containerfile.dev",
+            "cf/api.containerfile",
+            "cf/web.Containerfile",
+            "lower/dockerfile",
+            "plain/Dockerfile"
+        ],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.files.iter().all(|f| f.status == "changed"));
+}
