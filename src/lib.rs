@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fsutil;
 pub mod input;
 pub mod inspect;
+pub mod left_alone;
 pub mod model;
 pub mod preset;
 pub mod readers;

@@ -132,7 +132,7 @@ fn thousands(n: usize) -> String {
     out
 }
 
-fn reason_label(kind: &str) -> &str {
+pub(crate) fn reason_label(kind: &str) -> &str {
     match kind {
         "needs-source" => "install needs the source",
         "lifecycle-script" => "lifecycle scripts",
@@ -145,6 +145,7 @@ fn reason_label(kind: &str) -> &str {
         "no-context" => "no build context",
         "flags" => "copy flags",
         "unresolved" => "unresolved variables",
+        crate::left_alone::UNSAFE_KIND => "only an unsafe fix (--unsafe-fixes)",
         k => k,
     }
 }
@@ -328,6 +329,11 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             writeln!(stdout)?;
         }
         Format::Text => {
+            if !args.quiet && mode == Mode::Check && results.len() > 1 {
+                let groups = crate::left_alone::group(results);
+                let text = crate::left_alone::render(&groups, |k| reason_label(k).to_string());
+                write!(stderr, "{text}")?;
+            }
             if !args.quiet && (mode == Mode::Check || results.len() > 1) {
                 writeln!(stderr, "{}", summary_line(&summary, mode))?;
             }

@@ -338,3 +338,63 @@ fn directory_search_finds_every_dockerfile_name_and_nothing_else() {
     );
     assert!(report.files.iter().all(|f| f.status == "changed"));
 }
+
+/// `--check` over a tree groups the left-alone files by reason kind, largest
+/// group first, so a user sees what blocks the rest.
+#[test]
+fn check_groups_left_alone_files_by_reason() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    // missing manifest, twice
+    write(r, "a/Dockerfile", NPM);
+    write(r, "a/Dockerfile.two", NPM);
+    // rewritten: not listed
+    write(r, "b/Dockerfile", NPM);
+    // a RUN between the copy and the install
+    write(
+        r,
+        "c/Dockerfile",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN ./gen.sh\nRUN npm ci\n",
+    );
+    // the install needs the source
+    write(
+        r,
+        "d/Dockerfile",
+        "FROM python:3\nCOPY . .\nRUN pip install .\n",
+    );
+    // only an unsafe fix: npm install over a host node_modules
+    write(
+        r,
+        "e/Dockerfile",
+        "FROM node:20\nCOPY . .\nRUN npm install\n",
+    );
+    std::fs::create_dir_all(r.join("e/node_modules")).unwrap();
+    for d in ["b", "c", "e"] {
+        write(r, &format!("{d}/package.json"), PKG);
+        write(r, &format!("{d}/package-lock.json"), "{}");
+    }
+    let out = dockopt(r, &["--check", "."]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let expected = "Left alone, by reason:
+  manifests missing [missing-manifest]: 2 files
+    a/Dockerfile:4
+    a/Dockerfile.two:4
+  steps between copy and install [crossing]: 1 file
+    c/Dockerfile:3
+  install needs the source [needs-source]: 1 file
+    d/Dockerfile:3
+  only an unsafe fix (--unsafe-fixes) [unsafe-fix]: 1 file
+    e/Dockerfile:2
+6 Dockerfiles: 1 would change";
+    assert!(err.contains(expected), "{err}");
+    // Not in diff mode, not with -q, not for one file.
+    for args in [
+        &["."][..],
+        &["--check", "-q", "."],
+        &["--check", "a/Dockerfile"],
+    ] {
+        let out = dockopt(r, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("Left alone, by reason"), "{args:?}: {err}");
+    }
+}
