@@ -1,0 +1,176 @@
+//! Finding the pattern: a broad source copy C, then the first RUN R with an
+//! install a preset recognises.
+
+use crate::model::{clean_rel, CopyView};
+use crate::preset::{InstallMatch, Preset};
+use crate::rules::RuleContext;
+use crate::shell;
+use crate::syntax::{Form, Keyword};
+
+/// An install found in a RUN.
+pub struct Install<'p> {
+    pub preset_name: String,
+    /// Index of the install command in the script.
+    pub k: usize,
+    pub m: InstallMatch<'p>,
+    pub script: shell::Script,
+    /// The RUN's shell text the script was parsed from.
+    pub text: String,
+    /// Logical text of the install command.
+    pub command_text: String,
+}
+
+/// One occurrence of the pattern in a stage.
+pub struct Candidate<'p> {
+    /// Index of the source copy C in the model.
+    pub copy: usize,
+    /// Index of the install's RUN R in the model.
+    pub run: usize,
+    /// Instructions strictly between C and R.
+    pub between: Vec<usize>,
+    pub view: CopyView,
+    /// The context directory C copies (`""` for the whole context).
+    pub src_dir: String,
+    pub install: Install<'p>,
+    /// The stage is exported (its files end up in the image).
+    pub exported: bool,
+}
+
+/// If `cv` copies a whole directory of the context, its context-relative path.
+pub fn broad_source(rc: &RuleContext, cv: &CopyView) -> Option<String> {
+    if cv.from.is_some() || cv.heredoc {
+        return None;
+    }
+    let sources = cv.sources.as_ref()?;
+    let [s] = sources.as_slice() else { return None };
+    if s.contains(['*', '?', '[']) || s.contains("://") {
+        return None;
+    }
+    let rel = clean_rel(s);
+    if rel.is_empty() {
+        return Some(rel);
+    }
+    rc.ctx.filter(|ctx| ctx.is_dir(&rel)).map(|_| rel)
+}
+
+/// Every candidate of the model, in file order.
+pub fn candidates<'p>(rc: &'p RuleContext) -> Vec<Candidate<'p>> {
+    let m = rc.model;
+    let mut out = Vec::new();
+    for stage in &m.stages {
+        let body = &stage.body;
+        for (pos, &ci) in body.iter().enumerate() {
+            let Some(view) = m.copy_view(ci) else {
+                continue;
+            };
+            let Some(src_dir) = broad_source(rc, &view) else {
+                continue;
+            };
+            let Some((rpos, ri, install)) = first_install_after(rc, &body[pos + 1..]) else {
+                continue;
+            };
+            let rpos = pos + 1 + rpos;
+            // Already optimized: an earlier RUN in this stage runs this ecosystem's install.
+            if body[..pos].iter().any(|&e| warms(rc, e, install.m.preset)) {
+                continue;
+            }
+            out.push(Candidate {
+                copy: ci,
+                run: ri,
+                between: body[pos + 1..rpos].to_vec(),
+                view,
+                src_dir,
+                install,
+                exported: stage.exported,
+            });
+        }
+    }
+    out
+}
+
+/// The first RUN in `rest` with an install, unless another broad copy comes first.
+fn first_install_after<'p>(
+    rc: &'p RuleContext,
+    rest: &[usize],
+) -> Option<(usize, usize, Install<'p>)> {
+    let m = rc.model;
+    for (xpos, &xi) in rest.iter().enumerate() {
+        if m.copy_view(xi)
+            .is_some_and(|x| x.from.is_none() && !x.heredoc && broad_source(rc, &x).is_some())
+        {
+            return None;
+        }
+        if let Some(found) = find_install(rc, xi) {
+            return Some((xpos, xi, found));
+        }
+    }
+    None
+}
+
+pub fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
+    let ins = rc.model.ins[i];
+    if ins.kind != Keyword::Run {
+        return None;
+    }
+    let text = match ins.form {
+        Form::Shell => ins.args_str().into_owned(),
+        Form::Exec => {
+            // Exec form: only a plain argv can be read as one command.
+            if ins
+                .exec
+                .iter()
+                .any(|a| a.is_empty() || a.contains(|c: char| !is_plain(c)))
+            {
+                return None;
+            }
+            ins.exec.join(" ")
+        }
+    };
+    // The RUN's own text, then any heredoc bodies (a script there is found so
+    // that the finding can say why it is left alone).
+    let bodies = ins
+        .heredocs
+        .iter()
+        .map(|h| rc.model.src[h.body.range()].to_string());
+    for text in std::iter::once(text).chain(bodies) {
+        let script = shell::parse(&text);
+        for (k, cmd) in script.commands.iter().enumerate() {
+            if cmd.compound {
+                continue;
+            }
+            for p in &rc.presets.list {
+                if let Some(m) = p.match_install(cmd) {
+                    let command_text = text[cmd.span.clone()].to_string();
+                    return Some(Install {
+                        preset_name: p.name.clone(),
+                        k,
+                        m,
+                        script,
+                        text,
+                        command_text,
+                    });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Does RUN `i` run an install or warm-up of `preset`?
+fn warms(rc: &RuleContext, i: usize, preset: &Preset) -> bool {
+    if find_install(rc, i).is_some_and(|f| f.preset_name == preset.name) {
+        return true;
+    }
+    let ins = rc.model.ins[i];
+    if ins.kind != Keyword::Run || ins.form != Form::Shell {
+        return false;
+    }
+    shell::parse(&ins.args_str()).commands.iter().any(|c| {
+        let words: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
+        !words.is_empty() && preset.is_warm_up(&words)
+    })
+}
+
+fn is_plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c)
+}

@@ -1,0 +1,105 @@
+//! No clobbering: after the rewrite C runs last, so a directory the install
+//! writes that the context also holds would be brought back over it. The fix
+//! adds `**/<dir>` to the ignore file, when that drops nothing else.
+
+use crate::context::BuildContext;
+use crate::model::clean_rel;
+use crate::readers;
+use crate::syntax::Keyword;
+
+use super::manifests::{ignore_name, Manifests};
+use super::paths::is_under_rel;
+use super::refusal::Refusal;
+use crate::rules::RuleContext;
+
+/// The ignore entries the fix needs, or why they cannot be added.
+pub fn ignore_additions(
+    rc: &RuleContext,
+    ctx: &BuildContext,
+    found: &Manifests,
+) -> Result<Vec<String>, Refusal> {
+    let copies = context_copies(rc);
+    let mut additions: Vec<String> = Vec::new();
+    for w in found.writes.iter().chain(&found.extra_writes) {
+        let dirs = ctx.find_dirs_named("", w);
+        let (written, others): (Vec<&String>, Vec<&String>) = dirs.iter().partition(|d| {
+            found
+                .install_dirs
+                .iter()
+                .any(|dir| readers::join(dir, w) == **d)
+        });
+        if written.is_empty() {
+            continue;
+        }
+        // `**/<w>` must not drop a directory of that name the install does not write.
+        for other in others {
+            if let Some((i, _)) = copies
+                .iter()
+                .find(|(_, srcs)| srcs.iter().any(|s| is_under_rel(other, s)))
+            {
+                let ins = rc.model.ins[*i];
+                return Err(Refusal::Clobber(format!(
+                    "the context holds {} (the install writes it), but `**/{w}` would also drop {other}, which {} at line {} copies",
+                    written[0], ins.name, ins.start_line
+                )));
+            }
+        }
+        additions.push(format!("**/{w}"));
+    }
+    if !additions.is_empty() {
+        check_nothing_else_excluded(rc, ctx, &found.files, &additions)?;
+    }
+    Ok(additions)
+}
+
+/// COPY/ADD instructions from the context, with their cleaned sources.
+fn context_copies(rc: &RuleContext) -> Vec<(usize, Vec<String>)> {
+    let m = rc.model;
+    (0..m.ins.len())
+        .filter_map(|i| {
+            let v = m.copy_view(i)?;
+            (v.from.is_none() && !v.heredoc).then(|| {
+                let srcs = v.sources.unwrap_or_default();
+                (i, srcs.iter().map(|s| clean_rel(s)).collect())
+            })
+        })
+        .collect()
+}
+
+/// Neither a manifest nor another COPY/ADD source may become excluded.
+fn check_nothing_else_excluded(
+    rc: &RuleContext,
+    ctx: &BuildContext,
+    files: &[String],
+    additions: &[String],
+) -> Result<(), Refusal> {
+    let m = rc.model;
+    let extra: Vec<&str> = additions.iter().map(String::as_str).collect();
+    for f in files {
+        if ctx.is_excluded_with(f, &extra) {
+            return Err(Refusal::Clobber(format!(
+                "adding {} to {} would exclude {f}",
+                extra.join(", "),
+                ignore_name(ctx)
+            )));
+        }
+    }
+    for (i, ins) in m.ins.iter().enumerate() {
+        let Some(v) = m.copy_view(i) else { continue };
+        if v.from.is_some() || v.heredoc || !matches!(ins.kind, Keyword::Copy | Keyword::Add) {
+            continue;
+        }
+        for s in v.sources.iter().flatten() {
+            let rel = clean_rel(s);
+            if !rel.is_empty() && !ctx.is_excluded(&rel) && ctx.is_excluded_with(&rel, &extra) {
+                return Err(Refusal::Clobber(format!(
+                    "{} at line {} copies {rel}, which {} would exclude",
+                    ins.name,
+                    ins.start_line,
+                    extra.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}

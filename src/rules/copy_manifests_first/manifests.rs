@@ -1,0 +1,220 @@
+//! What the install reads: the project directory, the preset's files, and
+//! what its reader finds. Every file must be in the build context.
+
+use crate::context::BuildContext;
+use crate::readers::{self, ReadInput, Stub};
+
+use super::candidate::Candidate;
+use super::paths::{is_under_rel, resolve, shown, CopyMap};
+use super::refusal::Refusal;
+use super::split::Split;
+
+/// The manifests copy M and what the install writes.
+pub struct Manifests {
+    /// Context paths M copies, in order.
+    pub files: Vec<String>,
+    /// Context directories the install (and its workspace members) runs in.
+    pub install_dirs: Vec<String>,
+    pub stubs: Vec<Stub>,
+    /// Directories the reader says the install writes, besides the preset's.
+    pub extra_writes: Vec<String>,
+    /// The preset's `writes`.
+    pub writes: Vec<String>,
+}
+
+/// The context directory the install runs in (`""`: the context root).
+pub fn project_dir(cand: &Candidate, split: &Split, map: CopyMap) -> Result<String, Refusal> {
+    let m = &cand.install.m;
+    let project_abs = match &m.dir {
+        Some(d) => resolve(&split.cwd, d),
+        None => split.cwd.clone(),
+    };
+    let spec = m.spec;
+    let preset = m.preset;
+    // Files named relative to the install's directory need that directory to
+    // come from the source copy; files named by absolute paths (`-r /srv/x`) do not.
+    let needs_dir = !spec.required.is_empty()
+        || !spec.required_any.is_empty()
+        || !spec.optional.is_empty()
+        || !m.flag_required.is_empty()
+        || !preset.optional.is_empty()
+        || !preset.writes.is_empty()
+        || preset.reader.as_deref().is_some_and(readers::needs_dir);
+    match map.to_context(&project_abs) {
+        Some(p) => Ok(p),
+        None if !needs_dir => Ok(String::new()),
+        None => Err(Refusal::Outside(format!(
+            "the install runs in {}, outside the directory the source copy fills ({})",
+            shown(&project_abs),
+            shown(map.dest_abs)
+        ))),
+    }
+}
+
+pub fn ignore_name(ctx: &BuildContext) -> String {
+    ctx.ignore_file()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".dockerignore".into())
+}
+
+fn missing(ctx: &BuildContext, f: &str) -> Refusal {
+    if ctx.is_excluded(f) && ctx.root().join(f).exists() {
+        Refusal::MissingManifest(format!("{f} is excluded by {}", ignore_name(ctx)))
+    } else {
+        Refusal::MissingManifest(format!("{f} is not in the build context"))
+    }
+}
+
+fn need(ctx: &BuildContext, f: String, files: &mut Vec<String>) -> Result<(), Refusal> {
+    if !ctx.is_file(&f) {
+        return Err(missing(ctx, &f));
+    }
+    if !files.contains(&f) {
+        files.push(f);
+    }
+    Ok(())
+}
+
+fn add_optional(ctx: &BuildContext, f: String, files: &mut Vec<String>) {
+    if ctx.is_file(&f) && !files.contains(&f) {
+        files.push(f);
+    }
+}
+
+pub fn collect(
+    ctx: &BuildContext,
+    cand: &Candidate,
+    split: &Split,
+    project: &str,
+    map: CopyMap,
+) -> Result<Manifests, Refusal> {
+    let install = &cand.install;
+    let spec = install.m.spec;
+    let preset = install.m.preset;
+    let mut files: Vec<String> = Vec::new();
+    for f in spec.required.iter().chain(&install.m.flag_required) {
+        need(ctx, readers::join(project, f), &mut files)?;
+    }
+    for group in &spec.required_any {
+        required_any(ctx, cand, project, group, &mut files)?;
+    }
+    let mut manifest_args = Vec::new();
+    for a in &install.m.manifest_args {
+        let Some(rel) = map.to_context(&resolve(&split.cwd, a)) else {
+            return Err(Refusal::Layout(format!(
+                "`{a}` is not among the files the source copy brings"
+            )));
+        };
+        need(ctx, rel.clone(), &mut files)?;
+        manifest_args.push(rel);
+    }
+    let mut out = Manifests {
+        files: Vec::new(),
+        install_dirs: vec![project.to_string()],
+        stubs: Vec::new(),
+        extra_writes: Vec::new(),
+        writes: preset.writes.clone(),
+    };
+    if let Some(reader) = &preset.reader {
+        let read = readers::read(
+            reader,
+            &ReadInput {
+                ctx,
+                dir: project,
+                manifest_args: &manifest_args,
+            },
+        );
+        if let Some(reason) = read.refuse {
+            return Err(if reason.contains("script") {
+                Refusal::LifecycleScript(reason)
+            } else {
+                Refusal::NeedsSource(reason)
+            });
+        }
+        for f in read.required {
+            out.install_dirs.push(readers::parent(&f).to_string());
+            need(ctx, f, &mut files)?;
+        }
+        for f in read.optional {
+            add_optional(ctx, f, &mut files);
+        }
+        out.extra_writes = read.writes;
+        out.stubs = read.stubs;
+    }
+    for f in preset.optional.iter().chain(&spec.optional) {
+        add_optional(ctx, readers::join(project, f), &mut files);
+    }
+    out.files = files;
+    Ok(out)
+}
+
+/// One of `group` must exist; all that exist are copied.
+fn required_any(
+    ctx: &BuildContext,
+    cand: &Candidate,
+    project: &str,
+    group: &[String],
+    files: &mut Vec<String>,
+) -> Result<(), Refusal> {
+    let present: Vec<String> = group
+        .iter()
+        .map(|f| readers::join(project, f))
+        .filter(|f| ctx.is_file(f))
+        .collect();
+    if present.is_empty() {
+        let excluded = group
+            .iter()
+            .map(|f| readers::join(project, f))
+            .find(|f| ctx.is_excluded(f) && ctx.root().join(f).exists());
+        return Err(match excluded {
+            Some(f) => missing(ctx, &f),
+            None => Refusal::MissingManifest(format!(
+                "`{}` needs one of {} and none is in the build context",
+                cand.install.command_text,
+                group.join(", ")
+            )),
+        });
+    }
+    for f in present {
+        need(ctx, f, files)?;
+    }
+    Ok(())
+}
+
+/// A `cd` into the copied tree needs the directory to exist before the copy
+/// (some manifest must live there); `chmod`/`chown` need their files copied.
+pub fn check_prelude_paths(split: &Split, files: &[String], map: CopyMap) -> Result<(), Refusal> {
+    for (paths, what) in [
+        (&split.cd_dirs, "changes to"),
+        (&split.touched_paths, "changes the mode or owner of"),
+    ] {
+        for p in paths {
+            if let Some(rel) = map.to_context(p) {
+                if !files.iter().any(|f| is_under_rel(f, &rel)) {
+                    return Err(Refusal::Prelude(format!(
+                        "the RUN {what} {p} before the install, but only the source copy brings it"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every manifest must lie in the copied directory and be writable into a COPY line.
+pub fn check_layout(files: &[String], src_dir: &str) -> Result<(), Refusal> {
+    for f in files {
+        if !is_under_rel(f, src_dir) {
+            return Err(Refusal::Layout(format!(
+                "{f} is outside the directory the source copy brings ({src_dir})"
+            )));
+        }
+        if f.contains(|ch: char| ch.is_whitespace() || "\"'$`\\*?[".contains(ch)) {
+            return Err(Refusal::Layout(format!(
+                "{f} has characters dockopt does not write into a COPY"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! copy-manifests-first: copy the dependency manifests and install before
+//! copying the whole source.
+//!
+//! The rule is a pipeline of phases (see ARCHITECTURE.md): [`candidate`]
+//! finds the pattern, [`plan`] runs the phases in order ([`crossing`],
+//! [`split`], [`manifests`], [`clobber`]), and [`text`] builds the edits.
+//! Each phase returns its result or a typed [`refusal::Refusal`].
+
+mod candidate;
+mod clobber;
+mod crossing;
+mod manifests;
+mod paths;
+mod plan;
+pub mod refusal;
+mod split;
+mod text;
+
+use super::{Finding, RuleContext, RuleInfo};
+use refusal::{Anchor, Refusal};
+
+pub const NAME: &str = "copy-manifests-first";
+
+pub const INFO: RuleInfo = RuleInfo {
+    name: NAME,
+    summary: "Copy dependency manifests and install before copying the whole source",
+    doc: include_str!("doc.md"),
+    check,
+};
+
+pub fn check(rc: &RuleContext) -> Vec<Finding> {
+    let m = rc.model;
+    let mut out = Vec::new();
+    for cand in candidate::candidates(rc) {
+        let c = m.ins[cand.copy];
+        let r = m.ins[cand.run];
+        let message = format!(
+            "{} copies the whole source before `{}` (line {}), so every source edit re-runs the install",
+            one_line(&c.logical_str()),
+            cand.install.command_text,
+            r.start_line
+        );
+        let (fix, reason) = match plan::plan(rc, &cand) {
+            Ok(fix) => (Some(fix), None),
+            // A subdirectory copy (`COPY patches ./patches`) that the install does
+            // not run in is not this pattern: no finding.
+            Err(Refusal::Outside(_)) if !cand.src_dir.is_empty() => continue,
+            Err(refusal) => (None, Some(refusal)),
+        };
+        let line = match reason.as_ref().map(Refusal::anchor) {
+            Some(Anchor::Install) => r.start_line,
+            Some(Anchor::Copy) | None => c.start_line,
+        };
+        out.push(Finding {
+            rule: NAME,
+            line,
+            message,
+            fix,
+            reason: reason.map(Refusal::into_reason),
+        });
+    }
+    out
+}
+
+/// The instruction as one line, continuations removed (for messages).
+fn one_line(logical: &str) -> String {
+    logical.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,336 @@
+//! Building the rewritten text: M in C's place, R kept (or its deps-only
+//! form), then C and the rest of R after it. Inserted lines follow the
+//! file's style: keyword case, indentation, line endings.
+
+use crate::edit::{Applicability, Edit, Fix};
+use crate::model::IMAGE_WORKDIR;
+use crate::readers;
+use crate::syntax::{Form, Instruction, Keyword, Span};
+
+use super::candidate::Candidate;
+use super::manifests::Manifests;
+use super::paths::{group_by_dir, CopyMap};
+use super::plan::Dest;
+use super::refusal::Refusal;
+use super::split::Split;
+use crate::rules::RuleContext;
+
+pub fn build_fix(
+    rc: &RuleContext,
+    cand: &Candidate,
+    dest: &Dest,
+    split: &Split,
+    found: &Manifests,
+    ignore_additions: Vec<String>,
+) -> Result<Fix, Refusal> {
+    let m = rc.model;
+    let src = m.src;
+    let c = m.ins[cand.copy];
+    let r = m.ins[cand.run];
+    let nl = line_ending(c, src, m.df.newline);
+    let map = CopyMap {
+        src_dir: &cand.src_dir,
+        dest_abs: &dest.abs,
+    };
+    let stub_paths = stub_paths(&found.stubs, map, &split.cwd)?;
+    let fill = Templates::new(cand, &stub_paths);
+    let spec = cand.install.m.spec;
+    // An ignore entry for a directory the install does not empty first drops
+    // host files the original image kept (merged under the installed ones).
+    let mut applicability = if ignore_additions.is_empty() || spec.clears_writes {
+        Applicability::Safe
+    } else {
+        Applicability::Unsafe
+    };
+    let script = &cand.install.script;
+    let k = cand.install.k;
+    let after_cmds = &script.commands[k + 1..];
+    let cmd_span = &script.commands[k].span;
+    let args_end = r.to_source(r.args.end - 1) + 1;
+    let mut edits = Vec::new();
+    let mut after_parts: Vec<String> = Vec::new();
+    // Where the text re-emitted after the source copy starts; comment lines
+    // between the removed part and it move above the new RUN.
+    let after_start = after_cmds
+        .first()
+        .map_or(args_end, |f| r.to_source(r.args.start + f.span.start));
+    let mut removed_from = None;
+    let deps_only = spec.deps_only.as_ref().filter(|d| {
+        !d.unless_flag
+            .iter()
+            .any(|f| cand.install.m.flags.contains(f))
+    });
+    if let Some(d) = deps_only {
+        if d.before.contains("{stubs}") && stub_paths.is_empty() {
+            return Err(Refusal::NeedsSource(
+                "no stub targets could be found for the deps-only step".into(),
+            ));
+        }
+        if r.form == Form::Exec {
+            return Err(Refusal::Shell(
+                "an exec-form RUN cannot take the deps-only step".into(),
+            ));
+        }
+        let start = r.to_source(r.args.start + cmd_span.start);
+        removed_from = Some(start);
+        edits.push(Edit::replace(
+            Span::new(start, args_end),
+            fill.apply(&d.before),
+        ));
+        after_parts.push(fill.apply(d.after.as_deref().unwrap_or("{command}")));
+        if d.always_unsafe || (d.unsafe_when_exported && cand.exported) {
+            applicability = Applicability::Unsafe;
+        }
+    } else if !after_cmds.is_empty() {
+        let end = r.to_source(r.args.start + cmd_span.end - 1) + 1;
+        removed_from = Some(end);
+        edits.push(Edit::replace(Span::new(end, args_end), ""));
+    }
+    if !after_cmds.is_empty() {
+        after_parts.push(src[after_start..args_end].to_string());
+    }
+    let moved_comments: Vec<Span> = removed_from.map_or_else(Vec::new, |from| {
+        r.comment_lines_in(Span::new(from, after_start))
+    });
+    edits.push(Edit::replace(
+        c.span,
+        manifest_copy_text(rc, cand, dest, &found.files, nl),
+    ));
+    let body = if after_parts.is_empty() {
+        Vec::new()
+    } else {
+        let mut body = split.carried.clone();
+        body.extend(after_parts);
+        body
+    };
+    edits.push(Edit::insert(
+        r.span.end,
+        moved_copy_text(rc, cand, &moved_comments, &body, nl),
+    ));
+    Ok(Fix {
+        applicability,
+        edits,
+        ignore_additions,
+    })
+}
+
+/// M: one COPY per directory of manifests, with C's keyword case and flags.
+fn manifest_copy_text(
+    rc: &RuleContext,
+    cand: &Candidate,
+    dest: &Dest,
+    files: &[String],
+    nl: &str,
+) -> String {
+    let src = rc.model.src;
+    let c = rc.model.ins[cand.copy];
+    let c_indent = &src[c.span.start..c.keyword.start];
+    let copy_kw = match c.kind {
+        Keyword::Copy => src[c.keyword.range()].to_string(),
+        _ => keyword_like(&src[c.keyword.range()], "COPY"),
+    };
+    let c_flags: String = c.flags.iter().map(|f| format!(" {}", f.text)).collect();
+    let written = &dest.written;
+    let mut out = String::new();
+    for (dir, group) in group_by_dir(files, &cand.src_dir) {
+        let mut d = if written == "." || written == "./" {
+            "./".to_string()
+        } else if written.ends_with('/') {
+            written.clone()
+        } else {
+            format!("{written}/")
+        };
+        if !dir.is_empty() {
+            d = if d == "./" {
+                format!("./{dir}/")
+            } else {
+                format!("{d}{dir}/")
+            };
+        }
+        out.push_str(&format!(
+            "{c_indent}{copy_kw}{c_flags} {} {d}{nl}",
+            group.join(" ")
+        ));
+    }
+    out
+}
+
+/// C after R, then the RUN with what R did after the install.
+fn moved_copy_text(
+    rc: &RuleContext,
+    cand: &Candidate,
+    moved_comments: &[Span],
+    body: &[String],
+    nl: &str,
+) -> String {
+    let src = rc.model.src;
+    let c = rc.model.ins[cand.copy];
+    let r = rc.model.ins[cand.run];
+    let mut insert = String::new();
+    if !src[..r.span.end].ends_with('\n') {
+        insert.push_str(nl);
+    }
+    let c_text = &src[c.span.range()];
+    insert.push_str(c_text);
+    if !c_text.ends_with('\n') {
+        insert.push_str(nl);
+    }
+    for cm in moved_comments {
+        insert.push_str(&src[cm.range()]);
+        insert.push_str(nl);
+    }
+    if !body.is_empty() {
+        let r_indent = &src[r.span.start..r.keyword.start];
+        let run_kw = &src[r.keyword.range()];
+        let r_flags: String = r.flags.iter().map(|f| format!(" {}", f.text)).collect();
+        insert.push_str(&format!(
+            "{r_indent}{run_kw}{r_flags} {}{nl}",
+            body.join(" && ")
+        ));
+    }
+    insert
+}
+
+/// Stub paths relative to the install's directory.
+fn stub_paths(
+    stubs: &[readers::Stub],
+    map: CopyMap,
+    cwd: &str,
+) -> Result<Vec<(String, &'static str)>, Refusal> {
+    let to_cwd = |p: &str| -> Option<String> {
+        let abs = map.to_image(p)?;
+        match abs.strip_prefix(&format!("{cwd}/")) {
+            Some(rel) => Some(rel.to_string()),
+            None if !abs.starts_with(IMAGE_WORKDIR) => Some(abs),
+            None => None,
+        }
+    };
+    stubs
+        .iter()
+        .map(|s| {
+            to_cwd(&s.path).map(|p| (p, s.content)).ok_or_else(|| {
+                Refusal::Layout(format!(
+                    "cannot place the stub {} relative to the install",
+                    s.path
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The placeholders of a preset's deps-only templates.
+struct Templates {
+    command: String,
+    args: String,
+    stubs: String,
+    unstub: String,
+    touch: String,
+}
+
+impl Templates {
+    fn new(cand: &Candidate, stub_paths: &[(String, &str)]) -> Templates {
+        let install = &cand.install;
+        let args = install
+            .text
+            .get(install.m.args_start..install.m.span.end)
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let paths = stub_paths
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Templates {
+            command: install.command_text.clone(),
+            args,
+            stubs: stubs_command(stub_paths),
+            unstub: format!("rm -f {paths}"),
+            touch: format!("touch {paths}"),
+        }
+    }
+
+    fn apply(&self, t: &str) -> String {
+        let spaced_args = if self.args.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.args)
+        };
+        t.replace("{command}", &self.command)
+            .replace(" {args}", &spaced_args)
+            .replace("{args}", &self.args)
+            .replace("{stubs}", &self.stubs)
+            .replace("{unstub}", &self.unstub)
+            .replace("{touch}", &self.touch)
+    }
+}
+
+/// `mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs`
+fn stubs_command(stubs: &[(String, &str)]) -> String {
+    let mut dirs: Vec<&str> = stubs
+        .iter()
+        .map(|(p, _)| readers::parent(p))
+        .filter(|d| !d.is_empty())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut parts = Vec::new();
+    if !dirs.is_empty() {
+        parts.push(format!("mkdir -p {}", dirs.join(" ")));
+    }
+    for (p, content) in stubs {
+        if content.is_empty() {
+            parts.push(format!("touch {p}"));
+        } else {
+            parts.push(format!("echo '{content}' > {p}"));
+        }
+    }
+    parts.join(" && ")
+}
+
+/// `word` in the letter case of `like` (`copy` for `add`, `COPY` for `ADD`).
+fn keyword_like(like: &str, word: &str) -> String {
+    if like.chars().all(|c| !c.is_ascii_uppercase()) {
+        word.to_ascii_lowercase()
+    } else if like.chars().skip(1).all(|c| !c.is_ascii_uppercase()) {
+        let mut s = word.to_ascii_lowercase();
+        s[..1].make_ascii_uppercase();
+        s
+    } else {
+        word.to_string()
+    }
+}
+
+/// The line ending the instruction's first line uses.
+fn line_ending(ins: &Instruction, src: &str, default: &'static str) -> &'static str {
+    let text = &src[ins.span.range()];
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        Some(_) => "\n",
+        None => default,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyword_case_follows_the_original() {
+        assert_eq!(keyword_like("add", "COPY"), "copy");
+        assert_eq!(keyword_like("Add", "COPY"), "Copy");
+        assert_eq!(keyword_like("ADD", "COPY"), "COPY");
+    }
+
+    #[test]
+    fn stubs_make_their_directories_once() {
+        let s = stubs_command(&[
+            ("src/main.rs".into(), "fn main() {}"),
+            ("src/lib.rs".into(), ""),
+        ]);
+        assert_eq!(
+            s,
+            "mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs"
+        );
+    }
+}
