@@ -34,7 +34,7 @@ pub struct CopyMap<'a> {
 
 impl CopyMap<'_> {
     /// Image path → context path.
-    pub fn to_context(&self, abs: &str) -> Option<String> {
+    pub fn to_context(self, abs: &str) -> Option<String> {
         if !is_under(abs, self.dest_abs) {
             return None;
         }
@@ -43,7 +43,7 @@ impl CopyMap<'_> {
     }
 
     /// Context path → image path.
-    pub fn to_image(&self, rel: &str) -> Option<String> {
+    pub fn to_image(self, rel: &str) -> Option<String> {
         let rest = if self.src_dir.is_empty() {
             rel
         } else if rel == self.src_dir {
