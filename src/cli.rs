@@ -93,6 +93,8 @@ pub enum Command {
         /// Rule name (e.g. copy-manifests-first). Without it, list the rules.
         name: Option<String>,
     },
+    /// What the rewrite saves, replayed over the repository's git history.
+    Replay(crate::replay::ReplayArgs),
     /// List the loaded presets and where each comes from.
     Presets {
         /// Directory of extra presets.
@@ -113,6 +115,7 @@ pub fn run(args: Args) -> Result<u8> {
         Some(Command::Inspect { file, format }) => crate::inspect::run(file, *format),
         Some(Command::Rule { name }) => crate::runner::rule_doc(name.as_deref()),
         Some(Command::Presets { preset_dir }) => crate::runner::list_presets(preset_dir),
+        Some(Command::Replay(a)) => crate::replay::run(a),
         None => crate::runner::run(&args),
     }
 }

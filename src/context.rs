@@ -682,7 +682,7 @@ fn join_rel(dir: &str, name: &str) -> String {
 /// Go `filepath.Match` (Unix): `Some(matched)`, or `None` for a malformed
 /// pattern (`ErrBadPattern`). Byte-for-byte port, including its validation
 /// of the rest of the pattern after a mismatch.
-fn go_match(pattern: &str, name: &str) -> Option<bool> {
+pub fn go_match(pattern: &str, name: &str) -> Option<bool> {
     let mut pattern = pattern.as_bytes();
     let mut name = name.as_bytes();
     'outer: while !pattern.is_empty() {

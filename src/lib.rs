@@ -17,6 +17,7 @@ pub mod left_alone;
 pub mod model;
 pub mod preset;
 pub mod readers;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod runner;

@@ -149,7 +149,7 @@ fn read_files_from(src: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-fn targets(
+pub(crate) fn targets(
     args: &Args,
     config: Option<crate::config::Loaded>,
     threads: usize,
@@ -264,7 +264,15 @@ fn process(t: &Target, opts: &Options) -> FileResult {
     }
 }
 
-pub fn run(args: &Args) -> Result<u8> {
+/// What a run reads before it looks at any file: configuration, presets and
+/// the disabled rules (shared with `dockopt replay`).
+pub(crate) struct Setup {
+    pub config: Option<crate::config::Loaded>,
+    pub presets: Presets,
+    pub disabled: Vec<String>,
+}
+
+pub(crate) fn setup(args: &Args) -> Result<Setup> {
     let config = if args.isolated {
         None
     } else {
@@ -282,6 +290,19 @@ pub fn run(args: &Args) -> Result<u8> {
             bail!("unknown rule `{d}`");
         }
     }
+    Ok(Setup {
+        config,
+        presets,
+        disabled,
+    })
+}
+
+pub fn run(args: &Args) -> Result<u8> {
+    let Setup {
+        config,
+        presets,
+        disabled,
+    } = setup(args)?;
     let threads = args.jobs.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
