@@ -8,6 +8,7 @@ mod eco_javascript;
 mod eco_python;
 mod eco_ruby_php_dotnet_elixir;
 mod properties;
+mod replay;
 mod rewrite;
 mod support;
 mod syntax;

@@ -137,7 +137,7 @@ fn locate(t: &Target, sh: &Shared, hist: &mut Histories) -> Result<Located> {
     }
     if repo.shallow && h.commits.len() < sh.commits as usize && !sh.quiet {
         eprintln!(
-            "dockopt: warning: {}: shallow clone with {} commits with a parent of the {} asked; counts cover those (`git fetch --unshallow` for more)",
+            "dockopt: warning: {}: a shallow clone: only {} of the {} commits asked have their parent here; the counts cover those (`git fetch --unshallow` for more)",
             t.display,
             h.commits.len(),
             sh.commits

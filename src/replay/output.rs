@@ -207,7 +207,7 @@ pub fn text(files: &[FileReplay]) -> String {
         let s = summary(files);
         let _ = write!(
             out,
-            "\n{} Dockerfiles, {} commits: installs re-ran {} times, {} after the rewrite ({} saved)",
+            "\n{} Dockerfiles, {} commits: install steps re-ran {} times, {} after the rewrite ({} saved)",
             s.files,
             s.commits,
             s.install_reruns_original,
