@@ -9,14 +9,15 @@ use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 /// manifests first, install, then copy the rest of the source.
 ///
 /// With no mode, prints the proposed changes as a unified diff (a valid
-/// patch) and explains them on stderr. Exit codes: 0 nothing to change,
-/// 1 changes proposed or findings left, 2 error.
+/// patch) and explains them on stderr. Exit codes: 0 nothing would change,
+/// 1 a file would change, 2 error (table below).
 #[derive(Debug, Parser)]
 #[command(
     name = "dockopt",
     version,
     about,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = crate::gate::EXIT_STATUS_HELP
 )]
 #[command(group(ArgGroup::new("mode").args(["fix", "check"]).multiple(false)))]
 pub struct Args {
@@ -66,6 +67,14 @@ pub struct Args {
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// Exit 1 also for findings left alone (and unsafe fixes not enabled).
+    #[arg(long)]
+    pub exit_non_zero_on_finding: bool,
+
+    /// Report unused or misplaced `# dockopt: ignore` comments and exit 1 for them.
+    #[arg(long)]
+    pub strict: bool,
 
     /// Print nothing on stderr but errors.
     #[arg(long, short = 'q')]

@@ -39,9 +39,16 @@ pub struct Outcome {
     /// The rewritten text, when it differs.
     pub fixed: Option<String>,
     pub ignore: Option<IgnoreChange>,
+    /// What `# dockopt: ignore` comments did (in the original text).
+    pub suppressions: crate::suppress::Report,
 }
 
-fn run_rules(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Vec<Finding> {
+/// The findings the suppression comments leave, and what they did.
+fn run_rules(
+    text: &str,
+    ctx: Option<&BuildContext>,
+    opts: &Options,
+) -> (Vec<Finding>, crate::suppress::Report) {
     let df = syntax::parse(text.as_bytes());
     let model = Model::new(text, &df);
     let rc = RuleContext {
@@ -49,7 +56,8 @@ fn run_rules(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Vec<Find
         presets: opts.presets,
         ctx,
     };
-    rules::check(&rc, opts.disabled_rules)
+    let found = rules::check(&rc, opts.disabled_rules);
+    crate::suppress::apply(text, &df, found, opts.disabled_rules)
 }
 
 fn wanted(f: &Finding, opts: &Options) -> bool {
@@ -61,7 +69,7 @@ fn wanted(f: &Finding, opts: &Options) -> bool {
 }
 
 pub fn process(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Result<Outcome> {
-    let findings = run_rules(text, ctx, opts);
+    let (findings, suppressions) = run_rules(text, ctx, opts);
     let mut applied = vec![false; findings.len()];
     let mut current = text.to_string();
     let mut ignore_additions: Vec<String> = Vec::new();
@@ -108,7 +116,7 @@ pub fn process(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Result
             bail!("internal error: the rewrite produced an unknown instruction; nothing written");
         }
         current = next;
-        round_findings = run_rules(&current, ctx, opts);
+        round_findings = run_rules(&current, ctx, opts).0;
         if round + 1 == MAX_ROUNDS && round_findings.iter().any(|f| wanted(f, opts)) {
             bail!("internal error: the rewrite did not reach a fixed point; nothing written");
         }
@@ -122,6 +130,7 @@ pub fn process(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Result
         applied,
         fixed: (current != text).then_some(current),
         ignore,
+        suppressions,
     })
 }
 

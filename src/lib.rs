@@ -11,6 +11,7 @@ pub mod diff;
 pub mod edit;
 pub mod engine;
 pub mod fsutil;
+pub mod gate;
 pub mod input;
 pub mod inspect;
 pub mod left_alone;
@@ -23,6 +24,7 @@ pub mod rules;
 pub mod runner;
 pub mod sarif;
 pub mod shell;
+pub mod suppress;
 pub mod syntax;
 pub mod walk;
 

@@ -39,6 +39,39 @@ pub struct JsonFile {
     pub error: Option<String>,
     /// Unified diff of the proposed (or applied) change, if any.
     pub diff: Option<String>,
+    /// Findings silenced by `# dockopt: ignore` comments.
+    #[serde(default)]
+    pub suppressed: usize,
+    /// Suppression comments that did nothing (`--strict` fails on them).
+    #[serde(default)]
+    pub unused_suppressions: Vec<JsonUnusedSuppression>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct JsonUnusedSuppression {
+    pub line: usize,
+    pub comment: String,
+    pub problem: crate::suppress::Problem,
+}
+
+fn unused_json(o: &crate::engine::Outcome) -> Vec<JsonUnusedSuppression> {
+    o.suppressions
+        .unused
+        .iter()
+        .map(|u| JsonUnusedSuppression {
+            line: u.line,
+            comment: u.text.clone(),
+            problem: u.problem,
+        })
+        .collect()
+}
+
+fn policy(mode: Mode, args: &Args) -> crate::gate::Policy {
+    crate::gate::Policy {
+        mode,
+        exit_non_zero_on_finding: args.exit_non_zero_on_finding,
+        strict: args.strict,
+    }
 }
 
 #[derive(Debug, Serialize, serde::Deserialize)]
@@ -49,6 +82,8 @@ pub struct JsonFinding {
     /// `safe`, `unsafe`, or null when there is no fix.
     pub applicability: Option<String>,
     pub applied: bool,
+    /// `change` when this run changes the file for it, `note` when it is left alone.
+    pub level: crate::gate::Level,
     /// Why no rewrite was made: a stable kind and a sentence.
     pub reason: Option<JsonReason>,
 }
@@ -201,21 +236,15 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     findings: vec![],
                     error: Some(e.clone()),
                     diff: None,
+                    suppressed: 0,
+                    unused_suppressions: vec![],
                 });
                 continue;
             }
             Ok(o) => o,
         };
         let changed = outcome.fixed.is_some() || outcome.ignore.is_some();
-        // Findings left: with --fix, those not applied; otherwise every finding.
-        let left = outcome
-            .findings
-            .iter()
-            .zip(&outcome.applied)
-            .any(|(_, applied)| mode != Mode::Fix || !applied);
-        if left || (changed && mode != Mode::Fix) {
-            code = code.max(1);
-        }
+        code = code.max(crate::gate::file_code(outcome, &policy(mode, args)));
         // Diffs and JSON records only when they will be printed (memory in bulk runs).
         let want_diff =
             args.format == Format::Json || (args.format == Format::Text && mode == Mode::Diff);
@@ -278,10 +307,21 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     }
                     _ => format!("{display}:{}: {}", f.line, f.message),
                 };
-                if mode == Mode::Check {
+                // A note (left alone) goes to stderr in every mode.
+                if mode == Mode::Check && *applied {
                     writeln!(stdout, "{line}")?;
                 } else if !args.quiet {
                     writeln!(stderr, "{line}")?;
+                }
+            }
+            if args.strict {
+                for u in &outcome.suppressions.unused {
+                    let line = format!("{display}:{}: {}", u.line, u.message());
+                    if mode == Mode::Check {
+                        writeln!(stdout, "{line}")?;
+                    } else {
+                        writeln!(stderr, "{line}")?;
+                    }
                 }
             }
         }
@@ -304,6 +344,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     message: f.message.clone(),
                     applicability: f.applicability().map(|a| applicability_name(a).into()),
                     applied: *applied && mode == Mode::Fix,
+                    level: crate::gate::Level::of(*applied),
                     reason: f.reason.as_ref().map(|r| JsonReason {
                         kind: r.kind.into(),
                         text: r.text.clone(),
@@ -312,6 +353,8 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                 .collect(),
             error: None,
             diff: (!diff_text.is_empty()).then_some(diff_text),
+            suppressed: outcome.suppressions.suppressed,
+            unused_suppressions: unused_json(outcome),
         });
     }
     let summary = summarize(results);

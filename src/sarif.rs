@@ -155,7 +155,7 @@ pub fn build(results: &[FileResult]) -> Log {
             continue;
         };
         let uri = r.target.display.clone();
-        for f in &o.findings {
+        for (f, applied) in o.findings.iter().zip(&o.applied) {
             let rule_index = crate::rules::RULES
                 .iter()
                 .position(|x| x.name == f.rule)
@@ -218,11 +218,7 @@ pub fn build(results: &[FileResult]) -> Log {
             out.push(SarifResult {
                 rule_id: f.rule.into(),
                 rule_index,
-                level: if f.fix.is_some() {
-                    "warning".into()
-                } else {
-                    "note".into()
-                },
+                level: crate::gate::Level::of(*applied).sarif().into(),
                 message: Text { text: message },
                 locations: vec![Location {
                     physical_location: PhysicalLocation {

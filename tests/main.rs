@@ -7,6 +7,7 @@ mod eco_go_jvm;
 mod eco_javascript;
 mod eco_python;
 mod eco_ruby_php_dotnet_elixir;
+mod gate;
 mod properties;
 mod replay;
 mod rewrite;
