@@ -76,6 +76,10 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
+    /// Colour the diff and the findings: on a terminal (unless `NO_COLOR` is set), always, or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
+
     /// Print nothing on stderr but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -110,6 +114,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         preset_dir: Vec<PathBuf>,
     },
+    /// Print a shell completion script (e.g. `dockopt completions bash > /etc/bash_completion.d/dockopt`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these options: `dockopt man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,6 +136,8 @@ pub fn run(args: Args) -> Result<u8> {
         Some(Command::Rule { name }) => crate::runner::rule_doc(name.as_deref()),
         Some(Command::Presets { preset_dir }) => crate::runner::list_presets(preset_dir),
         Some(Command::Replay(a)) => crate::replay::run(a),
+        Some(Command::Completions { shell }) => crate::shellint::completions(*shell),
+        Some(Command::Man) => crate::shellint::man(),
         None => crate::runner::run(&args),
     }
 }

@@ -4,6 +4,7 @@
 //! [`engine`] (apply to a fixed point) → [`report`].
 
 pub mod cli;
+pub mod color;
 pub mod compose;
 pub mod config;
 pub mod context;
@@ -24,6 +25,7 @@ pub mod rules;
 pub mod runner;
 pub mod sarif;
 pub mod shell;
+pub mod shellint;
 pub mod suppress;
 pub mod syntax;
 pub mod walk;

@@ -66,6 +66,16 @@ fn unused_json(o: &crate::engine::Outcome) -> Vec<JsonUnusedSuppression> {
         .collect()
 }
 
+/// Colour for stdout and stderr (`--color`, `NO_COLOR`, terminals).
+fn painters(args: &Args) -> (crate::color::Painter, crate::color::Painter) {
+    use std::io::IsTerminal;
+    let for_stream = |tty: bool| crate::color::Painter::for_stream(args.color, tty);
+    (
+        for_stream(std::io::stdout().is_terminal()),
+        for_stream(std::io::stderr().is_terminal()),
+    )
+}
+
 fn policy(mode: Mode, args: &Args) -> crate::gate::Policy {
     crate::gate::Policy {
         mode,
@@ -219,6 +229,7 @@ pub fn summary_line(s: &JsonSummary, mode: Mode) -> String {
 pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
+    let (out_paint, err_paint) = painters(args);
     let mut code = 0u8;
     let mut json_files = Vec::new();
     for r in results {
@@ -276,7 +287,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
         }
         if args.format == Format::Text {
             match mode {
-                Mode::Diff => stdout.write_all(diff_text.as_bytes())?,
+                Mode::Diff => stdout.write_all(out_paint.diff(&diff_text).as_bytes())?,
                 Mode::Fix if r.target.path == Path::new("-") => {
                     let text = outcome
                         .fixed
@@ -309,9 +320,9 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                 };
                 // A note (left alone) goes to stderr in every mode.
                 if mode == Mode::Check && *applied {
-                    writeln!(stdout, "{line}")?;
+                    writeln!(stdout, "{}", out_paint.finding(&line, false))?;
                 } else if !args.quiet {
-                    writeln!(stderr, "{line}")?;
+                    writeln!(stderr, "{}", err_paint.finding(&line, !applied))?;
                 }
             }
             if args.strict {

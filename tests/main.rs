@@ -11,5 +11,6 @@ mod gate;
 mod properties;
 mod replay;
 mod rewrite;
+mod shellint;
 mod support;
 mod syntax;
