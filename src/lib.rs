@@ -8,6 +8,7 @@ pub mod color;
 pub mod compose;
 pub mod config;
 pub mod context;
+pub mod contexts;
 pub mod diff;
 pub mod edit;
 pub mod engine;

@@ -30,7 +30,7 @@ pub struct JsonReport {
 pub struct JsonFile {
     pub path: String,
     pub context: Option<String>,
-    pub context_source: String,
+    pub context_source: crate::contexts::ContextSource,
     /// Which config key or compose service chose the context.
     pub context_detail: Option<String>,
     /// `changed`, `unchanged`, `left-alone` or `error`.
@@ -241,7 +241,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                 json_files.push(JsonFile {
                     path: display.clone(),
                     context: None,
-                    context_source: r.target.context_source.into(),
+                    context_source: r.target.context_source,
                     context_detail: r.target.context_detail.clone(),
                     status: "error".into(),
                     findings: vec![],
@@ -342,7 +342,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
         json_files.push(JsonFile {
             path: display.clone(),
             context: r.target.context.as_ref().map(|c| display_path(c)),
-            context_source: r.target.context_source.into(),
+            context_source: r.target.context_source,
             context_detail: r.target.context_detail.clone(),
             status: r.status().into(),
             findings: outcome

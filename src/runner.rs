@@ -8,8 +8,8 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 
 use crate::cli::Args;
-use crate::compose::ComposeContext;
 use crate::context::BuildContext;
+use crate::contexts::{ContextSource, Declarations};
 use crate::engine::{self, Options, Outcome};
 use crate::preset::Presets;
 use crate::report::{self, Mode};
@@ -22,10 +22,12 @@ pub struct Target {
     /// Path as shown and used in diff headers (relative to the working directory when possible).
     pub display: String,
     pub context: Option<PathBuf>,
-    /// Why this context: `--context`, `dockopt.toml`, `compose`, `dockerfile-dir` or `none`.
-    pub context_source: &'static str,
-    /// Details: the config key or the compose file and service.
+    /// Why this context.
+    pub context_source: ContextSource,
+    /// Details: the config key, the compose file and service, the declaring line...
     pub context_detail: Option<String>,
+    /// For a context that may be inferred: the highest candidate (repository root).
+    pub infer_top: Option<PathBuf>,
 }
 
 /// The result for one file.
@@ -72,13 +74,13 @@ pub fn display_path(p: &Path) -> String {
 /// Where contexts come from, besides `--context`.
 struct ContextSources {
     config: Option<crate::config::Loaded>,
-    compose: BTreeMap<PathBuf, ComposeContext>,
+    declared: Declarations,
 }
 
 impl ContextSources {
-    fn resolve(&self, f: &Path, args: &Args) -> (Option<PathBuf>, &'static str, Option<String>) {
+    fn resolve(&self, f: &Path, args: &Args) -> (Option<PathBuf>, ContextSource, Option<String>) {
         if let Some(c) = &args.context {
-            return (Some(c.clone()), "--context", None);
+            return (Some(c.clone()), ContextSource::Flag, None);
         }
         if let Some((ctx, key)) = self.config.as_ref().and_then(|c| c.context_for(f)) {
             let file = self
@@ -88,27 +90,18 @@ impl ContextSources {
                 .unwrap_or_default();
             return (
                 Some(ctx),
-                "dockopt.toml",
+                ContextSource::Config,
                 Some(format!("{file} [contexts] \"{key}\"")),
             );
         }
-        let abs = crate::compose::clean(&crate::config::absolute(f));
-        if let Some(c) = self.compose.get(&abs) {
-            return (
-                Some(c.context.clone()),
-                "compose",
-                Some(format!(
-                    "{} service `{}`",
-                    display_path(&c.compose_file),
-                    c.service
-                )),
-            );
+        if let Some((ctx, source, detail)) = self.declared.resolve(f) {
+            return (Some(ctx), source, Some(detail));
         }
         let dir = match f.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        (Some(dir), "dockerfile-dir", None)
+        (Some(dir), ContextSource::DockerfileDir, None)
     }
 }
 
@@ -163,6 +156,7 @@ pub(crate) fn targets(
     }
     let mut files: Vec<PathBuf> = Vec::new();
     let mut compose_files: Vec<PathBuf> = Vec::new();
+    let mut declaration_files: Vec<PathBuf> = Vec::new();
     let mut stdin = false;
     let mut dirs: Vec<PathBuf> = Vec::new();
     for p in &paths {
@@ -183,6 +177,7 @@ pub(crate) fn targets(
         }
         files.extend(found.dockerfiles);
         compose_files.extend(found.compose_files);
+        declaration_files.extend(found.declaration_files);
     }
     compose_files.sort();
     compose_files.dedup();
@@ -190,7 +185,14 @@ pub(crate) fn targets(
     for c in &compose_files {
         compose.extend(crate::compose::read(c));
     }
-    let sources = ContextSources { config, compose };
+    let declared = if args.context.is_some() {
+        Declarations::default()
+    } else {
+        Declarations::collect(&files, &dirs, declaration_files, compose)
+    };
+    let sources = ContextSources { config, declared };
+    let mut tops = dirs.clone();
+    tops.push(PathBuf::from("."));
     let mut out = Vec::new();
     if stdin {
         out.push(Target {
@@ -198,21 +200,25 @@ pub(crate) fn targets(
             display: "-".into(),
             context: args.context.clone(),
             context_source: if args.context.is_some() {
-                "--context"
+                ContextSource::Flag
             } else {
-                "none"
+                ContextSource::None
             },
             context_detail: None,
+            infer_top: None,
         });
     }
     for f in files {
         let (context, context_source, context_detail) = sources.resolve(&f, args);
+        let infer_top = (context_source == ContextSource::DockerfileDir)
+            .then(|| crate::contexts::repo_root(&f, &tops));
         out.push(Target {
             display: display_path(&f),
             path: f,
             context,
             context_source,
             context_detail,
+            infer_top,
         });
     }
     if args.context.is_some() && out.len() > 1 {
@@ -225,6 +231,7 @@ pub(crate) fn targets(
 }
 
 fn process(t: &Target, opts: &Options) -> FileResult {
+    let mut t = t.clone();
     let original = match crate::input::read_dockerfile(&t.path) {
         Ok(s) => s,
         Err(e) => {
@@ -235,7 +242,44 @@ fn process(t: &Target, opts: &Options) -> FileResult {
             }
         }
     };
-    let ctx = match &t.context {
+    if let Some(top) = &t.infer_top {
+        if let Some((dir, detail)) = crate::contexts::infer::infer(&original, &t.path, top) {
+            (t.context, t.context_source) = (Some(dir), ContextSource::Inferred);
+            t.context_detail = Some(detail);
+        }
+    }
+    let mut outcome = run_in(&t, t.context.as_deref(), &original, opts);
+    let wider = match (&t.infer_top, &t.context) {
+        (Some(top), Some(current)) => crate::contexts::infer::widen_for_manifests(
+            &original,
+            &t.path,
+            top,
+            current,
+            &outcome,
+            |dir| run_in(&t, Some(dir), &original, opts),
+        ),
+        _ => None,
+    };
+    if let Some((dir, detail, o)) = wider {
+        (t.context, t.context_source) = (Some(dir), ContextSource::Inferred);
+        t.context_detail = Some(detail);
+        outcome = o;
+    }
+    FileResult {
+        target: t,
+        original: Some(original),
+        outcome,
+    }
+}
+
+/// The engine's outcome for `original` in the context `dir`.
+fn run_in(
+    t: &Target,
+    dir: Option<&Path>,
+    original: &str,
+    opts: &Options,
+) -> Result<Outcome, String> {
+    let ctx = match dir {
         Some(dir) => {
             let df_path = if t.path == Path::new("-") {
                 dir.join("Dockerfile")
@@ -244,24 +288,12 @@ fn process(t: &Target, opts: &Options) -> FileResult {
             };
             match BuildContext::open(dir, &df_path) {
                 Ok(c) => Some(c),
-                Err(e) => {
-                    return FileResult {
-                        target: t.clone(),
-                        original: Some(original),
-                        outcome: Err(format!("{}: {e:#}", t.display)),
-                    }
-                }
+                Err(e) => return Err(format!("{}: {e:#}", t.display)),
             }
         }
         None => None,
     };
-    let outcome =
-        engine::process(&original, ctx.as_ref(), opts).map_err(|e| format!("{}: {e:#}", t.display));
-    FileResult {
-        target: t.clone(),
-        original: Some(original),
-        outcome,
-    }
+    engine::process(original, ctx.as_ref(), opts).map_err(|e| format!("{}: {e:#}", t.display))
 }
 
 /// What a run reads before it looks at any file: configuration, presets and

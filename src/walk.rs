@@ -31,6 +31,8 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 pub struct Found {
     pub dockerfiles: Vec<PathBuf>,
     pub compose_files: Vec<PathBuf>,
+    /// Files that may declare build contexts (workflows, Makefiles, scripts, bake files).
+    pub declaration_files: Vec<PathBuf>,
 }
 
 /// Every Dockerfile (and compose file) under the `roots`, sorted. One walker
@@ -72,6 +74,12 @@ pub fn find(roots: &[PathBuf], threads: usize) -> Found {
                             .expect("no panics while holding")
                             .compose_files
                             .push(e.into_path());
+                    } else if is_file && crate::contexts::declaration_kind(e.path()).is_some() {
+                        found
+                            .lock()
+                            .expect("no panics while holding")
+                            .declaration_files
+                            .push(e.into_path());
                     }
                 }
                 ignore::WalkState::Continue
@@ -82,6 +90,8 @@ pub fn find(roots: &[PathBuf], threads: usize) -> Found {
     f.dockerfiles.dedup();
     f.compose_files.sort();
     f.compose_files.dedup();
+    f.declaration_files.sort();
+    f.declaration_files.dedup();
     f
 }
 

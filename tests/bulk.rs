@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use dockopt::contexts::ContextSource;
 use dockopt::report::JsonReport;
 use dockopt::sarif;
 
@@ -85,7 +86,7 @@ fn tree_contexts_errors_and_summary() {
         ]
     );
     let b = &report.files[1];
-    assert_eq!(b.context_source, "compose");
+    assert_eq!(b.context_source, ContextSource::Compose);
     assert_eq!(b.context.as_deref(), Some("b"));
     assert!(b
         .context_detail
@@ -94,7 +95,7 @@ fn tree_contexts_errors_and_summary() {
         .contains("service `api`"));
     assert_eq!(b.status, "changed");
     let c = &report.files[2];
-    assert_eq!(c.context_source, "dockopt.toml");
+    assert_eq!(c.context_source, ContextSource::Config);
     assert_eq!(c.context.as_deref(), Some("c"));
     assert_eq!(
         c.status,
@@ -102,7 +103,7 @@ fn tree_contexts_errors_and_summary() {
         "{:?}",
         c.findings.iter().map(|f| &f.reason).collect::<Vec<_>>()
     );
-    assert_eq!(report.files[0].context_source, "dockerfile-dir");
+    assert_eq!(report.files[0].context_source, ContextSource::DockerfileDir);
     let d = &report.files[3];
     assert_eq!(d.status, "error");
     assert!(d.error.as_deref().unwrap().contains("d/Dockerfile"));
@@ -141,7 +142,8 @@ fn files_from_reads_a_list() {
     let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["a/Dockerfile", "b/docker/api.Dockerfile"]);
     assert_eq!(
-        report.files[1].context_source, "compose",
+        report.files[1].context_source,
+        ContextSource::Compose,
         "compose files above a listed file are found"
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_dockopt"))

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod cli;
+mod contexts;
 mod e2e;
 mod eco_go_jvm;
 mod eco_javascript;

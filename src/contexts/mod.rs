@@ -1,0 +1,383 @@
+//! Where a Dockerfile's build context comes from, besides `--context` and
+//! `dockopt.toml`: the places projects declare it (compose files, bake
+//! files, GitHub Actions workflows, `docker build` lines in Makefiles and
+//! shell scripts), and, failing those, inference from the Dockerfile's own
+//! `COPY`/`ADD` sources ([`infer`]).
+//!
+//! Precedence, first match wins: `--context`, `dockopt.toml`, then the
+//! declared sources in the order of [`ContextSource`] (compose, bake,
+//! workflow, script: declarative build files before CI steps, and parsed
+//! shell lines last as the least certain), then inference, then the
+//! Dockerfile's directory. Among declarations of one kind, the first by
+//! declaring file path and position wins. When declarations disagree, the
+//! winner's detail says which others were not used.
+
+pub mod bake;
+pub mod infer;
+pub mod script;
+pub mod workflow;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compose::{clean, ComposeContext};
+use crate::runner::display_path;
+
+/// Why a Dockerfile got its build context. The order is the precedence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ContextSource {
+    #[serde(rename = "--context")]
+    Flag,
+    #[serde(rename = "dockopt.toml")]
+    Config,
+    #[serde(rename = "compose")]
+    Compose,
+    #[serde(rename = "bake")]
+    Bake,
+    #[serde(rename = "workflow")]
+    Workflow,
+    #[serde(rename = "script")]
+    Script,
+    #[serde(rename = "inferred")]
+    Inferred,
+    #[serde(rename = "dockerfile-dir")]
+    DockerfileDir,
+    /// stdin without `--context`.
+    #[serde(rename = "none")]
+    None,
+}
+
+impl ContextSource {
+    /// The name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContextSource::Flag => "--context",
+            ContextSource::Config => "dockopt.toml",
+            ContextSource::Compose => "compose",
+            ContextSource::Bake => "bake",
+            ContextSource::Workflow => "workflow",
+            ContextSource::Script => "script",
+            ContextSource::Inferred => "inferred",
+            ContextSource::DockerfileDir => "dockerfile-dir",
+            ContextSource::None => "none",
+        }
+    }
+}
+
+/// One declaration: this Dockerfile is built with this context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    pub source: ContextSource,
+    /// Absolute, lexically clean context directory.
+    pub context: PathBuf,
+    /// The declaring file (absolute), for ordering.
+    pub origin: PathBuf,
+    /// Position in the declaring file (line, or order of appearance).
+    pub order: usize,
+    /// Evidence, e.g. `Makefile:12` (paths relative to the working directory).
+    pub detail: String,
+}
+
+/// A build call found in a declaring file: a Dockerfile and its context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// Absolute, lexically clean Dockerfile path.
+    pub dockerfile: PathBuf,
+    /// Absolute, lexically clean context directory.
+    pub context: PathBuf,
+    pub order: usize,
+    pub detail: String,
+}
+
+/// Kinds of files that may declare a context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclFile {
+    Workflow,
+    Makefile,
+    Shell,
+    Bake,
+}
+
+const BAKE_FILES: &[&str] = &[
+    "docker-bake.hcl",
+    "docker-bake.override.hcl",
+    "docker-bake.json",
+    "docker-bake.override.json",
+];
+
+/// Largest declaring file read (bytes).
+const MAX_DECL_FILE: u64 = 1 << 20;
+/// Depth of the search for declaring files in a repository the walk did not cover.
+const SCAN_DEPTH: usize = 5;
+
+/// Is `path` a file that may declare build contexts?
+pub fn declaration_kind(path: &Path) -> Option<DeclFile> {
+    let name = path.file_name()?.to_str()?;
+    if BAKE_FILES.contains(&name) {
+        return Some(DeclFile::Bake);
+    }
+    if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || name.ends_with(".mk") {
+        return Some(DeclFile::Makefile);
+    }
+    if name.ends_with(".sh") || name.ends_with(".bash") {
+        return Some(DeclFile::Shell);
+    }
+    let parent = path.parent()?;
+    let in_workflows = parent.file_name()? == "workflows"
+        && parent.parent().and_then(Path::file_name) == Some(".github".as_ref());
+    (in_workflows && (name.ends_with(".yml") || name.ends_with(".yaml")))
+        .then_some(DeclFile::Workflow)
+}
+
+/// The repository root of `path`: the nearest ancestor holding `.git`, else
+/// the outermost of `tops` that contains it, else its own directory.
+pub fn repo_root(path: &Path, tops: &[PathBuf]) -> PathBuf {
+    let abs = clean(&crate::config::absolute(path));
+    let dir = abs.parent().unwrap_or(&abs).to_path_buf();
+    for a in dir.ancestors() {
+        if a.join(".git").exists() {
+            return a.to_path_buf();
+        }
+    }
+    tops.iter()
+        .map(|t| clean(&crate::config::absolute(t)))
+        .filter(|t| dir.starts_with(t))
+        .min_by_key(|t| t.components().count())
+        .unwrap_or(dir)
+}
+
+/// Every declaration found, by Dockerfile.
+#[derive(Debug, Default)]
+pub struct Declarations {
+    map: BTreeMap<PathBuf, Vec<Declared>>,
+}
+
+impl Declarations {
+    /// Read the declaring files `decl_files` (found by the directory walk
+    /// over `walked`), plus those of the repositories of `dockerfiles` that
+    /// the walk did not cover, plus the compose mappings.
+    pub fn collect(
+        dockerfiles: &[PathBuf],
+        walked: &[PathBuf],
+        mut decl_files: Vec<PathBuf>,
+        compose: BTreeMap<PathBuf, ComposeContext>,
+    ) -> Declarations {
+        let mut tops: Vec<PathBuf> = walked.to_vec();
+        tops.push(PathBuf::from("."));
+        let walked_abs: Vec<PathBuf> = walked
+            .iter()
+            .map(|w| clean(&crate::config::absolute(w)))
+            .collect();
+        let mut roots: Vec<PathBuf> = dockerfiles.iter().map(|f| repo_root(f, &tops)).collect();
+        roots.sort();
+        roots.dedup();
+        for root in roots {
+            if !walked_abs.iter().any(|w| root.starts_with(w)) {
+                decl_files.extend(scan(&root));
+            }
+        }
+        decl_files.sort();
+        decl_files.dedup();
+        let mut out = Declarations::default();
+        for (df, c) in compose {
+            out.add(
+                df,
+                Declared {
+                    source: ContextSource::Compose,
+                    context: c.context,
+                    origin: c.compose_file.clone(),
+                    order: 0,
+                    detail: format!("{} service `{}`", display_path(&c.compose_file), c.service),
+                },
+            );
+        }
+        for f in decl_files {
+            out.read_file(&f, &tops);
+        }
+        out
+    }
+
+    fn add(&mut self, dockerfile: PathBuf, d: Declared) {
+        self.map.entry(dockerfile).or_default().push(d);
+    }
+
+    fn read_file(&mut self, path: &Path, tops: &[PathBuf]) {
+        let Some(kind) = declaration_kind(path) else {
+            return;
+        };
+        let Some(text) = read_small(path) else {
+            return;
+        };
+        let abs = clean(&crate::config::absolute(path));
+        let (source, calls) = match kind {
+            DeclFile::Workflow => (ContextSource::Workflow, workflow::read(&abs, &text)),
+            DeclFile::Bake => (ContextSource::Bake, bake::read(&abs, &text)),
+            DeclFile::Makefile => (
+                ContextSource::Script,
+                script::read_makefile(&abs, &text, &repo_root(&abs, tops)),
+            ),
+            DeclFile::Shell => (
+                ContextSource::Script,
+                script::read_shell(&abs, &text, &repo_root(&abs, tops)),
+            ),
+        };
+        for c in calls {
+            if !c.context.is_dir() {
+                continue;
+            }
+            self.add(
+                c.dockerfile,
+                Declared {
+                    source,
+                    context: c.context,
+                    origin: abs.clone(),
+                    order: c.order,
+                    detail: c.detail,
+                },
+            );
+        }
+    }
+
+    /// The declared context of `dockerfile`, its source and the evidence.
+    pub fn resolve(&self, dockerfile: &Path) -> Option<(PathBuf, ContextSource, String)> {
+        let abs = clean(&crate::config::absolute(dockerfile));
+        let mut all: Vec<&Declared> = self.map.get(&abs)?.iter().collect();
+        all.sort_by(|a, b| (a.source, &a.origin, a.order).cmp(&(b.source, &b.origin, b.order)));
+        let win = all[0];
+        let mut others: Vec<String> = Vec::new();
+        let mut seen: Vec<&Path> = vec![&win.context];
+        for d in &all[1..] {
+            if !seen.contains(&d.context.as_path()) {
+                seen.push(&d.context);
+                others.push(format!("{} says {}", d.detail, display_path(&d.context)));
+            }
+        }
+        let mut detail = win.detail.clone();
+        if !others.is_empty() {
+            detail.push_str(&format!(
+                "; chosen over disagreeing declarations: {}",
+                others.join(", ")
+            ));
+        }
+        Some((win.context.clone(), win.source, detail))
+    }
+}
+
+/// Declaring files under a repository root the walk did not cover (bounded,
+/// honouring `.gitignore`).
+fn scan(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .max_depth(Some(SCAN_DEPTH))
+        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
+        .build();
+    for e in walker.flatten() {
+        if e.file_type().is_some_and(|t| t.is_file()) && declaration_kind(e.path()).is_some() {
+            out.push(e.into_path());
+        }
+    }
+    out
+}
+
+/// A declaring file's text, unless it is too large, unreadable or not UTF-8.
+fn read_small(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_DECL_FILE {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declaration_kinds() {
+        let k = |p: &str| declaration_kind(Path::new(p));
+        assert_eq!(k("r/.github/workflows/ci.yml"), Some(DeclFile::Workflow));
+        assert_eq!(k("r/.github/workflows/ci.yaml"), Some(DeclFile::Workflow));
+        assert_eq!(k("r/workflows/ci.yml"), None);
+        assert_eq!(k("r/.github/ci.yml"), None);
+        assert_eq!(k("Makefile"), Some(DeclFile::Makefile));
+        assert_eq!(k("build/docker.mk"), Some(DeclFile::Makefile));
+        assert_eq!(k("scripts/build.sh"), Some(DeclFile::Shell));
+        assert_eq!(k("docker-bake.hcl"), Some(DeclFile::Bake));
+        assert_eq!(k("main.hcl"), None);
+    }
+
+    #[test]
+    fn precedence_and_disagreement() {
+        let mut d = Declarations::default();
+        let df = PathBuf::from("/r/docker/Dockerfile");
+        let decl = |source, ctx: &str, origin: &str, order, detail: &str| Declared {
+            source,
+            context: PathBuf::from(ctx),
+            origin: PathBuf::from(origin),
+            order,
+            detail: detail.into(),
+        };
+        d.add(
+            df.clone(),
+            decl(ContextSource::Script, "/r/docker", "/r/b.sh", 3, "b.sh:3"),
+        );
+        d.add(
+            df.clone(),
+            decl(
+                ContextSource::Workflow,
+                "/r",
+                "/r/.github/workflows/z.yml",
+                0,
+                "z",
+            ),
+        );
+        d.add(
+            df.clone(),
+            decl(ContextSource::Script, "/r", "/r/a.sh", 9, "a.sh:9"),
+        );
+        let (ctx, src, detail) = d.resolve(&df).unwrap();
+        assert_eq!(ctx, PathBuf::from("/r"));
+        assert_eq!(src, ContextSource::Workflow);
+        assert!(
+            detail.starts_with("z; chosen over disagreeing declarations: b.sh:3 says "),
+            "{detail}"
+        );
+        assert!(
+            !detail.contains("a.sh"),
+            "agreeing declarations are not listed: {detail}"
+        );
+        d.add(
+            df.clone(),
+            decl(
+                ContextSource::Bake,
+                "/r/docker",
+                "/r/docker-bake.hcl",
+                0,
+                "bake",
+            ),
+        );
+        assert_eq!(d.resolve(&df).unwrap().1, ContextSource::Bake);
+        assert!(d.resolve(Path::new("/r/other/Dockerfile")).is_none());
+    }
+
+    #[test]
+    fn serde_names_match_as_str() {
+        for s in [
+            ContextSource::Flag,
+            ContextSource::Config,
+            ContextSource::Compose,
+            ContextSource::Bake,
+            ContextSource::Workflow,
+            ContextSource::Script,
+            ContextSource::Inferred,
+            ContextSource::DockerfileDir,
+            ContextSource::None,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}
