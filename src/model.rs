@@ -138,30 +138,43 @@ impl<'a> Model<'a> {
             }
         }
         // Which stages are consumed by later ones (FROM <alias> or COPY --from)?
+        // A stage another stage builds FROM is in that stage's image: exported
+        // when that one is (`FROM build AS dev` exports build's files too).
         let n = stages.len();
         let mut used = vec![false; n];
-        for st in &stages {
-            let mut refs: Vec<String> = Vec::new();
+        let mut base_of: Vec<Option<usize>> = vec![None; n];
+        for (k, st) in stages.iter().enumerate() {
+            let mut refs: Vec<(String, bool)> = Vec::new();
             if let Some(f) = st.from {
                 if let Some(w) = ins[f].words().first() {
-                    refs.push(w.text.to_ascii_lowercase());
+                    refs.push((w.text.to_ascii_lowercase(), true));
                 }
             }
             for &b in &st.body {
                 if let Some(v) = ins[b].flag("from") {
-                    refs.push(v.to_ascii_lowercase());
+                    refs.push((v.to_ascii_lowercase(), false));
                 }
             }
-            for r in refs {
-                for (j, other) in stages.iter().enumerate() {
-                    if other.alias.as_deref() == Some(r.as_str()) || r == j.to_string() {
+            for (r, is_base) in refs {
+                for (j, other) in stages.iter().enumerate().take(k) {
+                    let named = other.alias.as_deref() == Some(r.as_str());
+                    if named || (!is_base && r == j.to_string()) {
                         used[j] = true;
+                        if is_base && named {
+                            base_of[k] = Some(j);
+                        }
                     }
                 }
             }
         }
-        for (j, st) in stages.iter_mut().enumerate() {
-            st.exported = j + 1 == n || !used[j];
+        let mut exported: Vec<bool> = (0..n).map(|j| j + 1 == n || !used[j]).collect();
+        for k in (0..n).rev() {
+            if let (true, Some(j)) = (exported[k], base_of[k]) {
+                exported[j] = true;
+            }
+        }
+        for (st, e) in stages.iter_mut().zip(exported) {
+            st.exported = e;
         }
         Model {
             src,
@@ -444,5 +457,24 @@ mod tests {
         assert_eq!(m.stages.len(), 2);
         assert!(!m.stages[0].exported);
         assert!(m.stages[1].exported);
+    }
+
+    /// A stage built FROM by an exported stage is exported too; one only
+    /// copied from is not.
+    #[test]
+    fn base_of_an_exported_stage_is_exported() {
+        let src = "FROM a AS build\nRUN x\nFROM build AS dev\nRUN y\nFROM b AS runtime\nCOPY --from=build /app /app\n";
+        let df = crate::syntax::parse(src.as_bytes());
+        let m = Model::new(src, &df);
+        // `dev` is unused (a `--target dev` image), so `build` is in an exported image.
+        assert!(m.stages[1].exported);
+        assert!(m.stages[0].exported);
+        let src =
+            "FROM a AS build\nRUN x\nFROM build AS test\nRUN y\nFROM b\nCOPY --from=test /r /r\n";
+        let df = crate::syntax::parse(src.as_bytes());
+        let m = Model::new(src, &df);
+        assert!(!m.stages[0].exported);
+        assert!(!m.stages[1].exported);
+        assert!(m.stages[2].exported);
     }
 }

@@ -40,6 +40,20 @@ pub struct Preset {
     /// already optimized.
     #[serde(default)]
     pub warm_up: Vec<String>,
+    /// Environment variables naming files or directories the install reads
+    /// (`PIP_CONSTRAINT`, `NPM_CONFIG_USERCONFIG`; matched ignoring case). A
+    /// file the source copy brings is copied with the manifests; a directory
+    /// it brings, or a value dockopt cannot resolve, is refused.
+    #[serde(default)]
+    pub env_files: Vec<String>,
+    /// Like `env-files`, and the files are manifests the reader follows
+    /// (`PIP_REQUIREMENT`).
+    #[serde(default)]
+    pub env_manifests: Vec<String>,
+    /// Environment variables naming a directory the install writes
+    /// (`PIP_TARGET`): refused when it is inside the source copy.
+    #[serde(default)]
+    pub env_writes: Vec<String>,
     #[serde(rename = "command")]
     pub commands: Vec<CommandSpec>,
     /// Where the preset came from (not in the file).
@@ -90,6 +104,19 @@ pub struct CommandSpec {
     /// Flags whose value is the project directory (`cargo install --path DIR`); they take a value.
     #[serde(default)]
     pub dir_flags: Vec<String>,
+    /// Flags whose value names a file the install reads (`--cert`, `--userconfig`);
+    /// they take a value. A file the source copy brings is copied with the
+    /// manifests; a directory it brings is refused.
+    #[serde(default)]
+    pub file_flags: Vec<String>,
+    /// Flags whose value is a directory the install writes (`--target`); they
+    /// take a value. Refused when it is inside the source copy.
+    #[serde(default)]
+    pub write_flags: Vec<String>,
+    /// Files the tool looks for in its directory and every directory above
+    /// (`uv.toml`): copied when present, up to the source copy's destination.
+    #[serde(default)]
+    pub optional_up: Vec<String>,
     /// Files a flag makes required: `{ "--locked" = ["Cargo.lock"] }`.
     #[serde(default)]
     pub flag_requires: BTreeMap<String, Vec<String>>,
@@ -285,6 +312,10 @@ pub struct InstallMatch<'p> {
     pub args_start: usize,
     /// Flags present on the command (names as written, before any `=`).
     pub flags: Vec<String>,
+    /// The same flags with their values (inline `=` or taken from the next word).
+    pub flag_values: Vec<(String, Option<String>)>,
+    /// Positional arguments after the matched words.
+    pub positional: Vec<String>,
 }
 
 /// Program name without directory and version suffix: `/usr/bin/pip3.12` → `pip`.
@@ -333,6 +364,15 @@ fn match_words(words: &[&str], pattern: &str) -> Option<(usize, Vec<usize>)> {
     Some((i, skipped))
 }
 
+impl CommandSpec {
+    /// Does flag `name` take a value (the next word, unless written `--flag=value`)?
+    fn takes_value(&self, name: &str) -> bool {
+        [&self.value_flags, &self.file_flags, &self.write_flags]
+            .iter()
+            .any(|l| l.iter().any(|f| f == name))
+    }
+}
+
 impl Preset {
     /// Is `cmd` one of this preset's prelude commands?
     pub fn is_prelude(&self, words: &[&str]) -> bool {
@@ -362,6 +402,8 @@ impl Preset {
                 span: cmd.span.clone(),
                 args_start: cmd.words.get(after).map_or(cmd.span.end, |w| w.span.start),
                 flags: Vec::new(),
+                flag_values: Vec::new(),
+                positional: Vec::new(),
             };
             let mut positional = Vec::new();
             let mut seen_required_flag = spec.require_flag.is_empty();
@@ -372,6 +414,8 @@ impl Preset {
                     None => (words[k], None),
                 };
                 m.flags.push(name.to_string());
+                m.flag_values
+                    .push((name.to_string(), inline.map(str::to_string)));
                 seen_required_flag |= spec.require_flag.iter().any(|f| f == name);
                 if let Some(files) = spec.flag_requires.get(name) {
                     m.flag_required.extend(files.iter().cloned());
@@ -381,7 +425,7 @@ impl Preset {
                 }
                 let is_dir = spec.dir_flags.iter().any(|f| f == name);
                 let is_manifest = spec.manifest_flags.iter().any(|f| f == name);
-                if is_dir || is_manifest || spec.value_flags.iter().any(|f| f == name) {
+                if is_dir || is_manifest || spec.takes_value(name) {
                     match inline {
                         Some(v) if v.contains('$') => {
                             m.needs_source.get_or_insert(format!(
@@ -433,8 +477,7 @@ impl Preset {
                     }
                     let is_manifest = spec.manifest_flags.iter().any(|f| f == name);
                     let is_dir = spec.dir_flags.iter().any(|f| f == name);
-                    let takes_value =
-                        is_manifest || is_dir || spec.value_flags.iter().any(|f| f == name);
+                    let takes_value = is_manifest || is_dir || spec.takes_value(name);
                     let value = if takes_value && inline.is_none() {
                         let v = words.get(i).map(|s| s.to_string());
                         if v.is_some() && !cmd.words[i].literal && is_manifest {
@@ -448,6 +491,7 @@ impl Preset {
                     } else {
                         inline
                     };
+                    m.flag_values.push((name.to_string(), value.clone()));
                     if let Some(reason) = spec.refuse_flags.get(name) {
                         m.needs_source.get_or_insert(reason.clone());
                     }
@@ -476,6 +520,7 @@ impl Preset {
             if !seen_required_flag {
                 continue;
             }
+            m.positional = positional.clone();
             if spec.report_only
                 && m.needs_source.is_none()
                 && positional.iter().all(|p| !is_local_path(p))
@@ -510,17 +555,43 @@ impl Preset {
     }
 }
 
-/// Does a positional install argument name a local path (`.`, `./x`, `x.whl`)?
+/// Archive and wheel extensions pip installs from a local file.
+const ARCHIVES: &[&str] = &[
+    ".whl",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+    ".tar.lz",
+    ".tlz",
+    ".tar.lzma",
+    ".tar",
+    ".zip",
+];
+
+/// Does a requirement name a local archive (`x-1.0.tar.bz2`)?
+pub fn is_archive(p: &str) -> bool {
+    let lower = p.to_ascii_lowercase();
+    ARCHIVES.iter().any(|e| lower.ends_with(e))
+}
+
+/// Does a positional install argument name a local path (`.`, `./x`,
+/// `x.whl`, `.[dev]`)? Extras (`[dev]`) are not part of the path.
 fn is_local_path(p: &str) -> bool {
-    p == "."
+    let p = match p.find('[') {
+        Some(i) if p.ends_with(']') && i > 0 => &p[..i],
+        _ => p,
+    };
+    is_archive(p)
+        || p == "."
         || p == ".."
         || p.starts_with("./")
         || p.starts_with("../")
         || p.starts_with('/')
         || p.starts_with("file:")
-        || p.ends_with(".whl")
-        || p.ends_with(".tar.gz")
-        || p.ends_with(".zip")
         || (p.contains('/') && !p.contains("://") && !p.contains('@'))
 }
 

@@ -181,6 +181,8 @@ pub(crate) fn reason_label(kind: &str) -> &str {
     match kind {
         "needs-source" => "install needs the source",
         "lifecycle-script" => "lifecycle scripts",
+        "environment" => "install configured through the environment",
+        "writes-project" => "install writes into the source copy",
         "crossing" => "steps between copy and install",
         "missing-manifest" => "manifests missing",
         "shell" => "RUN not splittable",

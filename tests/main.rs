@@ -10,6 +10,7 @@ mod eco_python;
 mod eco_ruby_php_dotnet_elixir;
 mod gate;
 mod properties;
+mod readers;
 mod replay;
 mod rewrite;
 mod shellint;

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::jspm::{self, NPM_LIFECYCLE};
-use super::{escapes, join, ReadInput, ReadOutput};
+use super::{escapes, join, ReadInput, ReadOutput, Refusal};
 
 const TOOL: &str = "bun";
 
@@ -15,33 +15,47 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     let mut out = ReadOutput::default();
     match read_into(input, &mut out) {
         Ok(()) => out,
-        Err(reason) => ReadOutput::refuse(reason),
+        Err(reason) => ReadOutput::refused(reason),
     }
 }
 
-fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
+fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
     let ctx = input.ctx;
     let dir = input.dir;
     let root = join(dir, "package.json");
     let Some(json) = jspm::load_json(ctx, &root)? else {
         return Ok(()); // missing: reported by the required-file check
     };
-    out.required
-        .extend(jspm::check_package(&root, &json, TOOL, NPM_LIFECYCLE, dir)?);
+    out.required.extend(jspm::check_package(
+        &root,
+        &json,
+        TOOL,
+        input.site.lifecycle(NPM_LIFECYCLE),
+        dir,
+    )?);
     jspm::check_workspace_ancestors(ctx, dir, "bun install")?;
     if let Some(Value::Object(p)) = json.get("patchedDependencies") {
         for (name, v) in p {
             let Some(p) = v.as_str() else { continue };
             if p.starts_with('/') || escapes(dir, p) || p.contains('$') {
-                return Err(format!(
-                    "{root}: the patch `{p}` of `{name}` is outside the project"
-                ));
+                return Err(
+                    format!("{root}: the patch `{p}` of `{name}` is outside the project").into(),
+                );
             }
             out.required.push(join(dir, p));
         }
     }
     let patterns = jspm::npm_workspace_patterns(&json);
-    let members = jspm::add_members(ctx, dir, dir, &patterns, &root, TOOL, NPM_LIFECYCLE, out)?;
+    let members = jspm::add_members(
+        ctx,
+        dir,
+        dir,
+        &patterns,
+        &root,
+        TOOL,
+        input.site.lifecycle(NPM_LIFECYCLE),
+        out,
+    )?;
 
     let text_lock = join(dir, "bun.lock");
     if !ctx.exists(&text_lock) && !ctx.exists(&join(dir, "bun.lockb")) {

@@ -144,9 +144,10 @@ fn pip_entry(
                 ctx: input.ctx,
                 dir: input.dir,
                 manifest_args: std::slice::from_ref(&inc),
+                site: input.site,
             });
             if let Some(reason) = nested.refuse {
-                return Err(reason);
+                return Err(reason.text);
             }
             out.required.push(inc);
             out.required.extend(nested.required);

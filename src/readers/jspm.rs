@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{escapes, join, parent, ReadOutput};
+use super::{escapes, join, parent, ReadOutput, Refusal, RefuseKind};
 use crate::context::BuildContext;
 
 /// Root scripts npm-like installers run on install (npm's list, which
@@ -122,31 +122,35 @@ pub(super) fn check_package(
     tool: &str,
     lifecycle: &[&str],
     project: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Refusal> {
     if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
         if let Some(name) = lifecycle.iter().find(|n| scripts.contains_key(**n)) {
-            return Err(format!(
-                "{path} has a `{name}` script, which {tool} runs on install and which may need the source"
-            ));
+            return Err(Refusal {
+                kind: RefuseKind::LifecycleScript,
+                text: format!(
+                    "{path} has a `{name}` script, which {tool} runs on install and which may need the source"
+                ),
+            });
         }
     }
     let mut stripped = json.clone();
     if let Some(o) = stripped.as_object_mut() {
         o.remove("scripts");
     }
-    if let Some(reason) = super::npm::check_manifest(path, &stripped) {
+    if let Some(reason) = super::npm::check_manifest(path, &stripped, &[], tool) {
         return Err(reason);
     }
     let mut patches = Vec::new();
     for (name, spec) in dep_specs(json) {
         if let Some(rest) = spec.strip_prefix("patch:") {
-            patches.extend(patch_files(path, &name, rest, project)?);
+            patches.extend(patch_files(path, &name, rest, project).map_err(Refusal::from)?);
             continue;
         }
         if local_spec(&spec) {
             return Err(format!(
                 "{path}: dependency `{name}` comes from `{spec}`, which reads the source"
-            ));
+            )
+            .into());
         }
     }
     Ok(patches)
@@ -374,12 +378,12 @@ pub(super) fn add_members(
     tool: &str,
     lifecycle: &[&str],
     out: &mut ReadOutput,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Refusal> {
     let members = find_members(ctx, dir, patterns, &["package.json"], origin)?;
     for m in &members {
         let manifest = join(m, "package.json");
         let Some(json) = load_json(ctx, &manifest)? else {
-            return Err(format!("workspace member {m} has no readable package.json"));
+            return Err(format!("workspace member {m} has no readable package.json").into());
         };
         let patches = check_package(&manifest, &json, tool, lifecycle, project)?;
         check_member_bins(&manifest, &json, tool)?;

@@ -27,6 +27,9 @@ mod composer;
 mod dotnet;
 mod mix;
 // readers: ruby-php-dotnet-elixir
+mod site;
+
+pub use site::Site;
 
 use crate::context::BuildContext;
 
@@ -65,6 +68,8 @@ pub struct ReadInput<'a> {
     pub dir: &'a str,
     /// Manifest files named on the command line (`-r x`), context-relative.
     pub manifest_args: &'a [String],
+    /// Where and how the install runs: environment, flags, the source copy.
+    pub site: &'a Site,
 }
 
 /// A stub file to create before a deps-only step.
@@ -87,13 +92,60 @@ pub struct ReadOutput {
     /// Stub targets for a deps-only step.
     pub stubs: Vec<Stub>,
     /// Why the install needs the whole source, if it does.
-    pub refuse: Option<String>,
+    pub refuse: Option<Refusal>,
+}
+
+/// Why a reader refuses the rewrite: a stable kind and a sentence naming
+/// the file, flag or variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub kind: RefuseKind,
+    pub text: String,
+}
+
+/// The kinds of reader refusals (the rule maps each to its own refusal kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefuseKind {
+    /// The install reads source files that the manifests copy would not bring.
+    NeedsSource,
+    /// A lifecycle script runs on install and may read the source.
+    LifecycleScript,
+    /// The environment (ENV, ARG, `export`) points the install at files, or
+    /// at values dockopt cannot resolve.
+    Environment,
+    /// The install writes into the directory the source copy fills, which the
+    /// copy would then overwrite.
+    WritesProject,
+}
+
+impl From<String> for Refusal {
+    /// A reader's plain-text refusal: the install needs the source.
+    fn from(text: String) -> Refusal {
+        Refusal {
+            kind: RefuseKind::NeedsSource,
+            text,
+        }
+    }
 }
 
 impl ReadOutput {
     fn refuse(reason: impl Into<String>) -> ReadOutput {
+        ReadOutput::refuse_as(RefuseKind::NeedsSource, reason)
+    }
+
+    fn refused(r: Refusal) -> ReadOutput {
         ReadOutput {
-            refuse: Some(reason.into()),
+            refuse: Some(r),
+            ..ReadOutput::default()
+        }
+    }
+
+    fn refuse_as(kind: RefuseKind, reason: impl Into<String>) -> ReadOutput {
+        ReadOutput {
+            refuse: Some(Refusal {
+                kind,
+                text: reason.into(),
+            }),
             ..ReadOutput::default()
         }
     }
@@ -103,6 +155,34 @@ impl ReadOutput {
 /// (`pip-requirements` only follows the files named on the command line.)
 pub fn needs_dir(name: &str) -> bool {
     !matches!(name, "pip-requirements" | "conda")
+}
+
+/// What the install reads: the preset's environment and flag knowledge
+/// (see [`site`]), then the reader `name`, if any.
+pub fn read_install(reader: Option<&str>, input: &ReadInput) -> ReadOutput {
+    let pre = site::check(input);
+    if pre.out.refuse.is_some() {
+        return pre.out;
+    }
+    let Some(name) = reader else { return pre.out };
+    let mut args = input.manifest_args.to_vec();
+    for f in &pre.manifests {
+        if !args.contains(f) {
+            args.push(f.clone());
+        }
+    }
+    let mut out = read(
+        name,
+        &ReadInput {
+            manifest_args: &args,
+            ..*input
+        },
+    );
+    if out.refuse.is_none() {
+        out.required.extend(pre.out.required);
+        out.optional.extend(pre.out.optional);
+    }
+    out
 }
 
 /// Run the reader `name`.

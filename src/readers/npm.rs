@@ -1,7 +1,7 @@
 //! npm: workspace members, lifecycle scripts, local dependencies.
 //! SEMANTICS.md §B.1 and the lifecycle-script rule of §B.
 
-use super::{join, ReadInput, ReadOutput};
+use super::{join, ReadInput, ReadOutput, Refusal, RefuseKind};
 
 /// Scripts npm runs on `npm install`/`npm ci` of the root (and `prepare` in workspaces).
 const LIFECYCLE: &[&str] = &[
@@ -33,12 +33,18 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
         Ok(v) => v,
         Err(e) => return ReadOutput::refuse(format!("{root} is not valid JSON ({e})")),
     };
-    if let Some(reason) = check_manifest(&root, &json) {
+    let lifecycle = input.site.lifecycle(LIFECYCLE);
+    if let Some(reason) = check_manifest(&root, &json, lifecycle, "npm") {
+        return ReadOutput::refused(reason);
+    }
+    // npm installs a workspace from its root, whichever member it runs in.
+    if let Err(reason) = super::jspm::check_workspace_ancestors(ctx, input.dir, "npm install") {
         return ReadOutput::refuse(reason);
     }
     let gyp = join(input.dir, "binding.gyp");
     let scripts = json.get("scripts").and_then(|s| s.as_object());
     if ctx.exists(&gyp)
+        && !lifecycle.is_empty()
         && !scripts.is_some_and(|s| s.contains_key("install") || s.contains_key("preinstall"))
     {
         return ReadOutput::refuse(format!(
@@ -79,8 +85,8 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
                 Ok(v) => v,
                 Err(e) => return ReadOutput::refuse(format!("{manifest} is not valid JSON ({e})")),
             };
-            if let Some(reason) = check_manifest(&manifest, &member) {
-                return ReadOutput::refuse(reason);
+            if let Some(reason) = check_manifest(&manifest, &member, lifecycle, "npm") {
+                return ReadOutput::refused(reason);
             }
             out.required.push(manifest);
         }
@@ -88,13 +94,22 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     out
 }
 
-/// Lifecycle scripts, local and bundled dependencies.
-pub(crate) fn check_manifest(path: &str, json: &serde_json::Value) -> Option<String> {
+/// Lifecycle scripts (those of `lifecycle` that `tool` runs), local and
+/// bundled dependencies.
+pub(crate) fn check_manifest(
+    path: &str,
+    json: &serde_json::Value,
+    lifecycle: &[&str],
+    tool: &str,
+) -> Option<Refusal> {
     if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
-        if let Some(name) = LIFECYCLE.iter().find(|n| scripts.contains_key(**n)) {
-            return Some(format!(
-                "{path} has a `{name}` script, which npm runs on install and which may need the source"
-            ));
+        if let Some(name) = lifecycle.iter().find(|n| scripts.contains_key(**n)) {
+            return Some(Refusal {
+                kind: RefuseKind::LifecycleScript,
+                text: format!(
+                    "{path} has a `{name}` script, which {tool} runs on install and which may need the source"
+                ),
+            });
         }
     }
     for table in DEP_TABLES {
@@ -103,32 +118,80 @@ pub(crate) fn check_manifest(path: &str, json: &serde_json::Value) -> Option<Str
         };
         for (name, spec) in deps {
             let spec = spec.as_str().unwrap_or("");
-            if spec.starts_with("file:")
-                || spec.starts_with("link:")
-                || spec.starts_with("./")
-                || spec.starts_with("../")
-                || spec.starts_with('/')
-            {
-                return Some(format!(
-                    "{path}: dependency `{name}` comes from the local path `{spec}`, which needs the source"
-                ));
+            if is_local_spec(spec) {
+                return Some(
+                    format!(
+                        "{path}: dependency `{name}` comes from the local path `{spec}`, which needs the source"
+                    )
+                    .into(),
+                );
             }
         }
     }
     for key in ["bundleDependencies", "bundledDependencies"] {
         match json.get(key) {
             Some(serde_json::Value::Array(a)) if !a.is_empty() => {
-                return Some(format!(
-                    "{path} has bundled dependencies, which need the source"
-                ))
+                return Some(
+                    format!("{path} has bundled dependencies, which need the source").into(),
+                )
             }
             Some(serde_json::Value::Bool(true)) => {
-                return Some(format!(
-                    "{path} has bundled dependencies, which need the source"
-                ))
+                return Some(
+                    format!("{path} has bundled dependencies, which need the source").into(),
+                )
             }
             _ => {}
         }
     }
     None
+}
+
+/// A dependency spec naming a local directory or tarball. npm-package-arg:
+/// `file:`/`link:`, a path (`./x`, `../x`, `/x`, `~/x`, `C:\\x`), or a file
+/// name (`isFilename`: ends in `.tgz`, `.tar.gz` or `.tar`, so
+/// `"x": "x-1.2.0.tgz"` is a local tarball).
+pub(crate) fn is_local_spec(spec: &str) -> bool {
+    let lower = spec.to_ascii_lowercase();
+    spec.starts_with("file:")
+        || spec.starts_with("link:")
+        || spec.starts_with("./")
+        || spec.starts_with("../")
+        || spec.starts_with('/')
+        || spec.starts_with("~/")
+        || spec == "."
+        || spec == ".."
+        || spec.as_bytes().get(1..3) == Some(b":\\")
+        || (!spec.contains("://")
+            && [".tgz", ".tar.gz", ".tar"]
+                .iter()
+                .any(|e| lower.ends_with(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_spec;
+
+    #[test]
+    fn local_specs() {
+        for s in [
+            "file:../x",
+            "link:x",
+            "./x",
+            "x-1.2.0.tgz",
+            "vendor/x.tar.gz",
+            "x.tar",
+            "~/x",
+        ] {
+            assert!(is_local_spec(s), "{s}");
+        }
+        for s in [
+            "^1.2.0",
+            "latest",
+            "github:a/b",
+            "https://r/x-1.0.tgz",
+            "npm:x@1",
+        ] {
+            assert!(!is_local_spec(s), "{s}");
+        }
+    }
 }

@@ -20,14 +20,12 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
         for line in logical_lines(&text) {
             let words: Vec<&str> = line.split_whitespace().collect();
             let Some(first) = words.first() else { continue };
+            let short = ["-r", "-c", "-e", "-f", "-i"]
+                .into_iter()
+                .find(|s| first.starts_with(s) && first.len() > 2 && !first.starts_with("--"));
             let (opt, val) = match first.split_once('=') {
                 Some((o, v)) if o.starts_with("--") => (o, Some(v.to_string())),
-                _ if first.starts_with("-r") && first.len() > 2 && !first.starts_with("--") => {
-                    ("-r", Some(first[2..].to_string()))
-                }
-                _ if first.starts_with("-c") && first.len() > 2 && !first.starts_with("--") => {
-                    ("-c", Some(first[2..].to_string()))
-                }
+                _ if short.is_some() => (short.unwrap_or(""), Some(first[2..].to_string())),
                 _ => (*first, words.get(1).map(|s| s.to_string())),
             };
             match opt {
@@ -59,16 +57,17 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
                         val.unwrap_or_default()
                     ))
                 }
-                "-f" | "--find-links" => {
-                    if !val.as_deref().is_some_and(|v| v.contains("://")) {
+                "-f" | "--find-links" | "-i" | "--index-url" | "--extra-index-url" => {
+                    let v = val.unwrap_or_default();
+                    if !v.contains("://") || v.starts_with("file:") {
                         return ReadOutput::refuse(format!(
-                            "{file}: `--find-links` reads local files dockopt does not copy"
+                            "{file}: `{opt} {v}` reads local files dockopt does not copy"
                         ));
                     }
                 }
-                o if o.starts_with('-') => {} // other options: index URLs, hashes...
+                o if o.starts_with('-') => {} // other options: hashes, binary choices...
                 req => {
-                    if let Some(path) = local_requirement(req, &line) {
+                    if let Some(path) = local_requirement(input, req, &line) {
                         return ReadOutput::refuse(format!(
                             "{file} installs the local path `{path}`, which needs the whole source"
                         ));
@@ -117,17 +116,30 @@ fn strip_comment(line: &str) -> &str {
     line.trim_end()
 }
 
-/// A requirement that is a local path or file URL.
-fn local_requirement<'a>(first: &'a str, line: &'a str) -> Option<&'a str> {
-    if first == "."
-        || first.starts_with("./")
-        || first.starts_with("../")
-        || first.starts_with('/')
-        || first.starts_with("file:")
-        || first.ends_with(".whl")
-        || first.ends_with(".tar.gz")
-        || first.ends_with(".zip")
+/// A requirement that is a local path or file URL. pip takes a line as a
+/// path when it has a `/`, starts with `.`, names an archive or wheel, or
+/// names a directory that exists (relative to the working directory); extras
+/// (`.[dev]`, `libs/common[test]`) are not part of the path.
+fn local_requirement<'a>(input: &ReadInput, first: &'a str, line: &'a str) -> Option<&'a str> {
+    let path = match first.find('[') {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    let path = path.split(';').next().unwrap_or(path);
+    if path.starts_with('.')
+        || path.starts_with('/')
+        || path.starts_with('~')
+        || path.starts_with("file:")
+        || crate::preset::is_archive(path)
+        || (path.contains('/') && !path.contains("://") && !line.contains('@'))
     {
+        return Some(first);
+    }
+    let rel = input
+        .site
+        .brought(path)
+        .unwrap_or_else(|| join(input.dir, path));
+    if !path.is_empty() && input.ctx.root().join(&rel).is_dir() {
         return Some(first);
     }
     // `name @ file:///path`

@@ -8,7 +8,7 @@ use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::jspm::{self, NPM_LIFECYCLE};
-use super::{escapes, join, ReadInput, ReadOutput};
+use super::{escapes, join, ReadInput, ReadOutput, Refusal};
 use crate::context::BuildContext;
 
 const TOOL: &str = "pnpm";
@@ -25,7 +25,7 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     let mut out = ReadOutput::default();
     match read_into(input, &mut out) {
         Ok(()) => out,
-        Err(reason) => ReadOutput::refuse(reason),
+        Err(reason) => ReadOutput::refused(reason),
     }
 }
 
@@ -35,14 +35,17 @@ fn lifecycle() -> Vec<&'static str> {
     l
 }
 
-fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
+fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
     let ctx = input.ctx;
     let dir = input.dir;
     let root = join(dir, "package.json");
     let Some(json) = jspm::load_json(ctx, &root)? else {
         return Ok(()); // missing: reported by the required-file check
     };
-    let lifecycle = lifecycle();
+    let mut lifecycle = lifecycle();
+    if !input.site.scripts_run() {
+        lifecycle.clear();
+    }
     out.required
         .extend(jspm::check_package(&root, &json, TOOL, &lifecycle, dir)?);
     check_injected(&root, &json)?;
@@ -51,7 +54,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
         if ctx.exists(&ws) {
             return Err(format!(
                 "{dir} is inside the pnpm workspace of {ws}; `pnpm install` there installs the whole workspace, which reads files dockopt does not copy"
-            ));
+            ).into());
         }
     }
 
@@ -76,7 +79,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
             read_workspace_settings(&ws_path, doc, &mut settings)?;
         }
     } else if ctx.exists(&ws_path) {
-        return Err(format!("{ws_path} cannot be read"));
+        return Err(format!("{ws_path} cannot be read").into());
     }
     if let Some(Value::Object(p)) = json.get("pnpm").and_then(|p| p.get("patchedDependencies")) {
         for (name, v) in p {
@@ -90,7 +93,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
 
     for (origin, p) in &settings.patches {
         if p.starts_with('/') || escapes(dir, p) || p.contains('$') {
-            return Err(format!("{origin}: the patch `{p}` is outside the project"));
+            return Err(format!("{origin}: the patch `{p}` is outside the project").into());
         }
         out.required.push(join(dir, p));
     }
@@ -101,7 +104,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
     let pnpmfile = match &settings.pnpmfile {
         Some((origin, p)) => {
             if p.starts_with('/') || escapes(dir, p) || p.contains('$') {
-                return Err(format!("{origin}: pnpmfile `{p}` is outside the project"));
+                return Err(format!("{origin}: pnpmfile `{p}` is outside the project").into());
             }
             let f = join(dir, p);
             out.required.push(f.clone());
@@ -118,7 +121,8 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
             if let Some(what) = reads_files(&text) {
                 return Err(format!(
                     "{f} uses `{what}`, so the install may read files dockopt does not copy"
-                ));
+                )
+                .into());
             }
         }
     }
@@ -135,7 +139,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
         let Some(member) = jspm::load_json(ctx, &manifest)? else {
             return Err(format!(
                 "workspace member {m} has no package.json (dockopt reads only package.json manifests)"
-            ));
+            ).into());
         };
         out.required.extend(jspm::check_package(
             &manifest, &member, TOOL, &lifecycle, dir,

@@ -6,6 +6,7 @@ use super::{ReadInput, ReadOutput};
 
 /// Read and parse a TOML file of the context. `Ok(None)`: missing or excluded
 /// (the required-file check reports it). `Err`: the refusal to return.
+#[allow(clippy::result_large_err)] // a refusal is returned once per read
 pub(super) fn load(input: &ReadInput, path: &str) -> Result<Option<toml::Table>, ReadOutput> {
     let Some(text) = input.ctx.read_to_string(path) else {
         return Ok(None);

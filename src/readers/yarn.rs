@@ -13,7 +13,7 @@ use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::jspm::{self, NPM_LIFECYCLE};
-use super::{escapes, join, parent, ReadInput, ReadOutput};
+use super::{escapes, join, parent, ReadInput, ReadOutput, Refusal};
 use crate::context::BuildContext;
 
 /// Scripts Berry runs for each workspace on install (it has no `prepare`).
@@ -35,11 +35,11 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     let mut out = ReadOutput::default();
     match read_into(input, &mut out) {
         Ok(()) => out,
-        Err(reason) => ReadOutput::refuse(reason),
+        Err(reason) => ReadOutput::refused(reason),
     }
 }
 
-fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
+fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
     let ctx = input.ctx;
     let dir = input.dir;
     let root = join(dir, "package.json");
@@ -48,9 +48,9 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
     };
     let berry = is_berry(ctx, dir, &json);
     let (tool, lifecycle) = if berry {
-        ("yarn (Berry)", BERRY_LIFECYCLE)
+        ("yarn (Berry)", input.site.lifecycle(BERRY_LIFECYCLE))
     } else {
-        ("yarn", NPM_LIFECYCLE)
+        ("yarn", input.site.lifecycle(NPM_LIFECYCLE))
     };
     let patches = jspm::check_package(&root, &json, tool, lifecycle, dir)?;
     out.required.extend(patches);
@@ -75,9 +75,9 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), String> {
         }
     }
     if berry {
-        berry_files(ctx, dir, &members, out)
+        Ok(berry_files(ctx, dir, &members, out)?)
     } else {
-        classic_files(ctx, dir, out)
+        Ok(classic_files(ctx, dir, out)?)
     }
 }
 

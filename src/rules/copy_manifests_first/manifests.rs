@@ -88,6 +88,7 @@ pub fn collect(
     split: &Split,
     project: &str,
     map: CopyMap,
+    vars: &crate::model::Vars,
 ) -> Result<Manifests, Refusal> {
     let install = &cand.install;
     let spec = install.m.spec;
@@ -116,21 +117,31 @@ pub fn collect(
         extra_writes: Vec::new(),
         writes: preset.writes.clone(),
     };
-    if let Some(reader) = &preset.reader {
-        let read = readers::read(
-            reader,
-            &ReadInput {
-                ctx,
-                dir: project,
-                manifest_args: &manifest_args,
-            },
-        );
-        if let Some(reason) = read.refuse {
-            return Err(if reason.contains("script") {
-                Refusal::LifecycleScript(reason)
-            } else {
-                Refusal::NeedsSource(reason)
-            });
+    {
+        // What the install reads: environment, flag values, the preset's reader.
+        let script = &install.script;
+        let site = readers::Site {
+            env: readers::Site::env_at(
+                vars,
+                &script.commands[..install.k],
+                &script.commands[install.k],
+            ),
+            flags: install.m.flag_values.clone(),
+            positional: install.m.positional.clone(),
+            cwd: split.cwd.clone(),
+            copy_dest: map.dest_abs.to_string(),
+            copy_src: map.src_dir.to_string(),
+            preset: Some((preset.clone(), spec.clone())),
+        };
+        let input = ReadInput {
+            ctx,
+            dir: project,
+            manifest_args: &manifest_args,
+            site: &site,
+        };
+        let read = readers::read_install(preset.reader.as_deref(), &input);
+        if let Some(r) = read.refuse {
+            return Err(r.into());
         }
         for f in read.required {
             out.install_dirs.push(readers::parent(&f).to_string());

@@ -33,7 +33,8 @@ pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Fix, Refusal> {
                 .into(),
         ));
     };
-    let found = manifests::collect(ctx, cand, &split, &project, map)?;
+    let vars = &rc.model.state[cand.run].vars;
+    let found = manifests::collect(ctx, cand, &split, &project, map, vars)?;
     manifests::check_prelude_paths(&split, &found.files, map)?;
     manifests::check_layout(&found.files, &cand.src_dir)?;
     let ignore_additions = clobber::ignore_additions(rc, ctx, &found)?;

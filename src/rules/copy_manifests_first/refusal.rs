@@ -17,6 +17,10 @@ pub enum Refusal {
     NeedsSource(String),
     /// A lifecycle script of the install may read any file.
     LifecycleScript(String),
+    /// The environment at the install names files or values dockopt cannot follow.
+    Environment(String),
+    /// The install writes into the directory the source copy fills.
+    WritesProject(String),
     /// A step between the source copy and the install does not commute with the copy.
     Crossing(String),
     /// A file the install reads is not in the build context.
@@ -45,6 +49,8 @@ impl Refusal {
         match self {
             Refusal::NeedsSource(_) => "needs-source",
             Refusal::LifecycleScript(_) => "lifecycle-script",
+            Refusal::Environment(_) => "environment",
+            Refusal::WritesProject(_) => "writes-project",
             Refusal::Crossing(_) => "crossing",
             Refusal::MissingManifest(_) => "missing-manifest",
             Refusal::Shell(_) => "shell",
@@ -61,6 +67,8 @@ impl Refusal {
         match self {
             Refusal::NeedsSource(t)
             | Refusal::LifecycleScript(t)
+            | Refusal::Environment(t)
+            | Refusal::WritesProject(t)
             | Refusal::Crossing(t)
             | Refusal::MissingManifest(t)
             | Refusal::Shell(t)
@@ -86,6 +94,18 @@ impl Refusal {
         Reason {
             kind: self.kind(),
             text: self.text().to_string(),
+        }
+    }
+}
+
+impl From<crate::readers::Refusal> for Refusal {
+    fn from(r: crate::readers::Refusal) -> Refusal {
+        use crate::readers::RefuseKind as K;
+        match r.kind {
+            K::NeedsSource => Refusal::NeedsSource(r.text),
+            K::LifecycleScript => Refusal::LifecycleScript(r.text),
+            K::Environment => Refusal::Environment(r.text),
+            K::WritesProject => Refusal::WritesProject(r.text),
         }
     }
 }

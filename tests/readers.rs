@@ -1,0 +1,525 @@
+//! What the install reads besides its manifests (issue 11, "local inputs
+//! the readers miss", "configuration read from the environment", "installs
+//! that write into the project", "safety labels"): fixtures in
+//! tests/fixtures/readers/, snapshots in snapshots/readers/. Each refusal has
+//! a neighbour that is still rewritten. Every fixture runs through the checks
+//! of `tests/rewrite.rs` (diff mode writes nothing, JSON shows the same diff,
+//! fixed point, untouched lines, the diff applies with `git apply`).
+
+use serde_json::Value;
+
+use crate::support::{self, Output, Scratch};
+
+const GROUP: &str = "readers";
+
+/// Every fixture directory; `every_readers_fixture_is_tested` keeps this list
+/// and the directory listing in step.
+const FIXTURES: &[&str] = &[
+    "npm-cd-workspace-member",
+    "npm-env-userconfig-arg",
+    "npm-ignore-scripts",
+    "npm-tarball-file-name",
+    "npm-userconfig-copied",
+    "npm-userconfig-space-copied",
+    "pip-cert-equals-copied",
+    "pip-env-constraint-arg",
+    "pip-env-constraint-copied",
+    "pip-env-outside-copy-neighbour",
+    "pip-env-requirement-followed",
+    "pip-env-target-in-copy",
+    "pip-export-find-links-dir",
+    "pip-find-links-equals-dir",
+    "pip-positional-dot-extras",
+    "pip-positional-package-neighbour",
+    "pip-req-archive",
+    "pip-req-bare-dir",
+    "pip-req-dir-without-dot",
+    "pip-req-dot-extras",
+    "pip-req-file-index",
+    "pip-req-find-links-attached",
+    "pip-req-remote-neighbour",
+    "pip-target-dot",
+    "pip-target-outside-neighbour",
+    "pip-unknown-flag-equals-path",
+    "uv-pip-reads-uv-toml",
+];
+
+/// What one fixture run produced.
+struct Checked {
+    original: String,
+    fixed: String,
+    diff: Output,
+    findings: Vec<Value>,
+    snapshot: String,
+}
+
+impl Checked {
+    /// The `reason.kind` of every left-alone finding.
+    fn reasons(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter_map(|f| f["reason"]["kind"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// The `applicability` of every finding with a fix.
+    fn applicability(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter_map(|f| f["applicability"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+/// Run every check on `fixture` (its `Dockerfile`) and snapshot it.
+fn snap(fixture: &str) -> Checked {
+    let c = check(fixture, "Dockerfile", &[]);
+    crate::snapshot!("readers", fixture, c.snapshot.clone());
+    c
+}
+
+/// A fixture that is left alone for the reason `kind`, whose text contains `why`.
+fn refused(fixture: &str, kind: &str, why: &str) -> Checked {
+    let c = snap(fixture);
+    assert_eq!(c.reasons(), [kind], "{fixture}: {}", c.diff.stderr);
+    assert!(c.diff.stderr.contains(why), "{fixture}: {}", c.diff.stderr);
+    assert_eq!(c.fixed, c.original);
+    c
+}
+
+/// Run every in-code check on `fixture` (no snapshot).
+fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
+    assert!(FIXTURES.contains(&fixture), "add {fixture} to FIXTURES");
+    let with = |extra: &[&'static str]| -> Vec<String> {
+        extra
+            .iter()
+            .chain(args)
+            .chain([&dockerfile])
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |s: &Scratch, a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        s.run(&a)
+    };
+    let shown_args = with(&[]).join(" ");
+
+    // Diff mode prints and writes nothing.
+    let work = Scratch::of_fixture(GROUP, fixture);
+    let before = work.tree();
+    let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
+    let diff = run(&work, with(&[]));
+    assert!(
+        matches!(diff.code, 0 | 1),
+        "{fixture}: exit {}\n{}",
+        diff.code,
+        diff.stderr
+    );
+    assert_eq!(work.tree(), before, "{fixture}: diff mode wrote files");
+
+    // JSON: the same diff, and the findings.
+    let json = run(&work, with(&["--format", "json"]));
+    assert_eq!(json.code, diff.code, "{fixture}: JSON exit code");
+    let v: Value = serde_json::from_str(&json.stdout)
+        .unwrap_or_else(|e| panic!("{fixture}: JSON output: {e}\n{}", json.stdout));
+    let file = &v["files"][0];
+    assert_eq!(
+        file["diff"].as_str().unwrap_or(""),
+        diff.stdout,
+        "{fixture}: JSON diff differs from the text diff"
+    );
+    let findings = file["findings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        diff.code == 0,
+        findings.is_empty() && diff.stdout.is_empty(),
+        "{fixture}: exit 0 iff no finding and no diff"
+    );
+
+    // --fix on another copy.
+    let unsafe_ok = args.contains(&"--unsafe-fixes");
+    let applies = |f: &Value| {
+        f["reason"].is_null()
+            && match f["applicability"].as_str() {
+                Some("safe") => true,
+                Some("unsafe") => unsafe_ok,
+                _ => false,
+            }
+    };
+    let fixed_dir = Scratch::of_fixture(GROUP, fixture);
+    let fix = run(&fixed_dir, with(&["--fix"]));
+    assert!(
+        fix.stdout.is_empty(),
+        "{fixture}: --fix printed {}",
+        fix.stdout
+    );
+    let all_applied = findings.iter().all(applies);
+    assert_eq!(
+        fix.code,
+        if all_applied { 0 } else { 1 },
+        "{fixture}: --fix exit code\n{}",
+        fix.stderr
+    );
+    let after = fixed_dir.tree();
+    let fixed = String::from_utf8(fixed_dir.read(dockerfile)).unwrap();
+    if diff.stdout.is_empty() {
+        assert_eq!(after, before, "{fixture}: no diff, but --fix changed files");
+    } else {
+        assert_ne!(
+            after, before,
+            "{fixture}: a diff, but --fix changed nothing"
+        );
+    }
+
+    // Fixed point.
+    let again = run(&fixed_dir, with(&["--fix"]));
+    assert!(
+        matches!(again.code, 0 | 1),
+        "{fixture}: second --fix: {}",
+        again.stderr
+    );
+    assert_eq!(
+        support::tree_diff(&fixed_dir.tree(), &after),
+        "",
+        "{fixture}: a second --fix changed files"
+    );
+    let recheck = run(&fixed_dir, with(&["--format", "json"]));
+    let v: Value = serde_json::from_str(&recheck.stdout).unwrap();
+    assert_eq!(
+        v["files"][0]["diff"].as_str().unwrap_or(""),
+        "",
+        "{fixture}: a second run proposes a diff"
+    );
+    if all_applied && !diff.stdout.is_empty() {
+        assert_eq!(
+            recheck.code, 0,
+            "{fixture}: a second run still has findings: {}",
+            v["files"][0]["findings"]
+        );
+    }
+
+    // Lines outside C and R are untouched.
+    let touched = crate::support::touched_lines(
+        fixture,
+        &original,
+        &fixed,
+        findings.iter().filter(|f| applies(f)),
+    );
+    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
+
+    // The diff is a patch that reproduces --fix.
+    if !diff.stdout.is_empty() {
+        let g = Scratch::of_fixture(GROUP, fixture);
+        support::git_apply(&g.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        assert_eq!(
+            support::tree_diff(&g.tree(), &after),
+            "",
+            "{fixture}: git apply of the diff differs from --fix"
+        );
+    }
+
+    let mut snapshot = diff.render(&format!("dockopt {shown_args}"));
+    snapshot.push_str(&format!(
+        "--- dockopt --fix {shown_args}: exit {}\n",
+        fix.code
+    ));
+    Checked {
+        original,
+        fixed,
+        diff,
+        findings,
+        snapshot,
+    }
+}
+
+/// The fixtures directory holds exactly the fixtures listed in `FIXTURES`.
+#[test]
+fn every_readers_fixture_is_tested() {
+    let dir = support::fixture(GROUP, "");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = FIXTURES.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(found, listed);
+}
+
+/// The rewrite is made, with the fix applicability `app`; `want` is in the result.
+fn rewritten(fixture: &str, app: &str, want: &str) -> Checked {
+    let c = snap(fixture);
+    assert_eq!(
+        c.reasons(),
+        Vec::<String>::new(),
+        "{fixture}: {}",
+        c.diff.stderr
+    );
+    assert_eq!(c.applicability(), [app], "{fixture}: {}", c.diff.stderr);
+    assert!(c.fixed.contains(want), "{fixture}:\n{}", c.fixed);
+    c
+}
+
+// ---------------------------------------------------------------------------
+// pip requirement lines that are local paths (SEMANTICS §B.6)
+// ---------------------------------------------------------------------------
+
+/// `libs/common` has a `/`: pip takes it as a path, whether or not it starts with `./`.
+#[test]
+fn pip_requirement_directory_without_dot_is_refused() {
+    refused(
+        "pip-req-dir-without-dot",
+        "needs-source",
+        "the local path `libs/common`",
+    );
+}
+
+/// A bare name that is a directory in the working directory is installed from there.
+#[test]
+fn pip_requirement_bare_existing_directory_is_refused() {
+    refused(
+        "pip-req-bare-dir",
+        "needs-source",
+        "the local path `common`",
+    );
+}
+
+/// Every archive extension pip installs from, not only .tar.gz/.zip/.whl.
+#[test]
+fn pip_requirement_tar_bz2_is_refused() {
+    refused("pip-req-archive", "needs-source", "`mylib-1.0.tar.bz2`");
+}
+
+#[test]
+fn pip_requirement_dot_extras_is_refused() {
+    refused("pip-req-dot-extras", "needs-source", "`.[dev]`");
+}
+
+#[test]
+fn pip_requirement_file_index_is_refused() {
+    refused(
+        "pip-req-file-index",
+        "needs-source",
+        "`--index-url file:///app/wheels`",
+    );
+}
+
+/// `-fwheels` (value attached to the short option) is read like `-f wheels`.
+#[test]
+fn pip_requirement_attached_find_links_is_refused() {
+    refused("pip-req-find-links-attached", "needs-source", "`-f wheels`");
+}
+
+/// The neighbours: remote indexes and links, extras, `name @ https://`,
+/// markers are not local; the rewrite is made.
+#[test]
+fn pip_requirement_remote_lines_are_rewritten() {
+    rewritten(
+        "pip-req-remote-neighbour",
+        "safe",
+        "COPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// pip command line: positional arguments, flag values
+// ---------------------------------------------------------------------------
+
+#[test]
+fn pip_positional_dot_extras_is_refused() {
+    refused(
+        "pip-positional-dot-extras",
+        "needs-source",
+        "the local path `.[dev]`",
+    );
+}
+
+/// A package name with extras is not a path.
+#[test]
+fn pip_positional_package_with_extras_is_rewritten() {
+    rewritten("pip-positional-package-neighbour", "safe", "COPY requirements.txt ./\nRUN pip install -r requirements.txt \"gunicorn[gevent]==22.0.0\"\nCOPY . .\n");
+}
+
+/// `--cert=FILE`: a value written with `=` is read; the file is copied with the manifests.
+#[test]
+fn pip_cert_with_equals_is_copied_with_the_manifests() {
+    rewritten("pip-cert-equals-copied", "safe", "COPY requirements.txt ./\nCOPY certs/ca.pem ./certs/\nRUN pip install --cert=certs/ca.pem -r requirements.txt\nCOPY . .\n");
+}
+
+/// `--find-links=wheels`: a directory the source copy brings.
+#[test]
+fn pip_find_links_with_equals_directory_is_refused() {
+    refused(
+        "pip-find-links-equals-dir",
+        "needs-source",
+        "names wheels, which only the source copy brings",
+    );
+}
+
+/// A flag dockopt does not know, whose `=` value names a path of the source.
+#[test]
+fn pip_unknown_flag_value_naming_a_source_path_is_refused() {
+    refused(
+        "pip-unknown-flag-equals-path",
+        "needs-source",
+        "names build/settings.toml",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Configuration read from the environment
+// ---------------------------------------------------------------------------
+
+/// `ENV PIP_CONSTRAINT=/app/constraints.txt`: the file comes with the manifests.
+#[test]
+fn pip_constraint_from_env_is_copied_with_the_manifests() {
+    rewritten(
+        "pip-env-constraint-copied",
+        "safe",
+        "COPY requirements.txt constraints.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n",
+    );
+}
+
+/// A build arg may name any file: refused.
+#[test]
+fn pip_constraint_from_build_arg_is_refused() {
+    refused(
+        "pip-env-constraint-arg",
+        "environment",
+        "`PIP_CONSTRAINT` (set at the install) has a value dockopt cannot resolve",
+    );
+}
+
+/// `PIP_REQUIREMENT` is followed like `-r`: its editable line is found.
+#[test]
+fn pip_requirement_from_env_is_read_like_dash_r() {
+    refused(
+        "pip-env-requirement-followed",
+        "needs-source",
+        "extra.txt installs `./plugins/x` in editable mode",
+    );
+}
+
+/// `export PIP_FIND_LINKS=...` before the install in the same RUN counts too.
+#[test]
+fn pip_find_links_exported_in_the_run_is_refused() {
+    refused(
+        "pip-export-find-links-dir",
+        "needs-source",
+        "`PIP_FIND_LINKS` (set at the install) names wheels",
+    );
+}
+
+/// A constraints file outside the source copy is in the image either way.
+#[test]
+fn pip_env_outside_the_copy_is_rewritten() {
+    rewritten(
+        "pip-env-outside-copy-neighbour",
+        "safe",
+        "COPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n",
+    );
+}
+
+/// `uv pip` reads uv.toml (and `[tool.uv]`): copied with the manifests.
+#[test]
+fn uv_pip_copies_uv_toml() {
+    rewritten(
+        "uv-pip-reads-uv-toml",
+        "safe",
+        "COPY requirements.txt uv.toml ./\n",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Installs that write into the project
+// ---------------------------------------------------------------------------
+
+#[test]
+fn pip_target_dot_is_refused() {
+    refused(
+        "pip-target-dot",
+        "writes-project",
+        "`--target .` makes the install write into /app",
+    );
+}
+
+#[test]
+fn pip_target_from_env_inside_the_copy_is_refused() {
+    refused(
+        "pip-env-target-in-copy",
+        "writes-project",
+        "`PIP_TARGET` (set at the install) makes the install write into /app/vendor",
+    );
+}
+
+#[test]
+fn pip_target_outside_the_copy_is_rewritten() {
+    rewritten(
+        "pip-target-outside-neighbour",
+        "safe",
+        "RUN pip install --target /deps --upgrade -r requirements.txt\nCOPY . .\n",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// npm
+// ---------------------------------------------------------------------------
+
+/// npm-package-arg's `isFilename`: `x-1.2.0.tgz` is a local tarball.
+#[test]
+fn npm_tarball_file_name_dependency_is_refused() {
+    refused(
+        "npm-tarball-file-name",
+        "needs-source",
+        "dependency `x` comes from the local path `x-1.2.0.tgz`",
+    );
+}
+
+#[test]
+fn npm_userconfig_with_equals_is_copied() {
+    rewritten(
+        "npm-userconfig-copied",
+        "safe",
+        "COPY package.json package-lock.json .npmrc.ci ./\nRUN npm ci --userconfig=.npmrc.ci\n",
+    );
+}
+
+#[test]
+fn npm_userconfig_with_space_is_copied() {
+    rewritten(
+        "npm-userconfig-space-copied",
+        "safe",
+        "COPY package.json package-lock.json .npmrc.ci ./\n",
+    );
+}
+
+#[test]
+fn npm_userconfig_from_build_arg_is_refused() {
+    refused(
+        "npm-env-userconfig-arg",
+        "environment",
+        "`NPM_CONFIG_USERCONFIG` (set at the install) has a value dockopt cannot resolve",
+    );
+}
+
+/// `cd member && npm install`: npm installs the workspace from its root.
+#[test]
+fn npm_install_in_a_workspace_member_is_refused() {
+    refused(
+        "npm-cd-workspace-member",
+        "needs-source",
+        "packages/api is a workspace member of package.json",
+    );
+}
+
+/// With `--ignore-scripts` the postinstall does not run: the rewrite is made
+/// (tests/fixtures/rewrite/refuse-npm-postinstall is the refusal without it).
+#[test]
+fn npm_ignore_scripts_allows_a_postinstall() {
+    rewritten(
+        "npm-ignore-scripts",
+        "safe",
+        "COPY package.json package-lock.json ./\nRUN npm ci --ignore-scripts\nCOPY . .\n",
+    );
+}
