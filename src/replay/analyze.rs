@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -69,7 +70,7 @@ pub struct Shared<'a> {
 
 /// Histories already read, by repository root.
 #[derive(Default)]
-pub struct Histories(HashMap<PathBuf, History>);
+pub struct Histories(HashMap<PathBuf, Rc<History>>);
 
 /// One version of the file, analysed.
 struct Version<'a> {
@@ -82,7 +83,7 @@ struct Version<'a> {
 /// The repository, the context's place in it and the commits to replay.
 struct Located {
     prefix: String,
-    commits: Vec<super::git::Commit>,
+    history: Rc<History>,
 }
 
 fn canonical(p: &Path, what: &str) -> Result<PathBuf> {
@@ -120,9 +121,9 @@ fn locate(t: &Target, sh: &Shared, hist: &mut Histories) -> Result<Located> {
     })?;
     if !hist.0.contains_key(&repo.root) {
         let h = repo.history(sh.commits)?;
-        hist.0.insert(repo.root.clone(), h);
+        hist.0.insert(repo.root.clone(), Rc::new(h));
     }
-    let h = &hist.0[&repo.root];
+    let h = Rc::clone(&hist.0[&repo.root]);
     if h.commits.is_empty() {
         bail!(
             "no commit with a parent among the last {} of {}{}",
@@ -143,10 +144,7 @@ fn locate(t: &Target, sh: &Shared, hist: &mut Histories) -> Result<Located> {
             sh.commits
         );
     }
-    Ok(Located {
-        prefix,
-        commits: h.commits.clone(),
-    })
+    Ok(Located { prefix, history: h })
 }
 
 /// Why the engine proposes no change.
@@ -166,7 +164,7 @@ fn version<'a>(m: Model<'a>, ignore: &DockerIgnore, loc: &Located) -> Version<'a
         prefix: &loc.prefix,
         ignore,
     };
-    let counts = simulate::count(&steps, &ctx, &loc.commits);
+    let counts = simulate::count(&steps, &ctx, &loc.history.commits);
     Version {
         steps,
         counts,
@@ -249,7 +247,7 @@ fn report(
     let seconds = sh.weights.map(|w| (cost(w, a), cost(w, b)));
     FileReplay {
         path: t.display.clone(),
-        commits: loc.commits.len(),
+        commits: loc.history.commits.len(),
         install,
         steps,
         hot_original: hot(a),

@@ -2,8 +2,12 @@
 //! --first-parent --raw -z` stream gives every commit's changed paths
 //! against its first parent, without checking anything out.
 //!
-//! Why the `git` binary and not the `gix` crate: see bench/replay.sh and the
-//! README's Performance section for the measurements.
+//! Why the `git` binary and not the `gix` crate: on a generated 1,000-commit,
+//! 10,000-file repository (bench/replay.sh, a 2-core machine under load) the
+//! stream takes 0.13 s; gix 0.91 diffing the same trees took 1.0-1.3 s with a
+//! 64 MiB object cache (2.2-2.7 s without), and would add ~100 crates and
+//! minutes to a clean build. Whole trees per commit (`git ls-tree -r`) cost
+//! ~0.6 s a commit. git is on every machine that has a repository to replay.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -50,7 +54,8 @@ fn git(dir: &Path) -> Command {
     // No pager, no locale-dependent messages we parse, no prompts.
     c.env("GIT_PAGER", "cat")
         .env("LC_ALL", "C")
-        .env("GIT_TERMINAL_PROMPT", "0");
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_LITERAL_PATHSPECS", "1");
     c
 }
 
