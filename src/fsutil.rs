@@ -6,7 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
+pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+    let contents = contents.as_ref();
     // Write through a symlink to its target, keeping the link.
     let resolved;
     let path = match std::fs::symlink_metadata(path) {
@@ -30,7 +31,7 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
                 path.display()
             )
         })?;
-    tmp.write_all(contents.as_bytes())
+    tmp.write_all(contents)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
     let perms = match std::fs::metadata(path) {

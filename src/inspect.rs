@@ -55,7 +55,8 @@ fn instruction_view(ins: &Instruction) -> InspectInstruction {
     InspectInstruction {
         keyword: ins.name.clone(),
         sub_keyword: ins.sub.as_ref().map(|s| s.name.clone()),
-        flags: ins.flags.iter().map(|f| f.text.clone()).collect(),
+        // As BuildKit reports them: quotes removed (`--chown="$UID:0"` is `--chown=$UID:0`).
+        flags: ins.flags.iter().map(|f| f.normalized()).collect(),
         arguments,
         form: ins.form,
         start_line: ins.start_line,
@@ -65,14 +66,16 @@ fn instruction_view(ins: &Instruction) -> InspectInstruction {
 }
 
 pub fn run(file: &Path, format: InspectFormat) -> Result<u8> {
-    let text = crate::input::read_dockerfile(file)?;
+    // Shown, not rewritten: non-UTF-8 bytes are accepted anywhere.
+    let text = crate::input::read_lossless(file)?;
     let df = syntax::parse(text.as_bytes());
     let out = view(&df);
     let mut stdout = std::io::stdout().lock();
     match format {
         InspectFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &out)?;
-            writeln!(stdout)?;
+            // JSON is UTF-8: non-UTF-8 bytes show as U+FFFD (as in BuildKit's JSON).
+            let json = serde_json::to_string_pretty(&out)?;
+            writeln!(stdout, "{}", crate::input::lossy(&json))?;
         }
         InspectFormat::Text => {
             for (k, v) in &out.directives {
@@ -105,7 +108,9 @@ pub fn run(file: &Path, format: InspectFormat) -> Result<u8> {
                 for h in &i.heredocs {
                     line.push_str(&format!("  [heredoc {h}]"));
                 }
-                writeln!(stdout, "{line}")?;
+                line.push('\n');
+                // Text shows the file's own bytes.
+                stdout.write_all(&crate::input::restore(&line))?;
             }
         }
     }

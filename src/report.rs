@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::cli::{Args, Format};
 use crate::diff;
 use crate::edit::Applicability;
+use crate::input;
 use crate::runner::{display_path, FileResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,14 +290,14 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
         }
         if args.format == Format::Text {
             match mode {
-                Mode::Diff => stdout.write_all(out_paint.diff(&diff_text).as_bytes())?,
+                Mode::Diff => stdout.write_all(&input::restore(&out_paint.diff(&diff_text)))?,
                 Mode::Fix if r.target.path == Path::new("-") => {
                     let text = outcome
                         .fixed
                         .as_deref()
                         .or(r.original.as_deref())
                         .unwrap_or("");
-                    stdout.write_all(text.as_bytes())?;
+                    stdout.write_all(&input::restore(text))?;
                 }
                 _ => {}
             }
@@ -321,6 +322,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     _ => format!("{display}:{}: {}", f.line, f.message),
                 };
                 // A note (left alone) goes to stderr in every mode.
+                let line = input::lossy(&line);
                 if mode == Mode::Check && *applied {
                     writeln!(stdout, "{}", out_paint.finding(&line, false))?;
                 } else if !args.quiet {
@@ -365,7 +367,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                 })
                 .collect(),
             error: None,
-            diff: (!diff_text.is_empty()).then_some(diff_text),
+            diff: (!diff_text.is_empty()).then(|| input::lossy(&diff_text).into_owned()),
             suppressed: outcome.suppressions.suppressed,
             unused_suppressions: unused_json(outcome),
         });
@@ -402,7 +404,7 @@ fn write_fix(r: &FileResult) -> Result<()> {
     let Ok(o) = &r.outcome else { return Ok(()) };
     if r.target.path != Path::new("-") {
         if let Some(fixed) = &o.fixed {
-            crate::fsutil::write_atomic(&r.target.path, fixed)?;
+            crate::fsutil::write_atomic(&r.target.path, input::restore(fixed))?;
         }
     }
     if let Some(ig) = &o.ignore {

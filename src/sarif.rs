@@ -178,7 +178,7 @@ pub fn build(results: &[FileResult]) -> Log {
                         .map(|e| Replacement {
                             deleted_region: region(orig, e.range.start, e.range.end),
                             inserted_content: Text {
-                                text: e.text.clone(),
+                                text: crate::input::lossy(&e.text).into_owned(),
                             },
                         })
                         .collect(),

@@ -151,7 +151,7 @@ fn assert_file_error(s: &Scratch, file: &str) -> Output {
     assert_eq!(out.code, 2, "{file}: {}", out.stderr);
     assert_eq!(out.stdout, "", "{file}");
     assert!(
-        out.stderr.starts_with(&format!("dockopt: error: {file}: ")),
+        out.stderr.starts_with(&format!("dockopt: error: {file}:")),
         "{file}: the error must name the file: {}",
         out.stderr
     );

@@ -1,6 +1,7 @@
 //! One integration-test binary (see Cargo.toml `autotests = false`).
 
 mod bulk;
+mod bytes;
 mod cli;
 mod contexts;
 mod e2e;
