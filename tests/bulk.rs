@@ -50,9 +50,9 @@ fn tree() -> tempfile::TempDir {
         "dockopt.toml",
         "[contexts]\n\"c/build/Dockerfile.prod\" = \"c\"\n",
     );
-    // repo d: not UTF-8
+    // repo d: not UTF-8 in an instruction (in a comment it would be accepted)
     std::fs::create_dir_all(r.join("d")).unwrap();
-    std::fs::write(r.join("d/Dockerfile"), b"FROM x\n# \xff\n").unwrap();
+    std::fs::write(r.join("d/Dockerfile"), b"FROM x\nRUN echo \xff\n").unwrap();
     // ignored by .gitignore and inside .git
     write(r, ".gitignore", "vendor/\n");
     write(r, "vendor/Dockerfile", NPM);
