@@ -106,7 +106,7 @@ pub enum Command {
         /// Rule name (e.g. copy-manifests-first). Without it, list the rules.
         name: Option<String>,
     },
-    /// What the rewrite saves, replayed over the repository's git history.
+    // About and help text: the doc comment of `ReplayArgs`.
     Replay(crate::replay::ReplayArgs),
     /// List the loaded presets and where each comes from.
     Presets {

@@ -432,3 +432,19 @@ fn stdin_is_refused() {
     let r = npm_history(&[4]);
     assert_error(&r.run(&["-"]), "give a path, not `-`");
 }
+
+#[test]
+fn help_states_the_assumptions_and_exit_codes() {
+    let r = Repo::bare_dir();
+    let out = r.run(&["--help"]);
+    assert_eq!(out.code, 0);
+    let help = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "ARG and ENV values are constant",
+        "remote sources (base images, `ADD URL`, `RUN curl`, `COPY --from=image`) are unchanged",
+        "Multi-stage: FROM <stage> and COPY --from=<stage> re-run whenever any step of that stage re-ran",
+        "Exit codes: 0 every file was replayed; 2",
+    ] {
+        assert!(help.contains(needle), "{needle:?} not in {help}");
+    }
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-/// What the rewrite saves, computed from the repository's own history.
+/// What the rewrite saves, computed from the repository's own history
 ///
 /// For each Dockerfile, takes the git work tree that contains it and the last
 /// N commits of the current branch (first parent only). For every commit that

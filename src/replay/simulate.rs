@@ -202,6 +202,16 @@ mod tests {
     }
 
     #[test]
+    fn copy_from_a_later_stage_and_a_cycle() {
+        let src = "FROM a\nCOPY --from=late /x /x\nFROM b AS late\nCOPY src src\n";
+        assert_eq!(run(src, "", "", &["src/a"]), [false, true, false, true]);
+        assert_eq!(run(src, "", "", &["other"]), [false; 4]);
+        // A cycle cannot build; counted as re-running (conservative).
+        let cyc = "FROM a AS x\nCOPY --from=y / /\nFROM b AS y\nCOPY --from=x / /\n";
+        assert_eq!(run(cyc, "", "", &[]), [false, true, false, true]);
+    }
+
+    #[test]
     fn a_changed_submodule_reaches_copies_inside_it() {
         let df = crate::syntax::parse(b"FROM a\nCOPY vendor/lib/x ./\n");
         let src = "FROM a\nCOPY vendor/lib/x ./\n";

@@ -76,12 +76,15 @@ pub fn one_line(s: &str) -> String {
 }
 
 /// The stage `name` refers to (alias, case-insensitive, or index), among
-/// the stages other than `current`.
+/// the stages other than `current`. BuildKit resolves `--from` names over
+/// all stages, later ones included; anything else is an image.
 fn stage_ref(m: &Model, name: &str, current: usize) -> Option<usize> {
     let lower = name.to_ascii_lowercase();
-    let by_alias = m.stages[..current]
+    let by_alias = m
+        .stages
         .iter()
-        .rposition(|st| st.alias.as_deref() == Some(lower.as_str()));
+        .enumerate()
+        .rposition(|(j, st)| j != current && st.alias.as_deref() == Some(lower.as_str()));
     by_alias.or_else(|| {
         let n: usize = name.parse().ok()?;
         (n != current && n < m.stages.len()).then_some(n)
