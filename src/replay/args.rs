@@ -19,7 +19,7 @@ use clap::ValueEnum;
 /// changed (added, removed, content or mode), after the effective ignore file;
 /// RUN --mount=type=bind from the context likewise. Assumptions: the
 /// Dockerfile and ignore file are the current ones for every commit; ARG and
-/// ENV values are constant; remote sources (base images, `ADD URL`, `RUN
+/// ENV values are constant (an ARG's default is its value); remote sources (base images, `ADD URL`, `RUN
 /// curl`, `COPY --from=image`) are unchanged. Multi-stage: FROM <stage> and
 /// COPY --from=<stage> re-run whenever any step of that stage re-ran
 /// (conservative: a stage that rebuilds to identical files would be cached);

@@ -16,6 +16,7 @@ pub mod mapping;
 pub mod output;
 pub mod simulate;
 pub mod steps;
+pub mod vars;
 pub mod weights;
 
 use std::ffi::OsString;

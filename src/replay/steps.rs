@@ -131,7 +131,11 @@ fn copy_inputs(m: &Model, i: usize, stage: usize) -> Vec<Input> {
     if cv.heredoc && cv.sources.as_ref().is_some_and(|s| s.len() <= 1) {
         return Vec::new();
     }
-    let Some(sources) = cv.sources else {
+    // ARG values are constant: a source naming one resolves to its default.
+    let sources = cv
+        .sources
+        .or_else(|| super::vars::copy_sources(m, i, &super::vars::at(m, i, stage)));
+    let Some(sources) = sources else {
         return vec![Input::Context(Selector::All)];
     };
     let add = m.ins[i].kind == Keyword::Add;
@@ -200,7 +204,8 @@ mod tests {
         let s = steps(
             "ARG V=1\nFROM node:20 AS build\nCOPY package.json src/*.js ./\nADD https://x/y.tgz /\nCOPY . .\n\
              FROM build AS test\nRUN --mount=type=bind,source=tests,target=/t --mount=type=cache,target=/c true\n\
-             FROM alpine\nCOPY --from=build /app /app\nCOPY --from=nginx:1 /etc/nginx /etc/nginx\nCOPY $UNSET /x\n",
+             FROM alpine\nCOPY --from=build /app /app\nCOPY --from=nginx:1 /etc/nginx /etc/nginx\nCOPY $UNSET /x\n\
+             ARG CONF=etc\nCOPY $CONF/app.conf /etc/\n",
         );
         let inputs: Vec<(usize, Vec<Input>)> =
             s.steps.iter().map(|s| (s.line, s.inputs.clone())).collect();
@@ -225,11 +230,13 @@ mod tests {
                 (9, vec![Stage(0)]),
                 (10, vec![]),
                 (11, vec![Context(All)]),
+                (12, vec![]),
+                (13, vec![Context(Path("etc/app.conf".into()))]),
             ]
         );
         assert_eq!(
             s.stages,
-            vec![vec![0, 1, 2, 3], vec![4, 5], vec![6, 7, 8, 9]]
+            vec![vec![0, 1, 2, 3], vec![4, 5], vec![6, 7, 8, 9, 10, 11]]
         );
     }
 }
