@@ -32,6 +32,9 @@ const MAX_READ: u64 = 4 << 20;
 const MAX_DEPTH: usize = 6;
 /// Bound on directory entries looked at by one search.
 const MAX_VISITED: usize = 20_000;
+/// Bound on directory entries looked at by [`BuildContext::find_dirs_named`];
+/// past it the search reports that it gave up (never a silent partial answer).
+const MAX_FIND_VISITED: usize = 2_000_000;
 
 // ---------------------------------------------------------------------------
 // .dockerignore
@@ -853,6 +856,13 @@ fn has_meta(s: &str) -> bool {
 // ---------------------------------------------------------------------------
 
 /// A context directory and the ignore file in effect for one Dockerfile.
+///
+/// Docker (BuildKit) reads `<Dockerfile>.dockerignore`, else
+/// `<root>/.dockerignore`. Podman and Buildah read `<Dockerfile>.dockerignore`,
+/// else `<Dockerfile>.containerignore`, else `<root>/.containerignore`, else
+/// `<root>/.dockerignore` (containers/buildah `ContainerIgnoreFile`). When the
+/// two pick different files, a path counts as excluded when either excludes
+/// it, and no ignore entry is added (see [`BuildContext::ignore_edit_conflict`]).
 #[derive(Debug, Clone)]
 pub struct BuildContext {
     root: PathBuf,
@@ -860,6 +870,43 @@ pub struct BuildContext {
     ignore_specific: bool,
     ignore_text: String,
     ignore: DockerIgnore,
+    /// Podman/Buildah's ignore file when it is not Docker's.
+    containers: Option<(Option<PathBuf>, DockerIgnore)>,
+    /// The Dockerfile this context was opened for.
+    dockerfile: PathBuf,
+}
+
+/// Read an ignore file: `None` when it does not exist.
+fn read_ignore(path: &Path) -> anyhow::Result<Option<String>> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| anyhow!("{}: not valid UTF-8", path.display()))
+}
+
+/// `<dockerfile><suffix>`.
+fn beside(dockerfile: &Path, suffix: &str) -> Option<PathBuf> {
+    dockerfile.file_name()?;
+    let mut p = dockerfile.as_os_str().to_owned();
+    p.push(suffix);
+    Some(PathBuf::from(p))
+}
+
+/// The first existing file of `candidates` (path, text, is Dockerfile-specific).
+fn first_ignore(
+    candidates: &[(Option<PathBuf>, bool)],
+) -> anyhow::Result<Option<(PathBuf, String, bool)>> {
+    for (path, specific) in candidates {
+        let Some(path) = path else { continue };
+        if let Some(text) = read_ignore(path)? {
+            return Ok(Some((path.clone(), text, *specific)));
+        }
+    }
+    Ok(None)
 }
 
 impl BuildContext {
@@ -873,38 +920,82 @@ impl BuildContext {
         fs::read_dir(root).with_context(|| {
             format!("build context {}: not a readable directory", root.display())
         })?;
-        let mut candidates = Vec::with_capacity(2);
-        if dockerfile.file_name().is_some() {
-            let mut specific = dockerfile.as_os_str().to_owned();
-            specific.push(".dockerignore");
-            candidates.push((PathBuf::from(specific), true));
-        }
-        candidates.push((root.join(".dockerignore"), false));
-        for (path, is_specific) in candidates {
-            let bytes = match fs::read(&path) {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot read {}", path.display()));
-                }
-            };
-            let text = String::from_utf8(bytes)
-                .map_err(|_| anyhow!("{}: not valid UTF-8", path.display()))?;
-            return Ok(BuildContext {
-                root: root.to_path_buf(),
-                ignore: DockerIgnore::parse(&text),
-                ignore_text: text,
-                ignore_file: Some(path),
-                ignore_specific: is_specific,
-            });
-        }
+        let docker = first_ignore(&[
+            (beside(dockerfile, ".dockerignore"), true),
+            (Some(root.join(".dockerignore")), false),
+        ])?;
+        let containers = first_ignore(&[
+            (beside(dockerfile, ".dockerignore"), true),
+            (beside(dockerfile, ".containerignore"), true),
+            (Some(root.join(".containerignore")), false),
+            (Some(root.join(".dockerignore")), false),
+        ])?;
+        let same = docker.as_ref().map(|d| &d.0) == containers.as_ref().map(|c| &c.0);
+        let containers = (!same).then(|| match containers {
+            Some((p, text, _)) => (Some(p), DockerIgnore::parse(&text)),
+            None => (None, DockerIgnore::default()),
+        });
+        let (ignore_file, ignore_text, ignore_specific) = match docker {
+            Some((p, t, s)) => (Some(p), t, s),
+            None => (None, String::new(), false),
+        };
         Ok(BuildContext {
             root: root.to_path_buf(),
-            ignore_file: None,
-            ignore_specific: false,
-            ignore_text: String::new(),
-            ignore: DockerIgnore::default(),
+            ignore: DockerIgnore::parse(&ignore_text),
+            ignore_text,
+            ignore_file,
+            ignore_specific,
+            containers,
+            dockerfile: dockerfile.to_path_buf(),
         })
+    }
+
+    /// Why no entry can be added to the ignore file: Docker and
+    /// Podman/Buildah read different files here, and an entry in one would
+    /// leave the other builder's image different (a new `.dockerignore` next
+    /// to a `.containerignore` is read by Docker only).
+    pub fn ignore_edit_conflict(&self) -> Option<String> {
+        let (other, _) = self.containers.as_ref()?;
+        let name = |p: Option<&Path>| match p {
+            Some(p) => p.display().to_string(),
+            None => "no ignore file".to_string(),
+        };
+        Some(format!(
+            "Docker reads {} but Podman and Buildah read {}; an entry in one would leave the other builder's image different",
+            name(self.ignore_file.as_deref()),
+            name(other.as_deref())
+        ))
+    }
+
+    /// The ignore file's name for messages (`.dockerignore`); both names
+    /// when Docker and Podman/Buildah read different files.
+    pub fn ignore_names(&self) -> String {
+        let name = |p: Option<&Path>| {
+            p.and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        };
+        let docker = name(self.ignore_file.as_deref());
+        match &self.containers {
+            Some((other, _)) => match (docker, name(other.as_deref())) {
+                (Some(d), Some(c)) => format!("{d} or {c}"),
+                (None, Some(c)) => c,
+                (Some(d), None) => d,
+                (None, None) => ".dockerignore".into(),
+            },
+            None => docker.unwrap_or_else(|| ".dockerignore".into()),
+        }
+    }
+
+    /// Excluded by Podman/Buildah's ignore file, when it is not Docker's.
+    fn containers_exclude(&self, rel: &str) -> bool {
+        self.containers
+            .as_ref()
+            .is_some_and(|(_, ig)| ig.is_excluded(rel))
+    }
+
+    /// The Dockerfile this context was opened for.
+    pub fn dockerfile(&self) -> &Path {
+        &self.dockerfile
     }
 
     pub fn root(&self) -> &Path {
@@ -939,22 +1030,28 @@ impl BuildContext {
             .unwrap_or_else(|| self.root.join(".dockerignore"))
     }
 
+    /// Excluded by the ignore file (by either builder's, when they differ).
     pub fn is_excluded(&self, rel: &str) -> bool {
-        self.ignore.is_excluded(rel)
+        self.ignore.is_excluded(rel) || self.containers_exclude(rel)
     }
 
     /// Same as [`Self::is_excluded`] with `extra_patterns` appended as lines
     /// of the ignore file.
     pub fn is_excluded_with(&self, rel: &str, extra_patterns: &[&str]) -> bool {
         let extra = DockerIgnore::parse(&extra_patterns.join("\n"));
+        let rel = clean_rel(rel);
         let patterns = self.ignore.patterns.iter().chain(&extra.patterns);
-        excluded(patterns, &clean_rel(rel))
+        excluded(patterns, &rel)
+            || self
+                .containers
+                .as_ref()
+                .is_some_and(|(_, ig)| excluded(ig.patterns.iter().chain(&extra.patterns), &rel))
     }
 
     /// Absolute path of a non-excluded context path.
     fn visible(&self, rel: &str) -> Option<PathBuf> {
         let rel = clean_rel(rel);
-        if self.ignore.is_excluded(&rel) {
+        if self.is_excluded(&rel) {
             return None;
         }
         Some(self.root.join(&*rel))
@@ -996,7 +1093,8 @@ impl BuildContext {
 
     /// Can a search descend into `rel` (a directory)?
     fn may_enter(&self, rel: &str) -> bool {
-        !self.ignore.is_excluded(rel) || self.ignore.may_reinclude_under(rel)
+        let enter = |ig: &DockerIgnore| !ig.is_excluded(rel) || ig.may_reinclude_under(rel);
+        enter(&self.ignore) || self.containers.as_ref().is_some_and(|(_, ig)| enter(ig))
     }
 
     /// Expands a Go `filepath.Match` glob (`*`, `?`, `[...]`, `\`; `*` does
@@ -1059,7 +1157,7 @@ impl BuildContext {
             next.dedup();
             cur = next;
         }
-        cur.retain(|r| !r.is_empty() && !self.ignore.is_excluded(r));
+        cur.retain(|r| !r.is_empty() && !self.is_excluded(r));
         cur
     }
 
@@ -1095,24 +1193,36 @@ impl BuildContext {
     /// may re-include something inside (Docker then still sends part of it).
     /// A symlink to a directory counts. Never descends into a match, `.git`,
     /// symlinks or excluded directories (unless
-    /// [`DockerIgnore::may_reinclude_under`]); at most depth 6 and 20,000
-    /// entries (then returns what was found). Sorted.
-    pub fn find_dirs_named(&self, under: &str, name: &str) -> Vec<String> {
+    /// [`DockerIgnore::may_reinclude_under`]), at any depth. Sorted. Errors
+    /// (with the reason) when a directory cannot be read or the search passes
+    /// 2,000,000 entries: the answer would be incomplete.
+    pub fn find_dirs_named(&self, under: &str, name: &str) -> Result<Vec<String>, String> {
         let mut found = Vec::new();
         let start = clean_rel(under).into_owned();
         if name.is_empty() || name.contains('/') || !self.may_enter(&start) {
-            return found;
+            return Ok(found);
         }
         let mut visited = 0;
-        let mut stack = vec![(start, 0usize)];
-        'walk: while let Some((dir, depth)) = stack.pop() {
-            let Ok(rd) = fs::read_dir(self.root.join(&dir)) else {
-                continue;
-            };
-            for entry in rd.flatten() {
+        let mut stack = vec![start];
+        while let Some(dir) = stack.pop() {
+            let rd = fs::read_dir(self.root.join(&dir)).map_err(|e| {
+                format!(
+                    "cannot search {} for `{name}` directories ({e})",
+                    shown_dir(&dir)
+                )
+            })?;
+            for entry in rd {
+                let entry = entry.map_err(|e| {
+                    format!(
+                        "cannot search {} for `{name}` directories ({e})",
+                        shown_dir(&dir)
+                    )
+                })?;
                 visited += 1;
-                if visited > MAX_VISITED {
-                    break 'walk;
+                if visited > MAX_FIND_VISITED {
+                    return Err(format!(
+                        "the search for `{name}` directories in the build context stopped after {MAX_FIND_VISITED} entries"
+                    ));
                 }
                 let fname = entry.file_name();
                 let Some(fname) = fname.to_str() else {
@@ -1129,13 +1239,22 @@ impl BuildContext {
                     if is_dir && self.may_enter(&rel) {
                         found.push(rel);
                     }
-                } else if ft.is_dir() && depth + 1 < MAX_DEPTH && self.may_enter(&rel) {
-                    stack.push((rel, depth + 1));
+                } else if ft.is_dir() && self.may_enter(&rel) {
+                    stack.push(rel);
                 }
             }
         }
         found.sort();
-        found
+        Ok(found)
+    }
+}
+
+/// A context directory for messages (`the context root` for "").
+fn shown_dir(rel: &str) -> String {
+    if rel.is_empty() {
+        "the context root".into()
+    } else {
+        rel.to_string()
     }
 }
 
@@ -1383,21 +1502,83 @@ mod tests {
         )
         .unwrap();
         let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
+        // Any depth: the search no longer stops at depth 6.
         assert_eq!(
-            c.find_dirs_named("", "node_modules"),
+            c.find_dirs_named("", "node_modules").unwrap(),
             [
                 "a/node_modules",
+                "b/c/d/e/f/g/node_modules",
                 "b/c/d/e/f/node_modules",
                 "kept/node_modules",
                 "node_modules"
             ]
         );
-        assert_eq!(c.find_dirs_named("a", "node_modules"), ["a/node_modules"]);
-        assert!(c.find_dirs_named("ignored", "node_modules").is_empty());
+        assert_eq!(
+            c.find_dirs_named("a", "node_modules").unwrap(),
+            ["a/node_modules"]
+        );
+        assert!(c
+            .find_dirs_named("ignored", "node_modules")
+            .unwrap()
+            .is_empty());
         assert!(!c.is_excluded_with("a/node_modules", &[]));
         assert!(c.is_excluded_with("a/node_modules", &["**/node_modules"]));
         assert!(c.is_excluded_with("kept/node_modules/keep", &["**/node_modules"]));
         assert!(!c.is_excluded("kept/node_modules/keep"));
+    }
+
+    /// More than 20,000 entries before the host `node_modules`: still found.
+    #[test]
+    fn find_dirs_named_searches_past_twenty_thousand_entries() {
+        let t = tempfile::tempdir().unwrap();
+        for i in 0..21_000 {
+            fs::write(t.path().join(format!("a{i:05}")), "").unwrap();
+        }
+        fs::create_dir_all(t.path().join("zz/node_modules")).unwrap();
+        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
+        assert_eq!(
+            c.find_dirs_named("", "node_modules").unwrap(),
+            ["zz/node_modules"]
+        );
+    }
+
+    /// An unreadable directory is reported, not skipped.
+    #[test]
+    fn find_dirs_named_reports_an_unreadable_directory() {
+        let t = tempfile::tempdir().unwrap();
+        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
+        fs::remove_dir(t.path()).unwrap();
+        let e = c.find_dirs_named("", "node_modules").unwrap_err();
+        assert!(e.contains("cannot search the context root"), "{e}");
+    }
+
+    /// Podman and Buildah: `<Containerfile>.dockerignore`, then
+    /// `<Containerfile>.containerignore`, then `.containerignore`, then
+    /// `.dockerignore`; Docker never reads `.containerignore`.
+    #[test]
+    fn containerignore_precedence() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        let df = root.join("Containerfile");
+        let open = || BuildContext::open(root, &df).unwrap();
+        assert!(open().ignore_edit_conflict().is_none());
+        fs::write(root.join(".dockerignore"), "a\n").unwrap();
+        assert!(open().ignore_edit_conflict().is_none());
+        fs::write(root.join(".containerignore"), "b\n").unwrap();
+        let c = open();
+        assert!(c.is_excluded("a") && c.is_excluded("b"));
+        assert!(c
+            .ignore_edit_conflict()
+            .unwrap()
+            .contains(".containerignore"));
+        fs::write(root.join("Containerfile.containerignore"), "c\n").unwrap();
+        let c = open();
+        assert!(c.is_excluded("a") && c.is_excluded("c") && !c.is_excluded("b"));
+        // `<Containerfile>.dockerignore` is read by both builders first.
+        fs::write(root.join("Containerfile.dockerignore"), "d\n").unwrap();
+        let c = open();
+        assert!(c.is_excluded("d") && !c.is_excluded("a") && !c.is_excluded("c"));
+        assert!(c.ignore_edit_conflict().is_none());
     }
 
     #[test]

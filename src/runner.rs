@@ -360,6 +360,7 @@ pub fn run(args: &Args) -> Result<u8> {
     });
     progress.finish_and_clear();
     results.sort_by(|a, b| a.target.display.cmp(&b.target.display));
+    crate::ignore_merge::merge(&mut results);
     let mode = if args.fix {
         Mode::Fix
     } else if args.check {

@@ -15,6 +15,12 @@ const GROUP: &str = "readers";
 /// Every fixture directory; `every_readers_fixture_is_tested` keeps this list
 /// and the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "allowlist-host-modules-not-sent",
+    "allowlist-reincludes-modules",
+    "allowlist-reincludes-nested-modules",
+    "containerignore-both-exclude-neighbour",
+    "containerignore-excludes-lockfile",
+    "containerignore-only-refused",
     "npm-cd-workspace-member",
     "npm-env-userconfig-arg",
     "npm-ignore-scripts",
@@ -41,6 +47,8 @@ const FIXTURES: &[&str] = &[
     "pip-target-dot",
     "pip-target-outside-neighbour",
     "pip-unknown-flag-equals-path",
+    "sibling-copies-node-modules",
+    "sibling-own-ignore-neighbour",
     "uv-pip-reads-uv-toml",
 ];
 
@@ -522,4 +530,169 @@ fn npm_ignore_scripts_allows_a_postinstall() {
         "safe",
         "COPY package.json package-lock.json ./\nRUN npm ci --ignore-scripts\nCOPY . .\n",
     );
+}
+
+// ---------------------------------------------------------------------------
+// Ignore files: .containerignore, allowlists, shared ignore files
+// ---------------------------------------------------------------------------
+
+/// Only a `.containerignore`: Podman and Buildah read it, Docker reads
+/// nothing. A new `.dockerignore` would be read by Docker only, an entry in
+/// `.containerignore` by Podman only: the fix needing one is refused.
+#[test]
+fn containerignore_alone_refuses_the_ignore_entry() {
+    refused(
+        "containerignore-only-refused",
+        "clobber",
+        "Docker reads no ignore file but Podman and Buildah read",
+    );
+}
+
+/// Both files already exclude node_modules: nothing to add, the rewrite is made.
+#[test]
+fn containerignore_and_dockerignore_both_excluding_is_rewritten() {
+    let c = rewritten(
+        "containerignore-both-exclude-neighbour",
+        "safe",
+        "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n",
+    );
+    assert!(!c.diff.stdout.contains("ignore"), "{}", c.diff.stdout);
+}
+
+/// A manifest excluded by `.containerignore` (Podman, Buildah) but not by
+/// `.dockerignore`: missing for one builder, refused.
+#[test]
+fn manifest_excluded_by_containerignore_is_refused() {
+    refused(
+        "containerignore-excludes-lockfile",
+        "missing-manifest",
+        "package-lock.json is excluded by .dockerignore or .containerignore",
+    );
+}
+
+/// Allowlist (`*` then `!...`): the host node_modules is not sent, so no entry.
+#[test]
+fn allowlist_without_node_modules_needs_no_entry() {
+    let c = rewritten(
+        "allowlist-host-modules-not-sent",
+        "safe",
+        "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n",
+    );
+    assert!(
+        !c.diff.stdout.contains(".dockerignore"),
+        "{}",
+        c.diff.stdout
+    );
+}
+
+/// Allowlist re-including node_modules: the entry goes last, so it wins.
+#[test]
+fn allowlist_reincluding_node_modules_gets_the_entry_last() {
+    let c = rewritten(
+        "allowlist-reincludes-modules",
+        "safe",
+        "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n",
+    );
+    assert!(
+        c.diff.stdout.contains(" !node_modules\n+**/node_modules\n"),
+        "{}",
+        c.diff.stdout
+    );
+}
+
+/// A node_modules the install does not write (lib/node_modules, re-included
+/// by `!lib`) stays: no entry, the rewrite is made.
+#[test]
+fn allowlist_nested_modules_not_written_stay() {
+    let c = rewritten(
+        "allowlist-reincludes-nested-modules",
+        "safe",
+        "COPY package.json package-lock.json ./\n",
+    );
+    assert!(
+        !c.diff.stdout.contains(".dockerignore"),
+        "{}",
+        c.diff.stdout
+    );
+}
+
+/// A sibling Dockerfile.runtime copies node_modules from the same context:
+/// `**/node_modules` would break it.
+#[test]
+fn sibling_dockerfile_copying_node_modules_is_protected() {
+    refused(
+        "sibling-copies-node-modules",
+        "clobber",
+        "Dockerfile.runtime:3 shares the ignore file and copies node_modules",
+    );
+}
+
+/// The sibling has its own `Dockerfile.runtime.dockerignore`: not shared.
+#[test]
+fn sibling_with_its_own_ignore_file_does_not_block() {
+    let c = rewritten(
+        "sibling-own-ignore-neighbour",
+        "safe",
+        "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n",
+    );
+    assert!(
+        c.diff.stdout.contains("+**/node_modules\n"),
+        "{}",
+        c.diff.stdout
+    );
+}
+
+/// Two Dockerfiles built from one context (dockopt.toml) each need an entry
+/// in its `.dockerignore`: one run gives ONE merged change holding both,
+/// `--fix` keeps both entries, and the printed patch applies with `patch -p1`.
+#[test]
+fn bulk_run_merges_ignore_entries_for_one_file() {
+    let s = Scratch::empty();
+    s.write(
+        "dockopt.toml",
+        "[contexts]\n\"api/Dockerfile\" = \".\"\n\"core/Dockerfile\" = \".\"\n",
+    );
+    s.write(
+        "api/Dockerfile",
+        "FROM node:20\nWORKDIR /app\nCOPY api .\nRUN npm ci\n",
+    );
+    s.write("api/package.json", "{\"name\":\"api\"}\n");
+    s.write("api/package-lock.json", "{}\n");
+    s.write("api/node_modules/x/index.js", "host\n");
+    s.write(
+        "core/Dockerfile",
+        "FROM rust:1.80\nWORKDIR /src\nCOPY core .\nRUN cargo build --release\n",
+    );
+    s.write(
+        "core/Cargo.toml",
+        "[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    s.write("core/src/main.rs", "fn main() {}\n");
+    s.write("core/target/release/old", "host\n");
+    let args = ["--unsafe-fixes", "api/Dockerfile", "core/Dockerfile"];
+    let diff = s.run(&args);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert_eq!(
+        diff.stdout.matches("+++ b/.dockerignore").count(),
+        1,
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout.contains("+**/node_modules\n+**/target\n"),
+        "{}",
+        diff.stdout
+    );
+    let fixed = Scratch::of_dir(&s.dir);
+    let fix = fixed.run(&["--fix", args[0], args[1], args[2]]);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert_eq!(
+        String::from_utf8(fixed.read(".dockerignore")).unwrap(),
+        "**/node_modules\n**/target\n"
+    );
+    if support::have("patch") {
+        let p = Scratch::of_dir(&s.dir);
+        support::patch_p1(&p.dir, &diff.stdout).unwrap();
+        assert_eq!(support::tree_diff(&p.tree(), &fixed.tree()), "");
+    }
 }

@@ -20,8 +20,9 @@ pub fn ignore_additions(
 ) -> Result<Vec<String>, Refusal> {
     let copies = context_copies(rc);
     let mut additions: Vec<String> = Vec::new();
+    let mut newly_excluded: Vec<String> = Vec::new();
     for w in found.writes.iter().chain(&found.extra_writes) {
-        let dirs = ctx.find_dirs_named("", w);
+        let dirs = ctx.find_dirs_named("", w).map_err(Refusal::Clobber)?;
         let (written, others): (Vec<&String>, Vec<&String>) = dirs.iter().partition(|d| {
             found
                 .install_dirs
@@ -45,9 +46,19 @@ pub fn ignore_additions(
             }
         }
         additions.push(format!("**/{w}"));
+        newly_excluded.extend(dirs.iter().cloned());
     }
     if !additions.is_empty() {
+        if let Some(why) = ctx.ignore_edit_conflict() {
+            return Err(Refusal::Clobber(format!(
+                "the fix needs {} in the ignore file, but {why}",
+                additions.join(", ")
+            )));
+        }
         check_nothing_else_excluded(rc, ctx, &found.files, &additions)?;
+        if let Some(why) = ctx.sibling_breakage(&additions, &newly_excluded) {
+            return Err(Refusal::Clobber(why));
+        }
     }
     Ok(additions)
 }

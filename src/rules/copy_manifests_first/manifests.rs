@@ -52,10 +52,7 @@ pub fn project_dir(cand: &Candidate, split: &Split, map: CopyMap) -> Result<Stri
 }
 
 pub fn ignore_name(ctx: &BuildContext) -> String {
-    ctx.ignore_file()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| ".dockerignore".into())
+    ctx.ignore_names()
 }
 
 fn missing(ctx: &BuildContext, f: &str) -> Refusal {

@@ -1,0 +1,112 @@
+//! Shared ignore files: an entry added to a context's ignore file applies to
+//! every Dockerfile built from that context, so the fix must not change what
+//! a sibling (`Dockerfile.runtime` doing `COPY node_modules ...` or
+//! `COPY . .`) copies. Siblings are the Dockerfiles in the context root and
+//! in the Dockerfile's own directory that read the same ignore file.
+
+use std::path::{Path, PathBuf};
+
+use crate::context::BuildContext;
+use crate::model::{clean_rel, Model};
+use crate::syntax::{self, Keyword};
+
+/// Is `p` under `dir` or `dir` under `p` (context-relative, "" is the root)?
+fn overlaps(p: &str, dir: &str) -> bool {
+    let under = |a: &str, b: &str| b.is_empty() || a == b || a.starts_with(&format!("{b}/"));
+    under(p, dir) || under(dir, p)
+}
+
+impl BuildContext {
+    /// Other Dockerfiles that read this context's ignore file.
+    pub fn sibling_dockerfiles(&self) -> Vec<PathBuf> {
+        let me = self.dockerfile().canonicalize().ok();
+        let mut dirs: Vec<PathBuf> = vec![self.root().to_path_buf()];
+        if let Some(d) = self.dockerfile().parent() {
+            let d = if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            };
+            dirs.push(d.to_path_buf());
+        }
+        let mut out: Vec<PathBuf> = Vec::new();
+        for dir in dirs {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name();
+                let Some(name) = name.to_str() else { continue };
+                if !crate::walk::is_dockerfile_name(name) || !e.path().is_file() {
+                    continue;
+                }
+                let canon = e.path().canonicalize().ok();
+                if canon.is_none()
+                    || canon == me
+                    || out.iter().any(|o| o.canonicalize().ok() == canon)
+                {
+                    continue;
+                }
+                let shares = BuildContext::open(self.root(), &e.path())
+                    .is_ok_and(|c| c.ignore_file() == self.ignore_file());
+                if shares {
+                    out.push(e.path());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Why appending `additions` to the ignore file would change what a
+    /// sibling Dockerfile copies, if it would. `excluded_dirs` are the
+    /// existing directories the additions newly exclude.
+    pub fn sibling_breakage(
+        &self,
+        additions: &[String],
+        excluded_dirs: &[String],
+    ) -> Option<String> {
+        for sib in self.sibling_dockerfiles() {
+            let shown = crate::runner::display_path(&sib);
+            let Ok(text) = crate::input::read_dockerfile(&sib) else {
+                return Some(format!("{shown} shares the ignore file and cannot be read"));
+            };
+            let df = syntax::parse(text.as_bytes());
+            let model = Model::new(&text, &df);
+            for (i, ins) in model.ins.iter().enumerate() {
+                if !matches!(ins.kind, Keyword::Copy | Keyword::Add) {
+                    continue;
+                }
+                let Some(v) = model.copy_view(i) else {
+                    continue;
+                };
+                if v.from.is_some() || v.heredoc {
+                    continue;
+                }
+                let Some(sources) = v.sources else {
+                    return Some(format!(
+                        "{shown}:{} shares the ignore file and copies a path dockopt cannot resolve; {} would apply to it too",
+                        ins.start_line,
+                        additions.join(", ")
+                    ));
+                };
+                for s in sources {
+                    let mut rel = clean_rel(&s);
+                    // A glob: compare its directory part (conservative).
+                    if let Some(k) = rel.find(['*', '?', '[']) {
+                        rel = crate::readers::parent(&rel[..k]).to_string();
+                    }
+                    if let Some(d) = excluded_dirs.iter().find(|d| overlaps(d, &rel)) {
+                        return Some(format!(
+                            "{shown}:{} shares the ignore file and copies {}, which {} would drop ({d})",
+                            ins.start_line,
+                            if rel.is_empty() { "the whole context".to_string() } else { rel },
+                            additions.join(", ")
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
