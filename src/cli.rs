@@ -64,8 +64,8 @@ pub struct Args {
     #[arg(long)]
     pub isolated: bool,
 
-    /// Worker threads (default: number of CPUs).
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Worker threads, 1 to 256 (default: number of CPUs; never more than there are files).
+    #[arg(long, short = 'j', value_name = "N", value_parser = crate::jobs::parse)]
     pub jobs: Option<usize>,
 
     /// Exit 1 also for findings left alone (and unsafe fixes not enabled).
@@ -138,7 +138,10 @@ pub fn run(args: Args) -> Result<u8> {
         Some(Command::Replay(a)) => crate::replay::run(a),
         Some(Command::Completions { shell }) => crate::shellint::completions(*shell),
         Some(Command::Man) => crate::shellint::man(),
-        None => crate::runner::run(&args),
+        None => {
+            crate::suggest::check_first_path(&args.paths)?;
+            crate::runner::run(&args)
+        }
     }
 }
 

@@ -25,7 +25,7 @@ pub struct ComposeContext {
 /// Unreadable or unparsable compose files yield nothing (they are not ours to judge).
 pub fn read(path: &Path) -> BTreeMap<PathBuf, ComposeContext> {
     let mut out = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::input::read_config_text(path) else {
         return out;
     };
     let Ok(docs) = YamlLoader::load_from_str(&text) else {

@@ -16,9 +16,9 @@ pub struct Config {
     /// Directories of extra presets, relative to the config file.
     #[serde(default)]
     pub preset_dirs: Vec<PathBuf>,
-    /// Rules to disable.
+    /// Rules to disable (with where they are written, for errors).
     #[serde(default)]
-    pub ignore: Vec<String>,
+    pub ignore: Vec<toml::Spanned<String>>,
     /// Dockerfile path or glob (relative to the config file) → build context directory.
     #[serde(default)]
     pub contexts: BTreeMap<String, PathBuf>,
@@ -77,20 +77,30 @@ pub fn discover(start: &Path) -> Result<Option<Loaded>> {
 }
 
 pub fn load(path: &Path) -> Result<Loaded> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = crate::input::read_config_text(path)?;
+    let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
     let config: Config = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| {
-                format!(
-                    ":{}",
-                    text[..s.start.min(text.len())].matches('\n').count() + 1
-                )
-            })
+            .map(|s| format!(":{}", line_of(s.start)))
             .unwrap_or_default();
         anyhow::anyhow!("{}{line}: invalid config: {}", path.display(), e.message())
     })?;
+    for rule in &config.ignore {
+        if crate::rules::find(rule.get_ref()).is_none() {
+            anyhow::bail!(
+                "{}:{}: unknown rule `{}` in `ignore` (known: {})",
+                path.display(),
+                line_of(rule.span().start),
+                rule.get_ref(),
+                crate::rules::RULES
+                    .iter()
+                    .map(|r| r.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
     let dir = absolute(path.parent().unwrap_or(Path::new(".")));
     let mut contexts = Vec::new();
     for (key, ctx) in &config.contexts {
@@ -125,6 +135,22 @@ mod tests {
         let err = load(&p).unwrap_err().to_string();
         assert!(err.contains("dockopt.toml:3"), "{err}");
         assert!(err.contains("bogus"), "{err}");
+    }
+
+    #[test]
+    fn unknown_rule_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &p,
+            "ignore = [\n  \"copy-manifests-first\",\n  \"no-such-rule\",\n]\n",
+        )
+        .unwrap();
+        let err = load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("dockopt.toml:3: unknown rule `no-such-rule`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -878,8 +878,10 @@ pub struct BuildContext {
 
 /// Read an ignore file: `None` when it does not exist.
 fn read_ignore(path: &Path) -> anyhow::Result<Option<String>> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
+    let read = fs::File::open(path).and_then(|f| crate::input::read_capped(f, MAX_READ));
+    let bytes = match read {
+        Ok(Some(b)) => b,
+        Ok(None) => anyhow::bail!("{}: too large (limit {MAX_READ} bytes)", path.display()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };

@@ -20,6 +20,46 @@ use anyhow::{bail, Context, Result};
 /// Dockerfiles larger than this are refused (the largest public ones are a few hundred KiB).
 pub const MAX_SIZE: u64 = 16 * 1024 * 1024;
 
+/// Largest configuration file (dockopt.toml, presets, compose files, file lists).
+pub const MAX_CONFIG_SIZE: u64 = 4 * 1024 * 1024;
+
+/// Everything `r` holds, or `None` when it holds more than `limit` bytes:
+/// never reads more than `limit + 1`, whatever length a file reports
+/// (a pipe, `/dev/zero` and stdin report none).
+pub fn read_capped(r: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut buf = Vec::new();
+    r.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    Ok((buf.len() as u64 <= limit).then_some(buf))
+}
+
+/// The bytes of `path` (`-` for stdin), at most `limit`; errors name the path.
+pub fn read_file_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let name = shown_name(path);
+    let read = if path == Path::new("-") {
+        read_capped(std::io::stdin().lock(), limit)
+    } else {
+        let f = std::fs::File::open(path).with_context(|| format!("{name}: cannot read"))?;
+        if f.metadata().is_ok_and(|m| m.is_dir()) {
+            bail!("{name}: is a directory, not a file");
+        }
+        read_capped(f, limit)
+    };
+    match read.with_context(|| format!("{name}: cannot read"))? {
+        Some(bytes) => Ok(bytes),
+        None => bail!("{name}: too large (limit {limit} bytes)"),
+    }
+}
+
+/// A configuration file as UTF-8 text, at most [`MAX_CONFIG_SIZE`] bytes.
+pub fn read_config_text(path: &Path) -> Result<String> {
+    let bytes = read_file_capped(path, MAX_CONFIG_SIZE)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = memchr::memchr_iter(b'\n', valid).count() + 1;
+        anyhow::anyhow!("{}:{line}: not valid UTF-8", shown_name(path))
+    })
+}
+
 /// Read `path` (`-` for stdin) for rewriting: UTF-8, or invalid bytes only
 /// inside comment lines (mapped, see the module doc).
 pub fn read_dockerfile(path: &Path) -> Result<String> {
@@ -41,16 +81,14 @@ fn shown_name(path: &Path) -> String {
 /// Read `path` (`-` for stdin) with invalid UTF-8 bytes mapped anywhere
 /// (for `inspect`, which only shows the file).
 pub fn read_lossless(path: &Path) -> Result<String> {
+    let name = shown_name(path);
     let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .take(MAX_SIZE + 1)
-            .read_to_end(&mut buf)
-            .context("<stdin>: cannot read")?;
-        buf
+        read_capped(std::io::stdin().lock(), MAX_SIZE).context("<stdin>: cannot read")?
     } else {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let f = std::fs::File::open(path).with_context(|| format!("{name}: cannot read"))?;
+        let meta = f
+            .metadata()
+            .with_context(|| format!("{name}: cannot read"))?;
         if meta.is_dir() {
             bail!("{}: is a directory, not a Dockerfile", path.display());
         }
@@ -62,12 +100,12 @@ pub fn read_lossless(path: &Path) -> Result<String> {
                 MAX_SIZE
             );
         }
-        std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?
+        // The reported length is no bound: /dev/zero and pipes report 0.
+        read_capped(f, MAX_SIZE).with_context(|| format!("{name}: cannot read"))?
     };
-    let name = shown_name(path);
-    if bytes.len() as u64 > MAX_SIZE {
+    let Some(bytes) = bytes else {
         bail!("{name}: too large for a Dockerfile (limit {MAX_SIZE} bytes)");
-    }
+    };
     if bytes.contains(&0) {
         bail!("{name}: binary file (contains NUL bytes), not a Dockerfile");
     }
@@ -178,6 +216,14 @@ fn refuse_outside_comments(text: &str, name: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capped_reads_stop_after_the_limit() {
+        assert_eq!(read_capped(&b"abc"[..], 3).unwrap(), Some(b"abc".to_vec()));
+        assert_eq!(read_capped(&b"abcd"[..], 3).unwrap(), None);
+        // An endless reader: only limit + 1 bytes are ever taken.
+        assert_eq!(read_capped(std::io::repeat(b'x'), 10).unwrap(), None);
+    }
 
     #[test]
     fn mapping_round_trips_every_byte() {

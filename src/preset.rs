@@ -213,6 +213,9 @@ impl Presets {
     /// name replaces that preset).
     pub fn load(dirs: &[PathBuf]) -> Result<Presets> {
         let mut p = Presets::try_builtin()?;
+        // User presets by name, to refuse two files defining one name.
+        let mut user: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut seen_files = std::collections::BTreeSet::new();
         for dir in dirs {
             let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
                 .with_context(|| format!("{}: cannot read preset directory", dir.display()))?
@@ -221,9 +224,21 @@ impl Presets {
                 .collect();
             files.sort();
             for f in files {
-                let text = std::fs::read_to_string(&f)
+                // The same directory given twice (config and command line) is one set.
+                if !seen_files.insert(std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone())) {
+                    continue;
+                }
+                let text = crate::input::read_config_text(&f)
                     .with_context(|| format!("{}: cannot read preset", f.display()))?;
                 let mut preset = parse_preset(&text, &f)?;
+                if let Some(first) = user.insert(preset.name.clone(), f.clone()) {
+                    bail!(
+                        "two presets are named `{}`: {} and {}; rename one",
+                        preset.name,
+                        first.display(),
+                        f.display()
+                    );
+                }
                 preset.origin = Origin::File(f.clone());
                 match p.list.iter_mut().find(|x| x.name == preset.name) {
                     Some(slot) => *slot = preset,

@@ -126,13 +126,9 @@ fn compose_files_above(f: &Path) -> Vec<PathBuf> {
 
 fn read_files_from(src: &Path) -> Result<Vec<PathBuf>> {
     let text = if src == Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .context("--files-from -: cannot read stdin")?;
-        s
+        crate::input::read_config_text(src).context("--files-from -: cannot read stdin")?
     } else {
-        std::fs::read_to_string(src)
-            .with_context(|| format!("{}: cannot read file list", src.display()))?
+        crate::input::read_config_text(src).context("cannot read the file list")?
     };
     Ok(text
         .lines()
@@ -315,7 +311,7 @@ pub(crate) fn setup(args: &Args) -> Result<Setup> {
     let presets = Presets::load(&preset_dirs)?;
     let mut disabled = args.ignore_rules.clone();
     if let Some(c) = &config {
-        disabled.extend(c.config.ignore.iter().cloned());
+        disabled.extend(c.config.ignore.iter().map(|r| r.get_ref().clone()));
     }
     for d in &disabled {
         if crate::rules::find(d).is_none() {
@@ -335,13 +331,11 @@ pub fn run(args: &Args) -> Result<u8> {
         presets,
         disabled,
     } = setup(args)?;
-    let threads = args.jobs.unwrap_or(0);
+    let targets = targets(args, config, crate::jobs::wanted(args.jobs))?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(crate::jobs::pool_size(args.jobs, targets.len()))
         .build()
         .context("cannot start worker threads")?;
-    let threads = pool.current_num_threads();
-    let targets = targets(args, config, threads)?;
     let opts = Options {
         presets: &presets,
         unsafe_fixes: args.unsafe_fixes,

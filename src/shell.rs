@@ -407,6 +407,9 @@ impl<'a> Lexer<'a> {
         // The text so far is made only of unquoted name characters.
         let mut name_prefix = true;
         let mut assign = false;
+        // Unquoted `[` before this position have no `]` after them in the
+        // word: remembered so a run of `[` is scanned once, not once per `[`.
+        let mut no_close_until = start;
         let mut i = start;
         let mut end = start;
         while let Some(c) = self.at(i) {
@@ -458,7 +461,10 @@ impl<'a> Lexer<'a> {
                 _ => {
                     match c {
                         b'*' | b'?' => literal = false,
-                        b'[' if self.bracket_closes(i) => literal = false,
+                        b'[' if literal && i >= no_close_until => match self.bracket_close(i) {
+                            Ok(()) => literal = false,
+                            Err(stop) => no_close_until = stop,
+                        },
                         b'~' if i == start => literal = false,
                         b'=' if name_prefix && !text.is_empty() => assign = true,
                         _ => {}
@@ -489,12 +495,18 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// An unquoted `[` at `i` is a glob when a `]` follows in the same word.
-    fn bracket_closes(&self, i: usize) -> bool {
-        self.b[i + 1..]
+    /// An unquoted `[` at `i` is a glob when a `]` follows in the same word:
+    /// `Ok` if one does, else `Err` with the end of the bytes scanned.
+    fn bracket_close(&self, i: usize) -> Result<(), usize> {
+        let rest = &self.b[i + 1..];
+        let word_len = rest
             .iter()
-            .take_while(|&&b| !is_word_end(b))
-            .any(|&b| b == b']')
+            .position(|&b| is_word_end(b))
+            .unwrap_or(rest.len());
+        match memchr::memchr(b']', &rest[..word_len]) {
+            Some(_) => Ok(()),
+            None => Err(i + 1 + word_len),
+        }
     }
 
     /// `'...'` at `i`; returns the position after it.
@@ -801,6 +813,9 @@ struct Parser<'a> {
     cur: Option<Builder>,
     pending: Option<Separator>,
     stack: Vec<Block>,
+    /// How many `[[` blocks the stack holds (a scan of the stack at every `(`
+    /// made a long run of them quadratic).
+    dbrackets: usize,
     /// The next word is in command position (reserved words are recognised).
     cmd_pos: bool,
     /// A redirection operator is waiting for its target word.
@@ -817,6 +832,7 @@ impl<'a> Parser<'a> {
             cur: None,
             pending: None,
             stack: Vec::new(),
+            dbrackets: 0,
             cmd_pos: true,
             redir: None,
             func_name_next: false,
@@ -929,8 +945,19 @@ impl<'a> Parser<'a> {
 
     fn set_top(&mut self, block: Block) {
         if let Some(top) = self.stack.last_mut() {
-            *top = block;
+            let old = std::mem::replace(top, block);
+            self.dbrackets = self.dbrackets + usize::from(block == Block::DBracket)
+                - usize::from(old == Block::DBracket);
         }
+    }
+
+    fn push_block(&mut self, block: Block) {
+        self.dbrackets += usize::from(block == Block::DBracket);
+        self.stack.push(block);
+    }
+
+    fn in_dbracket(&self) -> bool {
+        self.dbrackets > 0
     }
 
     /// Pops the top block if it is `want`; reports a problem otherwise.
@@ -938,6 +965,7 @@ impl<'a> Parser<'a> {
         match self.top() {
             Some(top) if want(top) => {
                 self.stack.pop();
+                self.dbrackets -= usize::from(top == Block::DBracket);
                 if self.stack.is_empty() {
                     if let Some(b) = &mut self.cur {
                         b.closed = true;
@@ -1026,7 +1054,7 @@ impl<'a> Parser<'a> {
     /// Handles a reserved word in command position; false if `word` is not one.
     fn reserved_word(&mut self, word: &str, first: bool, span: &Range<usize>) -> bool {
         let open = |p: &mut Self, block: Block, cmd_pos: bool| {
-            p.stack.push(block);
+            p.push_block(block);
             p.cmd_pos = cmd_pos;
         };
         match word {
@@ -1089,7 +1117,7 @@ impl<'a> Parser<'a> {
                 }
             }
             Op::Redir(kind) => {
-                if self.stack.contains(&Block::DBracket) {
+                if self.in_dbracket() {
                     // A comparison inside `[[ ]]`.
                     self.extend(span.end);
                     return;
@@ -1147,7 +1175,7 @@ impl<'a> Parser<'a> {
                 return;
             }
         }
-        if !self.cmd_pos && !self.stack.contains(&Block::DBracket) {
+        if !self.cmd_pos && !self.in_dbracket() {
             self.problem(format!("unexpected `(` at byte {}", span.start));
         }
         let first = self.cur.is_none();
@@ -1158,7 +1186,7 @@ impl<'a> Parser<'a> {
             b.body_open = Some(span.end);
         }
         self.extend(span.end);
-        self.stack.push(Block::Paren);
+        self.push_block(Block::Paren);
         self.cmd_pos = true;
     }
 }

@@ -12,6 +12,7 @@ mod eco_ruby_php_dotnet_elixir;
 mod gate;
 mod properties;
 mod readers;
+mod reliability;
 mod replay;
 mod rewrite;
 mod shellint;
