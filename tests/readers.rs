@@ -18,6 +18,10 @@ const FIXTURES: &[&str] = &[
     "allowlist-host-modules-not-sent",
     "allowlist-reincludes-modules",
     "allowlist-reincludes-nested-modules",
+    "cargo-bin-flag-autodiscovered",
+    "cargo-bin-flag-unknown",
+    "cargo-member-under-workdir",
+    "cargo-vendored-sources",
     "containerignore-both-exclude-neighbour",
     "containerignore-excludes-lockfile",
     "containerignore-only-refused",
@@ -81,7 +85,13 @@ impl Checked {
 
 /// Run every check on `fixture` (its `Dockerfile`) and snapshot it.
 fn snap(fixture: &str) -> Checked {
-    let c = check(fixture, "Dockerfile", &[]);
+    // cargo's deps-only step is unsafe in an exported stage: show it.
+    let args: &[&str] = if fixture.starts_with("cargo-") {
+        &["--unsafe-fixes"]
+    } else {
+        &[]
+    };
+    let c = check(fixture, "Dockerfile", args);
     crate::snapshot!("readers", fixture, c.snapshot.clone());
     c
 }
@@ -695,4 +705,50 @@ fn bulk_run_merges_ignore_entries_for_one_file() {
         support::patch_p1(&p.dir, &diff.stdout).unwrap();
         assert_eq!(support::tree_diff(&p.tree(), &fixed.tree()), "");
     }
+}
+
+// ---------------------------------------------------------------------------
+// cargo: the stub targets are exactly those cargo asks for
+// ---------------------------------------------------------------------------
+
+/// `--bin worker` names a target cargo discovers in src/bin/: it is stubbed
+/// (with the other discovered targets), so the deps-only build finds it.
+#[test]
+fn cargo_bin_flag_of_an_autodiscovered_target_is_stubbed() {
+    rewritten(
+        "cargo-bin-flag-autodiscovered",
+        "unsafe",
+        "echo 'fn main() {}' > src/bin/worker.rs && echo 'fn main() {}' > examples/demo/main.rs && cargo build --release --bin worker",
+    );
+}
+
+/// `autobins = false` and no `[[bin]] tool`: no stub can be named `tool`.
+#[test]
+fn cargo_bin_flag_without_a_stub_is_refused() {
+    refused(
+        "cargo-bin-flag-unknown",
+        "needs-source",
+        "`--bin tool` asks for a target dockopt cannot find to stub",
+    );
+}
+
+/// `.cargo/config.toml` replaces crates.io with `vendor/`.
+#[test]
+fn cargo_vendored_sources_are_refused() {
+    refused(
+        "cargo-vendored-sources",
+        "needs-source",
+        "source `vendored-sources` reads vendored crates from `vendor`",
+    );
+}
+
+/// Built in a member directory: cargo loads the workspace root (its
+/// Cargo.toml with `version.workspace`, its Cargo.lock) and every member.
+#[test]
+fn cargo_member_under_workdir_copies_the_workspace_root() {
+    rewritten(
+        "cargo-member-under-workdir",
+        "unsafe",
+        "COPY Cargo.toml Cargo.lock /ws/\nCOPY crates/core/Cargo.toml /ws/crates/core/\nCOPY crates/server/Cargo.toml /ws/crates/server/\n",
+    );
 }

@@ -2,7 +2,7 @@
 //! deps-only build needs (cargo will not load a manifest without targets).
 //! SEMANTICS.md §B.12.
 
-use super::{escapes, join, ReadInput, ReadOutput, Stub};
+use super::{escapes, join, parent, ReadInput, ReadOutput, Stub};
 
 const BIN_STUB: &str = "fn main() {}";
 const LIB_STUB: &str = "";
@@ -10,7 +10,22 @@ const LIB_STUB: &str = "";
 pub(super) fn read(input: &ReadInput) -> ReadOutput {
     let ctx = input.ctx;
     let mut out = ReadOutput::default();
-    let mut queue = vec![input.dir.to_string()];
+    if let Err(reason) = check_vendored(input) {
+        return ReadOutput::refuse(reason);
+    }
+    // A member of a workspace above: cargo loads the workspace root (its
+    // Cargo.toml, Cargo.lock and every member) whichever member it runs in.
+    let root = match workspace_above(input) {
+        Ok(r) => r,
+        Err(reason) => return ReadOutput::refuse(reason),
+    };
+    let start = root.clone().unwrap_or_else(|| input.dir.to_string());
+    if let Some(r) = &root {
+        out.required.push(join(r, "Cargo.toml"));
+        out.optional.push(join(r, "Cargo.lock"));
+    }
+    let mut queue = vec![start.clone()];
+    let mut names: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     while let Some(dir) = queue.pop() {
         if seen.contains(&dir) {
@@ -21,6 +36,9 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
         let Some(text) = ctx.read_to_string(&manifest) else {
             if dir == input.dir {
                 return out; // missing root manifest: reported by the required-file check
+            }
+            if dir == start {
+                return ReadOutput::refuse(format!("{manifest} cannot be read"));
             }
             return ReadOutput::refuse(format!("{manifest} is missing from the build context"));
         };
@@ -76,14 +94,131 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
             }
         }
         if let Some(pkg) = toml.get("package").and_then(|p| p.as_table()) {
+            names.extend(pkg.get("name").and_then(|n| n.as_str()).map(str::to_string));
+            for kind in ["bin", "example", "test", "bench"] {
+                for t in toml
+                    .get(kind)
+                    .and_then(|b| b.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    names.extend(t.get("name").and_then(|n| n.as_str()).map(str::to_string));
+                }
+            }
             if let Err(reason) = stubs_for(input, &dir, &manifest, &toml, pkg, &mut out.stubs) {
                 return ReadOutput::refuse(reason);
             }
         }
     }
+    if let Err(reason) = check_target_flags(input, &out.stubs, &names) {
+        return ReadOutput::refuse(reason);
+    }
     out.required.sort();
     out.required.dedup();
     out
+}
+
+/// The directories above `input.dir` that the source copy brings, nearest first.
+fn ancestors_in_copy(input: &ReadInput) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut d = input.dir.to_string();
+    let top = input.site.copy_src.as_str();
+    while !d.is_empty() && d != top {
+        d = parent(&d).to_string();
+        out.push(d.clone());
+    }
+    out
+}
+
+/// The nearest directory above the install's with a `[workspace]` manifest.
+fn workspace_above(input: &ReadInput) -> Result<Option<String>, String> {
+    for a in ancestors_in_copy(input) {
+        let manifest = join(&a, "Cargo.toml");
+        let Some(text) = input.ctx.read_to_string(&manifest) else {
+            continue;
+        };
+        let toml: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            format!("{manifest} is not valid TOML ({})", e.message())
+        })?;
+        if toml.contains_key("workspace") {
+            return Ok(Some(a));
+        }
+    }
+    Ok(None)
+}
+
+/// Vendored sources (`[source.x] directory = "vendor"`) and path overrides
+/// in a `.cargo/config.toml` cargo reads: the deps-only build needs them.
+fn check_vendored(input: &ReadInput) -> Result<(), String> {
+    let mut dirs = vec![input.dir.to_string()];
+    dirs.extend(ancestors_in_copy(input));
+    for d in dirs {
+        for name in [".cargo/config.toml", ".cargo/config"] {
+            let path = join(&d, name);
+            let Some(text) = input.ctx.read_to_string(&path) else {
+                continue;
+            };
+            let Ok(toml) = text.parse::<toml::Table>() else {
+                return Err(format!("{path} is not valid TOML"));
+            };
+            if toml.contains_key("paths") {
+                return Err(format!(
+                    "{path} overrides dependencies with local `paths`, which need the source"
+                ));
+            }
+            let sources = toml.get("source").and_then(|s| s.as_table());
+            for (name, src) in sources.into_iter().flatten() {
+                for key in ["directory", "local-registry"] {
+                    if let Some(dir) = src.get(key).and_then(|v| v.as_str()) {
+                        if !dir.starts_with('/') || input.site.brought(dir).is_some() {
+                            return Err(format!(
+                                "{path}: source `{name}` reads vendored crates from `{dir}`, which only the source copy brings"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--bin X`, `--example X`, `--test X`, `--bench X`: the deps-only build
+/// asks for that target, so it must be among the stubs.
+fn check_target_flags(
+    input: &ReadInput,
+    stubs: &[Stub],
+    declared: &[String],
+) -> Result<(), String> {
+    let mut names: Vec<String> = stubs.iter().filter_map(|s| target_name(&s.path)).collect();
+    names.extend(declared.iter().cloned());
+    for (flag, value) in &input.site.flags {
+        if !matches!(flag.as_str(), "--bin" | "--example" | "--test" | "--bench") {
+            continue;
+        }
+        let Some(v) = value else { continue };
+        if v.contains(['*', '?', '$'])
+            || !names
+                .iter()
+                .any(|n| n == v || n.replace('-', "_") == v.replace('-', "_"))
+        {
+            return Err(format!(
+                "`{flag} {v}` asks for a target dockopt cannot find to stub"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The target name a stub file gives (`src/bin/x.rs` and `src/bin/x/main.rs` → `x`).
+fn target_name(path: &str) -> Option<String> {
+    let file = path.rsplit('/').next()?;
+    let stem = file.strip_suffix(".rs")?;
+    if stem == "main" {
+        let dir = parent(path);
+        return dir.rsplit('/').next().map(str::to_string);
+    }
+    Some(stem.to_string())
 }
 
 fn strings(v: Option<&toml::Value>) -> Vec<String> {
@@ -183,6 +318,25 @@ fn stubs_for(
                             "{manifest}: cannot find the file of {kind} target `{name}` to stub"
                         ));
                     }
+                    add(p, BIN_STUB, stubs);
+                    found |= kind == "bin";
+                }
+            }
+        }
+    }
+    // Targets cargo discovers by itself (unless `autobins = false`...).
+    for (kind, sub) in [
+        ("bin", "src/bin"),
+        ("example", "examples"),
+        ("test", "tests"),
+        ("bench", "benches"),
+    ] {
+        if pkg.get(&format!("auto{kind}s")).and_then(|v| v.as_bool()) == Some(false) {
+            continue;
+        }
+        for pat in [format!("{sub}/*.rs"), format!("{sub}/*/main.rs")] {
+            for p in ctx.glob(&join(dir, &pat)) {
+                if ctx.is_file(&p) {
                     add(p, BIN_STUB, stubs);
                     found |= kind == "bin";
                 }
