@@ -368,7 +368,7 @@ fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result
     let original_tree = fx.tree(&original_builder, &tag);
     let variant_tree = fx.tree(&variant_builder, &tag);
     compare(&original_tree, &variant_tree).map_err(Failure::EditedBuild)?;
-    if variant_tree.files_containing(EDIT_MARKER).is_empty() {
+    if variant_tree.files_marked().is_empty() {
         return Err(Failure::EditedBuild(format!(
             "no file of the rebuilt image contains the line appended to {}",
             fx.meta.source_edit

@@ -124,6 +124,11 @@ fn e2e_real_yarn_workspace() {
 }
 
 #[test]
+fn e2e_real_pnpm_classic() {
+    run_fixture("real-pnpm-classic");
+}
+
+#[test]
 fn e2e_real_pnpm_workspace() {
     run_fixture("real-pnpm-workspace");
 }
@@ -136,4 +141,34 @@ fn e2e_real_pip_classic() {
 #[test]
 fn e2e_real_pip_venv_multistage() {
     run_fixture("real-pip-venv-multistage");
+}
+
+#[test]
+fn e2e_real_poetry_classic() {
+    run_fixture("real-poetry-classic");
+}
+
+#[test]
+fn e2e_real_poetry_multistage() {
+    run_fixture("real-poetry-multistage");
+}
+
+#[test]
+fn e2e_real_uv_project() {
+    run_fixture("real-uv-project");
+}
+
+#[test]
+fn e2e_real_uv_workspace() {
+    run_fixture("real-uv-workspace");
+}
+
+#[test]
+fn e2e_real_cargo_multistage() {
+    run_fixture("real-cargo-multistage");
+}
+
+#[test]
+fn e2e_real_cargo_workspace() {
+    run_fixture("real-cargo-workspace");
 }

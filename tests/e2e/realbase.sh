@@ -280,11 +280,13 @@ ensure() { # ensure NAME BUILD-FUNCTION
     log "building $image"
     "$2"
     log "$image built in $((SECONDS - t0))s"
+    BUILT=1
   fi
   flock -u 9
 }
 
 SECONDS=0
+BUILT=0
 wanted=("$@")
 ((${#wanted[@]})) || wanted=(node python rust)
 ensure "" build_base
@@ -294,5 +296,11 @@ for lang in "${wanted[@]}"; do
   *) die "unknown image $lang (node, python or rust)" ;;
   esac
 done
-((SECONDS < 2)) || log "ready in ${SECONDS}s"
+if ((BUILT)); then # drop the images of earlier versions of this script
+  bah images --format '{{.Name}}:{{.Tag}}' | grep -E '^localhost/realbase(-[a-z]+)?:' |
+    grep -v ":$RECIPE\$" | xargs -r buildah --storage-driver "$DRIVER" --root "$STORE/root" \
+    --runroot "$STORE/runroot" rmi >/dev/null 2>&1 || true
+  bah rmi --prune >/dev/null 2>&1 || true
+  log "ready in ${SECONDS}s"
+fi
 printf '%s %s\n' "$DRIVER" "$STORE/root"

@@ -20,6 +20,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::real::ImageStore;
+use super::EDIT_MARKER;
 
 /// The names the fixtures' `FROM` lines may use, one per line in
 /// `base-images.txt`; each is a tag of the one base image.
@@ -494,6 +495,9 @@ pub struct Entry {
     pub target: Option<String>,
     /// The content of a small UTF-8 file, for messages and searches.
     pub text: Option<String>,
+    /// Whether the content (text or binary) holds [`EDIT_MARKER`], the line a source edit
+    /// appends: a compiled binary carries it when the edited file is embedded in it.
+    pub marked: bool,
 }
 
 impl fmt::Display for Entry {
@@ -555,6 +559,7 @@ impl Tree {
                 }
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
                 let mut size = 0;
+                let mut marked = false;
                 let (kind, target, text) = if file_type.is_symlink() {
                     let target = fs::read_link(&path).expect("read a symlink");
                     let target = target.to_string_lossy().into_owned();
@@ -565,6 +570,7 @@ impl Tree {
                     pending.push(relative.clone());
                     (Kind::Dir, None, None)
                 } else if let Some(content) = content {
+                    marked = memchr::memmem::find(&content, EDIT_MARKER.as_bytes()).is_some();
                     hasher.write(&content);
                     size = content.len() as u64;
                     let text = (size <= TEXT_LIMIT)
@@ -583,6 +589,7 @@ impl Tree {
                     digest: hasher.finish(),
                     target,
                     text,
+                    marked,
                 };
                 entries.insert(image_path, entry);
             }
@@ -605,11 +612,11 @@ impl Tree {
         )
     }
 
-    /// Paths of the files whose text contains `needle`.
-    pub fn files_containing(&self, needle: &str) -> Vec<&str> {
+    /// Paths of the files (text or binary) that hold [`EDIT_MARKER`].
+    pub fn files_marked(&self) -> Vec<&str> {
         self.0
             .iter()
-            .filter(|(_, entry)| entry.text.as_deref().is_some_and(|t| t.contains(needle)))
+            .filter(|(_, entry)| entry.marked)
             .map(|(path, _)| path.as_str())
             .collect()
     }
