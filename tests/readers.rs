@@ -51,6 +51,7 @@ const FIXTURES: &[&str] = &[
     "pip-target-dot",
     "pip-target-outside-neighbour",
     "pip-unknown-flag-equals-path",
+    "pnpm-member-frozen-lockfile",
     "sibling-copies-node-modules",
     "sibling-own-ignore-neighbour",
     "uv-pip-reads-uv-toml",
@@ -751,4 +752,20 @@ fn cargo_member_under_workdir_copies_the_workspace_root() {
         "unsafe",
         "COPY Cargo.toml Cargo.lock /ws/\nCOPY crates/core/Cargo.toml /ws/crates/core/\nCOPY crates/server/Cargo.toml /ws/crates/server/\n",
     );
+}
+
+// ---------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------
+
+/// `pnpm install --frozen-lockfile` in a member: the reason is the workspace
+/// root, not a lockfile missing next to the member.
+#[test]
+fn pnpm_member_frozen_lockfile_names_the_workspace_root() {
+    let c = refused(
+        "pnpm-member-frozen-lockfile",
+        "needs-source",
+        "packages/api is inside the pnpm workspace of pnpm-workspace.yaml",
+    );
+    assert!(!c.diff.stderr.contains("packages/api/pnpm-lock.yaml"));
 }

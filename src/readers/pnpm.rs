@@ -57,6 +57,9 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
             ).into());
         }
     }
+    if input.site.has_flag(&["--frozen-lockfile"]) {
+        out.required.push(join(dir, "pnpm-lock.yaml"));
+    }
 
     let mut settings = Settings::default();
     read_npmrc(ctx, dir, &mut settings)?;
