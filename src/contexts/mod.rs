@@ -15,6 +15,7 @@
 pub mod bake;
 pub mod infer;
 pub mod script;
+pub mod shellpath;
 pub mod workflow;
 
 use std::collections::BTreeMap;
@@ -210,6 +211,9 @@ impl Declarations {
         let Some(text) = read_small(path) else {
             return;
         };
+        if matches!(kind, DeclFile::Makefile | DeclFile::Shell) && !script::may_build(&text) {
+            return;
+        }
         let abs = clean(&crate::config::absolute(path));
         let (source, calls) = match kind {
             DeclFile::Workflow => (ContextSource::Workflow, workflow::read(&abs, &text)),

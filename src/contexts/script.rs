@@ -2,13 +2,15 @@
 //! `buildah bud`, ... as listed in `build_commands.toml`) in Makefiles, shell
 //! scripts and workflow `run:` steps.
 //!
-//! A line counts when its Dockerfile and context are literal paths, or start
-//! with a variable that is clearly the working directory (`$(pwd)`, `$PWD`,
-//! make's `$(CURDIR)`), the repository (`$GITHUB_WORKSPACE`) or the script's
-//! directory (`$(dirname "$0")`). Any other variable, an unknown flag that
-//! leaves more than one positional argument, a URL or stdin context: skipped.
-//! A script may be run from its directory or the repository root, so both
-//! are tried (in that order); a Makefile's recipes run in its directory. A
+//! A line counts when its Dockerfile and context resolve ([`shellpath`]):
+//! literal paths, or paths starting with an expansion that is clearly the
+//! working directory (`$(pwd)`, `$PWD`, make's `$(CURDIR)`), the repository
+//! (`$GITHUB_WORKSPACE`), the script's directory (`$(dirname "$0")`) or a
+//! variable the script assigned such a value. Any other variable, an unknown
+//! flag that leaves more than one positional argument, a URL or stdin
+//! context: skipped. A script may be run from its directory or the
+//! repository root, so both are tried (in that order), following its
+//! top-level `cd`; a Makefile's recipes each run in its directory. A
 //! `cd DIR &&` before the command on the same line is followed.
 
 use std::path::{Path, PathBuf};
@@ -16,8 +18,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use super::shellpath::{self, Env};
 use super::Call;
-use crate::compose::clean;
 use crate::runner::display_path;
 use crate::shell::{self, Word};
 
@@ -59,10 +61,7 @@ fn table() -> &'static Table {
 pub struct Bases {
     /// Working directories the line may run in, most likely first.
     pub cwds: Vec<PathBuf>,
-    /// The repository root (`$GITHUB_WORKSPACE`).
-    pub root: PathBuf,
-    /// The script's own directory (`$(dirname "$0")`), for shell scripts.
-    pub script_dir: Option<PathBuf>,
+    pub env: Env,
 }
 
 /// A build command's Dockerfile (`None`: the default in the context) and
@@ -172,34 +171,7 @@ fn build_args(args: &[Word]) -> Option<(Option<Word>, Vec<Word>)> {
 
 /// Resolve a path word against `cwd` (and the known variables).
 fn resolve_word(w: &Word, cwd: &Path, b: &Bases) -> Option<PathBuf> {
-    if w.literal {
-        return Some(clean(&cwd.join(&w.text)));
-    }
-    let mut prefixes: Vec<(&str, &Path)> = vec![
-        ("$(pwd)", cwd),
-        ("`pwd`", cwd),
-        ("${PWD}", cwd),
-        ("$PWD", cwd),
-        ("${GITHUB_WORKSPACE}", &b.root),
-        ("$GITHUB_WORKSPACE", &b.root),
-    ];
-    if let Some(sd) = &b.script_dir {
-        for p in [
-            "$(dirname \"$0\")",
-            "$(dirname $0)",
-            "$(dirname \"${BASH_SOURCE[0]}\")",
-            "$(dirname \"$BASH_SOURCE\")",
-            "${0%/*}",
-        ] {
-            prefixes.push((p, sd));
-        }
-    }
-    let (base, rest) = prefixes
-        .iter()
-        .find_map(|(p, base)| w.text.strip_prefix(p).map(|rest| (*base, rest)))?;
-    let plain = |s: &str| !s.contains(['$', '`', '*', '?', '[', '~']);
-    (rest.is_empty() || (rest.starts_with('/') && plain(rest)))
-        .then(|| clean(&base.join(rest.trim_start_matches('/'))))
+    shellpath::resolve(&w.text, w.literal, cwd, &b.env)
 }
 
 /// The Dockerfile and context of a build command run in `cwd`, when both exist.
@@ -228,6 +200,14 @@ fn resolve(w: &Written, cwd: &Path, b: &Bases) -> Option<(PathBuf, PathBuf)> {
         }
     };
     Some((file, ctx))
+}
+
+/// Does `text` name a build program at all? (A cheap test before parsing.)
+pub fn may_build(text: &str) -> bool {
+    table()
+        .program
+        .iter()
+        .any(|p| text.contains(p.name.as_str()))
 }
 
 /// Byte offsets in `line` where a known build program's name starts a word
@@ -272,10 +252,13 @@ pub fn calls_in_line(line: &str, b: &Bases) -> Vec<(PathBuf, PathBuf)> {
             .rfind(|c: char| c.is_whitespace() || ";&|(`{".contains(c))
             .map_or(0, |s| s + 1);
         let before = shell::parse(&line[..start]);
-        let cds: Vec<&str> = before
+        let cds: Vec<&Word> = before
             .commands
             .iter()
-            .filter_map(|c| c.cd_target())
+            .filter_map(|c| match c.words.as_slice() {
+                [cd, dir] if cd.text == "cd" && !c.compound => Some(dir),
+                _ => None,
+            })
             .collect();
         let script = shell::parse(&line[start..]);
         let Some(cmd) = script.commands.first() else {
@@ -285,8 +268,10 @@ pub fn calls_in_line(line: &str, b: &Bases) -> Vec<(PathBuf, PathBuf)> {
             continue;
         };
         for cwd in &b.cwds {
-            let cwd = cds.iter().fold(cwd.clone(), |d, cd| clean(&d.join(cd)));
-            if let Some(found) = resolve(&w, &cwd, b) {
+            let cwd = cds
+                .iter()
+                .try_fold(cwd.clone(), |d, cd| resolve_word(cd, &d, b));
+            if let Some(found) = cwd.and_then(|cwd| resolve(&w, &cwd, b)) {
                 out.push(found);
                 break;
             }
@@ -351,11 +336,68 @@ pub fn read_shell(path: &Path, text: &str, root: &Path) -> Vec<Call> {
     }
     let b = Bases {
         cwds,
-        root: root.to_path_buf(),
-        script_dir: Some(dir),
+        env: Env {
+            root: root.to_path_buf(),
+            script: Some(path.to_path_buf()),
+            vars: Vec::new(),
+        },
     };
     let shown = display_path(path);
-    calls_from_lines(logical_lines(text), &b, |n| format!("{shown}:{n}"))
+    scan_script(text, b)
+        .into_iter()
+        .map(|(n, dockerfile, context, _)| Call {
+            dockerfile,
+            context,
+            order: n,
+            detail: format!("{shown}:{n}"),
+        })
+        .collect()
+}
+
+/// Build calls in a script read top to bottom, following its top-level
+/// `cd`/`pushd`/`popd` and variable assignments: line number, Dockerfile,
+/// context and the line. A `cd` to a directory that does not resolve stops
+/// later lines from resolving.
+pub fn scan_script(text: &str, mut b: Bases) -> Vec<(usize, PathBuf, PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<Vec<PathBuf>> = Vec::new();
+    for (n, line) in logical_lines(text) {
+        for (df, ctx) in calls_in_line(&line, &b) {
+            out.push((n, df, ctx, line.trim().to_string()));
+        }
+        for cmd in shell::parse(&line).commands.iter().filter(|c| !c.compound) {
+            let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+            match words.as_slice() {
+                [] => {
+                    let set = cmd.assignments.iter().filter_map(|a| a.assignment());
+                    b.env
+                        .vars
+                        .extend(set.map(|(k, v)| (k.to_string(), v.to_string())));
+                }
+                ["export" | "readonly" | "local" | "declare", ..] => {
+                    let set = cmd.words[1..].iter().filter_map(|w| w.assignment());
+                    b.env
+                        .vars
+                        .extend(set.map(|(k, v)| (k.to_string(), v.to_string())));
+                }
+                ["cd" | "pushd", _] => {
+                    let w = &cmd.words[1];
+                    if words[0] == "pushd" {
+                        stack.push(b.cwds.clone());
+                    }
+                    let moved = b.cwds.iter().filter_map(|c| {
+                        shellpath::resolve(&w.text, w.literal, c, &b.env).filter(|p| p.is_dir())
+                    });
+                    let mut moved: Vec<PathBuf> = moved.collect();
+                    moved.dedup();
+                    b.cwds = moved;
+                }
+                ["popd"] => b.cwds = stack.pop().unwrap_or_default(),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// Build calls in the recipes of a Makefile (run in its directory), after
@@ -364,8 +406,10 @@ pub fn read_makefile(path: &Path, text: &str, root: &Path) -> Vec<Call> {
     let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let b = Bases {
         cwds: vec![dir],
-        root: root.to_path_buf(),
-        script_dir: None,
+        env: Env {
+            root: root.to_path_buf(),
+            ..Env::default()
+        },
     };
     let lines = logical_lines(text);
     let vars = make_vars(&lines);
@@ -535,8 +579,10 @@ mod tests {
         std::fs::write(r.join("app/Dockerfile"), "FROM x\n").unwrap();
         let b = Bases {
             cwds: vec![r.clone()],
-            root: r.clone(),
-            script_dir: None,
+            env: Env {
+                root: r.clone(),
+                ..Env::default()
+            },
         };
         let df = r.join("app/docker/Dockerfile");
         let ctx = r.join("app");
@@ -568,6 +614,54 @@ mod tests {
             calls_in_line("docker build -f missing/Dockerfile app", &b),
             [],
             "the Dockerfile must exist"
+        );
+    }
+
+    #[test]
+    fn scripts_follow_top_level_cd_and_assignments() {
+        let t = tempfile::tempdir().unwrap();
+        let r = crate::config::absolute(t.path());
+        std::fs::create_dir_all(r.join("scripts")).unwrap();
+        std::fs::create_dir_all(r.join("app/docker")).unwrap();
+        std::fs::write(r.join("app/docker/Dockerfile"), "FROM x\n").unwrap();
+        let b = |script: &str| Bases {
+            cwds: vec![r.join("scripts"), r.clone()],
+            env: Env {
+                root: r.clone(),
+                script: Some(r.join(script)),
+                vars: Vec::new(),
+            },
+        };
+        let found = |text: &str| -> Vec<(usize, PathBuf, PathBuf)> {
+            scan_script(text, b("scripts/build.sh"))
+                .into_iter()
+                .map(|(n, d, c, _)| (n, d, c))
+                .collect()
+        };
+        let df = r.join("app/docker/Dockerfile");
+        // cd to the root, then into app
+        assert_eq!(
+            found("set -e\ncd \"$(dirname \"$0\")/..\"\ncd app\ndocker build -f docker/Dockerfile .\n"),
+            [(4, df.clone(), r.join("app"))]
+        );
+        // variables
+        assert_eq!(
+            found("ROOT=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")/..\" && pwd)\"\nexport APP=$ROOT/app\ndocker build -f \"$APP/docker/Dockerfile\" \"$APP\"\n"),
+            [(3, df.clone(), r.join("app"))]
+        );
+        // a cd that does not resolve stops later lines; a subshell's cd does not persist
+        assert_eq!(
+            found("cd \"$WORK\"\ndocker build -f app/docker/Dockerfile app\n"),
+            []
+        );
+        assert_eq!(
+            found("(cd /tmp)\ndocker build -f app/docker/Dockerfile app\n"),
+            [(2, df.clone(), r.join("app"))]
+        );
+        // pushd/popd
+        assert_eq!(
+            found("pushd app\npopd\ndocker build -f app/docker/Dockerfile app\n"),
+            [(3, df, r.join("app"))]
         );
     }
 

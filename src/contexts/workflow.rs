@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::script::{self, Bases};
+use super::shellpath::Env;
 use super::Call;
 use crate::compose::clean;
 use crate::runner::display_path;
@@ -128,22 +129,20 @@ fn run_calls(run: &str, dir: Option<&str>, root: &Path, at: &str, order: usize) 
     };
     let b = Bases {
         cwds: vec![cwd],
-        root: root.to_path_buf(),
-        script_dir: None,
+        env: Env {
+            root: root.to_path_buf(),
+            ..Env::default()
+        },
     };
-    let text = replace_workspace(run);
-    let mut out = Vec::new();
-    for (n, line) in script::logical_lines(&text) {
-        for (dockerfile, context) in script::calls_in_line(&line, &b) {
-            out.push(Call {
-                dockerfile,
-                context,
-                order,
-                detail: format!("{at}: run line {n}: {}", line.trim()),
-            });
-        }
-    }
-    out
+    script::scan_script(&replace_workspace(run), b)
+        .into_iter()
+        .map(|(n, dockerfile, context, line)| Call {
+            dockerfile,
+            context,
+            order,
+            detail: format!("{at}: run line {n}: {line}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]
