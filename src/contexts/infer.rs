@@ -108,14 +108,31 @@ pub fn infer(text: &str, dockerfile: &Path, top: &Path) -> Option<(PathBuf, Stri
     ))
 }
 
-/// Does the outcome hold a missing-manifest reason?
+/// The missing-manifest reasons' texts of the outcome.
+fn missing_manifests(outcome: &Result<Outcome, String>) -> Vec<&str> {
+    let Ok(o) = outcome else { return Vec::new() };
+    o.findings
+        .iter()
+        .filter_map(|f| f.reason.as_ref())
+        .filter(|r| r.kind == MISSING_MANIFEST)
+        .map(|r| r.text.as_str())
+        .collect()
+}
+
 fn misses_manifest(outcome: &Result<Outcome, String>) -> bool {
-    outcome.as_ref().is_ok_and(|o| {
-        o.findings.iter().any(|f| {
-            f.reason
-                .as_ref()
-                .is_some_and(|r| r.kind == MISSING_MANIFEST)
-        })
+    !missing_manifests(outcome).is_empty()
+}
+
+/// Can `dir` hold what the reasons say is missing? The context-relative
+/// path a reason names (`X is not in the build context`) is the same in
+/// every candidate, so a candidate without it is skipped without running
+/// the rule there; a reason in another form is no evidence either way.
+fn may_hold(dir: &Path, reasons: &[&str]) -> bool {
+    reasons.iter().all(|t| {
+        let named = t
+            .strip_suffix(" is not in the build context")
+            .or_else(|| t.split_once(" is excluded by ").map(|(f, _)| f));
+        named.map_or(true, |f| dir.join(f).exists())
     })
 }
 
@@ -130,7 +147,8 @@ pub fn widen_for_manifests(
     outcome: &Result<Outcome, String>,
     run: impl Fn(&Path) -> Result<Outcome, String>,
 ) -> Option<(PathBuf, String, Result<Outcome, String>)> {
-    if !misses_manifest(outcome) {
+    let reasons = missing_manifests(outcome);
+    if reasons.is_empty() {
         return None;
     }
     let srcs = sources(text);
@@ -138,7 +156,7 @@ pub fn widen_for_manifests(
     let cands = candidates(dockerfile, top);
     let pos = cands.iter().position(|c| *c == current)?;
     for c in &cands[pos + 1..] {
-        if first_missing(c, dockerfile, &srcs).is_some() {
+        if !may_hold(c, &reasons) || first_missing(c, dockerfile, &srcs).is_some() {
             continue;
         }
         let o = run(c);
@@ -169,6 +187,23 @@ mod tests {
             s,
             [(9, "package.json".to_string()), (9, "src/*.ts".to_string())]
         );
+    }
+
+    #[test]
+    fn candidates_without_the_named_manifest_are_skipped() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("package.json"), "{}").unwrap();
+        let named = ["package.json is not in the build context"];
+        assert!(may_hold(t.path(), &named));
+        assert!(!may_hold(t.path(), &["go.mod is not in the build context"]));
+        assert!(!may_hold(
+            t.path(),
+            &["go.sum is excluded by .dockerignore"]
+        ));
+        assert!(may_hold(
+            t.path(),
+            &["`npm ci` needs one of a, b and none is in the build context"]
+        ));
     }
 
     #[test]
