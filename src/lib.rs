@@ -30,6 +30,7 @@ pub mod sarif;
 pub mod shell;
 pub mod shellint;
 pub mod siblings;
+pub mod stale;
 pub mod suggest;
 pub mod suppress;
 pub mod syntax;

@@ -235,6 +235,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
     let (out_paint, err_paint) = painters(args);
     let mut code = 0u8;
     let mut json_files = Vec::new();
+    let mut write_errors = 0;
     for r in results {
         let display = &r.target.display;
         let outcome = match &r.outcome {
@@ -267,12 +268,29 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
         } else {
             String::new()
         };
+        // A failed write is an error, and keeps its JSON record saying why.
+        let mut write_error = None;
         if mode == Mode::Fix && changed {
-            if let Err(e) = write_fix(r) {
-                code = 2;
-                writeln!(stderr, "dockopt: error: {e:#}")?;
-                continue;
+            match write_fix(r) {
+                Err(e) => {
+                    code = 2;
+                    writeln!(stderr, "dockopt: error: {e:#}")?;
+                    write_error = Some(format!("{e:#}"));
+                }
+                Ok(w) => {
+                    for p in &w.removed_stale {
+                        writeln!(
+                            stderr,
+                            "dockopt: removed {}, a temporary file left by an interrupted run",
+                            display_path(p)
+                        )?;
+                    }
+                }
             }
+        }
+        if write_error.is_some() {
+            write_errors += 1;
+        } else if mode == Mode::Fix && changed {
             if let Some(ig) = &outcome.ignore {
                 if !args.quiet || r.target.path == Path::new("-") {
                     let verb = if ig.old.is_some() {
@@ -288,7 +306,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                 }
             }
         }
-        if args.format == Format::Text {
+        if args.format == Format::Text && write_error.is_none() {
             match mode {
                 Mode::Diff => stdout.write_all(&input::restore(&out_paint.diff(&diff_text)))?,
                 Mode::Fix if r.target.path == Path::new("-") => {
@@ -348,7 +366,11 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             context: r.target.context.as_ref().map(|c| display_path(c)),
             context_source: r.target.context_source,
             context_detail: r.target.context_detail.clone(),
-            status: r.status().into(),
+            status: if write_error.is_some() {
+                "error".into()
+            } else {
+                r.status().into()
+            },
             findings: outcome
                 .findings
                 .iter()
@@ -358,7 +380,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     rule: f.rule.into(),
                     message: f.message.clone(),
                     applicability: f.applicability().map(|a| applicability_name(a).into()),
-                    applied: *applied && mode == Mode::Fix,
+                    applied: *applied && mode == Mode::Fix && write_error.is_none(),
                     level: crate::gate::Level::of(*applied),
                     reason: f.reason.as_ref().map(|r| JsonReason {
                         kind: r.kind.into(),
@@ -366,13 +388,15 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     }),
                 })
                 .collect(),
-            error: None,
+            error: write_error,
             diff: (!diff_text.is_empty()).then(|| input::lossy(&diff_text).into_owned()),
             suppressed: outcome.suppressions.suppressed,
             unused_suppressions: unused_json(outcome),
         });
     }
-    let summary = summarize(results);
+    let mut summary = summarize(results);
+    summary.changed = summary.changed.saturating_sub(write_errors);
+    summary.errors += write_errors;
     match args.format {
         Format::Json => {
             let report = JsonReport {
@@ -400,15 +424,30 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
     Ok(code)
 }
 
-fn write_fix(r: &FileResult) -> Result<()> {
-    let Ok(o) = &r.outcome else { return Ok(()) };
-    if r.target.path != Path::new("-") {
-        if let Some(fixed) = &o.fixed {
-            crate::fsutil::write_atomic(&r.target.path, input::restore(fixed))?;
-        }
+/// Write the Dockerfile and its ignore file, both or neither.
+fn write_fix(r: &FileResult) -> Result<crate::fsutil::Written> {
+    use crate::fsutil::FileWrite;
+    let Ok(o) = &r.outcome else {
+        return Ok(Default::default());
+    };
+    let mut writes = Vec::new();
+    let (old, new);
+    if let (Some(fixed), Some(orig), false) =
+        (&o.fixed, &r.original, r.target.path == Path::new("-"))
+    {
+        (old, new) = (input::restore(orig), input::restore(fixed));
+        writes.push(FileWrite {
+            path: &r.target.path,
+            expected: Some(&old),
+            contents: &new,
+        });
     }
     if let Some(ig) = &o.ignore {
-        crate::fsutil::write_atomic(&ig.path, &ig.new)?;
+        writes.push(FileWrite {
+            path: &ig.path,
+            expected: ig.old.as_deref().map(str::as_bytes),
+            contents: ig.new.as_bytes(),
+        });
     }
-    Ok(())
+    crate::fsutil::write_all_or_nothing(&writes)
 }

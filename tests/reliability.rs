@@ -263,3 +263,126 @@ fn mistyped_subcommand_gets_did_you_mean() {
     let out = s.run(&["inspct"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+// ---------------------------------------------------------------------------
+// --fix: all or nothing, read-only files, stale temp files
+// ---------------------------------------------------------------------------
+
+use std::os::unix::fs::PermissionsExt;
+
+const NPM_DOCKERFILE: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+
+/// An npm project in `ctx/` whose host `node_modules` is not ignored, and
+/// its Dockerfile in `df/`.
+fn split_project() -> Scratch {
+    let s = Scratch::empty();
+    s.write("df/Dockerfile", NPM_DOCKERFILE);
+    s.write("ctx/package.json", "{\"name\":\"x\",\"version\":\"1.0.0\"}");
+    s.write("ctx/package-lock.json", "{}");
+    s.write("ctx/node_modules/x/index.js", "1\n");
+    s
+}
+
+fn chmod(p: &std::path::Path, mode: u32) {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The Dockerfile can be written but the context directory, where the
+/// `.dockerignore` goes, cannot: neither is written (a rewritten Dockerfile
+/// without the ignore entry would copy the host node_modules over the
+/// install).
+#[test]
+fn fix_is_all_or_nothing_when_the_ignore_file_cannot_be_written() {
+    let s = split_project();
+    let before = s.tree();
+    chmod(&s.path("ctx"), 0o555);
+    let out = s.run(&["--fix", "--context", "ctx", "df/Dockerfile"]);
+    chmod(&s.path("ctx"), 0o755);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is read-only, not written"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("nothing written (df/Dockerfile, ctx/.dockerignore)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.tree(), before, "a file was written");
+    // Writable again: both files are written.
+    let out = s.run(&["--fix", "--context", "ctx", "df/Dockerfile"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_ne!(s.read("df/Dockerfile"), NPM_DOCKERFILE.as_bytes());
+    assert!(s.path("ctx/.dockerignore").exists());
+}
+
+/// A read-only Dockerfile (0444) is left alone even for root, with a clear
+/// error; the JSON record of the failed write stays, saying why.
+#[test]
+fn fix_refuses_a_read_only_file_and_keeps_its_json_record() {
+    let s = Scratch::empty();
+    s.write("Dockerfile", NPM_DOCKERFILE);
+    s.write("package.json", "{\"name\":\"x\",\"version\":\"1.0.0\"}");
+    s.write("package-lock.json", "{}");
+    chmod(&s.path("Dockerfile"), 0o444);
+    let before = s.tree();
+    let out = s.run(&["--fix", "Dockerfile"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Dockerfile: read-only (mode 0444), not rewritten"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.tree(), before);
+    let out = s.run(&["--fix", "--format", "json", "Dockerfile"]);
+    assert_eq!(out.code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let f = &v["files"][0];
+    assert_eq!(f["path"], "Dockerfile");
+    assert_eq!(f["status"], "error");
+    assert!(f["error"].as_str().unwrap().contains("read-only"), "{f}");
+    assert_eq!(f["findings"][0]["applied"], false);
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["changed"], 0);
+    assert_eq!(s.tree(), before);
+}
+
+/// A temp file of a killed run (its pid gone) is removed by the next --fix
+/// in that directory; other files that merely look alike are kept.
+#[test]
+fn fix_removes_stale_temp_files_of_killed_runs() {
+    let s = Scratch::empty();
+    s.write("Dockerfile", NPM_DOCKERFILE);
+    s.write("package.json", "{\"name\":\"x\",\"version\":\"1.0.0\"}");
+    s.write("package-lock.json", "{}");
+    // A pid above the kernel's maximum (2^22) is never alive.
+    s.write(".dockopt-99999999-Ab3xYz.tmp", "half a Dockerfile");
+    let live = format!(".dockopt-{}-Ab3xYz.tmp", std::process::id());
+    s.write(&live, "being written");
+    s.write(".dockopt-notes.txt", "mine");
+    s.write(".dockopt-Ab3xYz", "fresh, from an older dockopt");
+    let out = s.run(&["--fix", "Dockerfile"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "removed .dockopt-99999999-Ab3xYz.tmp, a temporary file left by an interrupted run"
+        ),
+        "{}",
+        out.stderr
+    );
+    let names: Vec<String> = s
+        .tree()
+        .into_keys()
+        .filter(|k| k.starts_with(".dockopt"))
+        .collect();
+    let mut want = vec![
+        ".dockopt-Ab3xYz".to_string(),
+        ".dockopt-notes.txt".into(),
+        live,
+    ];
+    want.sort();
+    assert_eq!(names, want);
+}
