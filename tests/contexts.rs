@@ -334,3 +334,25 @@ fn declarations_for_a_single_file_argument() {
     assert_eq!(r.files[0].context_source, ContextSource::Script);
     assert_eq!(r.files[0].context_detail.as_deref(), Some("ci/build.sh:2"));
 }
+
+/// npm scripts are a common place for the build command (as in uptime-kuma:
+/// `docker buildx build -f docker/dockerfile ... .`).
+#[test]
+fn package_json_scripts_declare_the_context() {
+    let s = repo();
+    s.write("docker/package.json", PKG);
+    s.write("docker/package-lock.json", "{}");
+    s.write(
+        "package.json",
+        "{\"name\":\"x\",\"version\":\"1.0.0\",\"scripts\":{\"test\":\"node t.js\",\"build-docker\":\"npm run build && docker buildx build -f docker/Dockerfile --platform linux/amd64 -t x:nightly --target nightly . --push\"}}",
+    );
+    let (ctx, src, detail) = context_of(&s, "docker/Dockerfile");
+    assert_eq!(
+        (ctx.as_str(), src, detail.as_str()),
+        (
+            ".",
+            ContextSource::Script,
+            "package.json scripts.build-docker"
+        )
+    );
+}

@@ -98,6 +98,8 @@ pub enum DeclFile {
     Workflow,
     Makefile,
     Shell,
+    /// `package.json` `scripts`.
+    PackageJson,
     Bake,
 }
 
@@ -124,6 +126,9 @@ pub fn declaration_kind(path: &Path) -> Option<DeclFile> {
     }
     if name.ends_with(".sh") || name.ends_with(".bash") {
         return Some(DeclFile::Shell);
+    }
+    if name == "package.json" {
+        return Some(DeclFile::PackageJson);
     }
     let parent = path.parent()?;
     let in_workflows = parent.file_name()? == "workflows"
@@ -211,7 +216,7 @@ impl Declarations {
         let Some(text) = read_small(path) else {
             return;
         };
-        if matches!(kind, DeclFile::Makefile | DeclFile::Shell) && !script::may_build(&text) {
+        if kind != DeclFile::Workflow && kind != DeclFile::Bake && !script::may_build(&text) {
             return;
         }
         let abs = clean(&crate::config::absolute(path));
@@ -225,6 +230,10 @@ impl Declarations {
             DeclFile::Shell => (
                 ContextSource::Script,
                 script::read_shell(&abs, &text, &repo_root(&abs, tops)),
+            ),
+            DeclFile::PackageJson => (
+                ContextSource::Script,
+                script::read_package_json(&abs, &text, &repo_root(&abs, tops)),
             ),
         };
         for c in calls {
@@ -310,6 +319,7 @@ mod tests {
         assert_eq!(k("Makefile"), Some(DeclFile::Makefile));
         assert_eq!(k("build/docker.mk"), Some(DeclFile::Makefile));
         assert_eq!(k("scripts/build.sh"), Some(DeclFile::Shell));
+        assert_eq!(k("web/package.json"), Some(DeclFile::PackageJson));
         assert_eq!(k("docker-bake.hcl"), Some(DeclFile::Bake));
         assert_eq!(k("main.hcl"), None);
     }

@@ -400,6 +400,40 @@ pub fn scan_script(text: &str, mut b: Bases) -> Vec<(usize, PathBuf, PathBuf, St
     out
 }
 
+/// Build calls in the `scripts` of a `package.json` (npm runs them in its directory).
+pub fn read_package_json(path: &Path, text: &str, root: &Path) -> Vec<Call> {
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str(text) else {
+        return Vec::new();
+    };
+    let Some(serde_json::Value::Object(scripts)) = doc.get("scripts") else {
+        return Vec::new();
+    };
+    let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let shown = display_path(path);
+    let mut out = Vec::new();
+    for (order, (name, cmd)) in scripts.iter().enumerate() {
+        let Some(cmd) = cmd.as_str() else { continue };
+        let b = Bases {
+            cwds: vec![dir.clone()],
+            env: Env {
+                root: root.to_path_buf(),
+                ..Env::default()
+            },
+        };
+        out.extend(
+            scan_script(cmd, b)
+                .into_iter()
+                .map(|(_, dockerfile, context, _)| Call {
+                    dockerfile,
+                    context,
+                    order,
+                    detail: format!("{shown} scripts.{name}"),
+                }),
+        );
+    }
+    out
+}
+
 /// Build calls in the recipes of a Makefile (run in its directory), after
 /// expanding the variables it assigns literally.
 pub fn read_makefile(path: &Path, text: &str, root: &Path) -> Vec<Call> {
