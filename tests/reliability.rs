@@ -386,3 +386,32 @@ fn fix_removes_stale_temp_files_of_killed_runs() {
     want.sort();
     assert_eq!(names, want);
 }
+
+// ---------------------------------------------------------------------------
+// Install
+// ---------------------------------------------------------------------------
+
+/// The README installs with the lock file, and the release binary carries
+/// no debug info (with `debug = 1` it was 40 MB).
+#[test]
+fn install_is_locked_and_the_release_binary_is_stripped() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --locked --path ."));
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    let release = &manifest["profile"]["release"];
+    let debug = release.get("debug");
+    assert!(
+        matches!(
+            debug,
+            None | Some(toml::Value::Integer(0)) | Some(toml::Value::Boolean(false))
+        ) || release.get("split-debuginfo").is_some(),
+        "release debug = {debug:?}"
+    );
+    let strip = release.get("strip").and_then(|s| s.as_str());
+    assert!(
+        matches!(strip, Some("debuginfo" | "symbols")),
+        "release strip = {strip:?}"
+    );
+}
