@@ -80,6 +80,12 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
     pub color: clap::ColorChoice,
 
+    /// In directory searches, follow symlinks: into linked directories, and
+    /// out of the searched tree. Without it, a Dockerfile link leading out of
+    /// the tree is skipped with a note.
+    #[arg(long)]
+    pub follow_links: bool,
+
     /// Print nothing on stderr but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -19,6 +19,7 @@ pub mod input;
 pub mod inspect;
 pub mod jobs;
 pub mod left_alone;
+pub mod links;
 pub mod model;
 pub mod preset;
 pub mod readers;

@@ -36,6 +36,9 @@ pub struct JsonFile {
     pub context_detail: Option<String>,
     /// `changed`, `unchanged`, `left-alone` or `error`.
     pub status: String,
+    /// Other paths (symlinks) of the same file, processed once under `path`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     pub findings: Vec<JsonFinding>,
     pub error: Option<String>,
     /// Unified diff of the proposed (or applied) change, if any.
@@ -248,6 +251,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     context_source: r.target.context_source,
                     context_detail: r.target.context_detail.clone(),
                     status: "error".into(),
+                    aliases: r.target.aliases.clone(),
                     findings: vec![],
                     error: Some(e.clone()),
                     diff: None,
@@ -371,6 +375,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             } else {
                 r.status().into()
             },
+            aliases: r.target.aliases.clone(),
             findings: outcome
                 .findings
                 .iter()

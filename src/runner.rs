@@ -28,6 +28,8 @@ pub struct Target {
     pub context_detail: Option<String>,
     /// For a context that may be inferred: the highest candidate (repository root).
     pub infer_top: Option<PathBuf>,
+    /// Other paths (symlinks) of the same file, as shown.
+    pub aliases: Vec<String>,
 }
 
 /// The result for one file.
@@ -143,6 +145,16 @@ pub(crate) fn targets(
     config: Option<crate::config::Loaded>,
     threads: usize,
 ) -> Result<Vec<Target>> {
+    targets_and_walk_errors(args, config, threads).map(|(t, _)| t)
+}
+
+/// The targets, and how many walk errors were reported (on stderr).
+fn targets_and_walk_errors(
+    args: &Args,
+    config: Option<crate::config::Loaded>,
+    threads: usize,
+) -> Result<(Vec<Target>, usize)> {
+    let mut walk_errors = 0;
     let mut paths: Vec<PathBuf> = args.paths.clone();
     if let Some(list) = &args.files_from {
         paths.extend(read_files_from(list)?);
@@ -166,7 +178,8 @@ pub(crate) fn targets(
         }
     }
     if !dirs.is_empty() {
-        let found = crate::walk::find(&dirs, threads);
+        let found = crate::walk::find_opts(&dirs, threads, args.follow_links);
+        walk_errors = crate::links::report_walk(&found, args.quiet);
         if found.dockerfiles.is_empty() && !args.quiet {
             let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
             eprintln!("dockopt: {}: no Dockerfiles found", shown.join(", "));
@@ -175,6 +188,8 @@ pub(crate) fn targets(
         compose_files.extend(found.compose_files);
         declaration_files.extend(found.declaration_files);
     }
+    let crate::links::Deduped { files, aliases } = crate::links::dedupe(files);
+    crate::links::report_aliases(&aliases, args.quiet);
     compose_files.sort();
     compose_files.dedup();
     let mut compose = BTreeMap::new();
@@ -202,6 +217,7 @@ pub(crate) fn targets(
             },
             context_detail: None,
             infer_top: None,
+            aliases: Vec::new(),
         });
     }
     for f in files {
@@ -210,6 +226,10 @@ pub(crate) fn targets(
             .then(|| crate::contexts::repo_root(&f, &tops));
         out.push(Target {
             display: display_path(&f),
+            aliases: aliases
+                .get(&f)
+                .map(|a| a.iter().map(|p| display_path(p)).collect())
+                .unwrap_or_default(),
             path: f,
             context,
             context_source,
@@ -223,7 +243,7 @@ pub(crate) fn targets(
             out.len()
         );
     }
-    Ok(out)
+    Ok((out, walk_errors))
 }
 
 fn process(t: &Target, opts: &Options) -> FileResult {
@@ -331,7 +351,8 @@ pub fn run(args: &Args) -> Result<u8> {
         presets,
         disabled,
     } = setup(args)?;
-    let targets = targets(args, config, crate::jobs::wanted(args.jobs))?;
+    let (targets, walk_errors) =
+        targets_and_walk_errors(args, config, crate::jobs::wanted(args.jobs))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(crate::jobs::pool_size(args.jobs, targets.len()))
         .build()
@@ -362,7 +383,9 @@ pub fn run(args: &Args) -> Result<u8> {
     } else {
         Mode::Diff
     };
-    report::emit(&results, mode, args)
+    let code = report::emit(&results, mode, args)?;
+    // A directory that could not be searched may hide Dockerfiles: an error.
+    Ok(if walk_errors > 0 { 2 } else { code })
 }
 
 /// A progress bar on stderr, only when it is a terminal and the run is long

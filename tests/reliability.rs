@@ -415,3 +415,111 @@ fn install_is_locked_and_the_release_binary_is_stripped() {
         "release strip = {strip:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Symlinks and walk errors
+// ---------------------------------------------------------------------------
+
+fn npm_dir(s: &Scratch, dir: &str, dockerfile_name: &str) {
+    s.write(&format!("{dir}/{dockerfile_name}"), NPM_DOCKERFILE);
+    s.write(
+        &format!("{dir}/package.json"),
+        "{\"name\":\"x\",\"version\":\"1.0.0\"}",
+    );
+    s.write(&format!("{dir}/package-lock.json"), "{}");
+    s.write(&format!("{dir}/.dockerignore"), "node_modules\n");
+}
+
+/// `Dockerfile -> Dockerfile.prod`: one file, one diff, one count, under the
+/// real file's path with the link named as an alias.
+#[test]
+fn a_symlinked_dockerfile_is_processed_once() {
+    let s = Scratch::empty();
+    npm_dir(&s, "app", "Dockerfile.prod");
+    std::os::unix::fs::symlink("Dockerfile.prod", s.path("app/Dockerfile")).unwrap();
+    let out = s.run(&["app"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout.matches("+++ b/").count(), 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("+++ b/app/Dockerfile.prod"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("app/Dockerfile.prod: also reached as app/Dockerfile; processed once"),
+        "{}",
+        out.stderr
+    );
+    let j = s.run(&["--format", "json", "app"]);
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v["summary"]["files"], 1, "{v}");
+    assert_eq!(v["files"][0]["path"], "app/Dockerfile.prod");
+    assert_eq!(
+        v["files"][0]["aliases"],
+        serde_json::json!(["app/Dockerfile"])
+    );
+    // --fix writes the real file once and keeps the link.
+    let fix = s.run(&["--fix", "app"]);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert!(std::fs::symlink_metadata(s.path("app/Dockerfile"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_ne!(s.read("app/Dockerfile.prod"), NPM_DOCKERFILE.as_bytes());
+}
+
+/// A Dockerfile link leading out of the searched tree is skipped with a
+/// note, unless --follow-links.
+#[test]
+fn links_out_of_the_tree_are_not_followed_unless_asked() {
+    let s = Scratch::empty();
+    npm_dir(&s, "outside", "Dockerfile");
+    std::fs::create_dir(s.path("tree")).unwrap();
+    std::os::unix::fs::symlink("../outside/Dockerfile", s.path("tree/Dockerfile")).unwrap();
+    let before = s.tree();
+    let out = s.run(&["--fix", "tree"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("tree/Dockerfile: skipped, a link to")
+            && out
+                .stderr
+                .contains("outside the searched tree (--follow-links processes it)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.tree(), before);
+    // Followed, it is read (its context, tree/, lacks the manifests).
+    let out = s.run(&["--follow-links", "tree"]);
+    assert!(!out.stderr.contains("skipped"), "{}", out.stderr);
+    assert!(out.stderr.contains("tree/Dockerfile:4: "), "{}", out.stderr);
+}
+
+/// Walk errors are reported with the path, and the run exits 2.
+#[test]
+fn walk_errors_are_reported_with_the_path() {
+    let s = Scratch::empty();
+    npm_dir(&s, "tree/app", "Dockerfile");
+    std::os::unix::fs::symlink("..", s.path("tree/app/up")).unwrap();
+    let out = s.run(&["--follow-links", "--check", "tree"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("dockopt: error: File system loop found: ")
+            && out.stderr.contains("tree/app/up"),
+        "{}",
+        out.stderr
+    );
+    // The Dockerfile was still checked.
+    assert!(out.stdout.contains("tree/app/Dockerfile"), "{}", out.stdout);
+    // Unreadable directories: root reads them anyway, so only as a user.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        std::fs::create_dir(s.path("tree/locked")).unwrap();
+        chmod(&s.path("tree/locked"), 0o000);
+        let out = s.run(&["--check", "tree"]);
+        chmod(&s.path("tree/locked"), 0o755);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("tree/locked"), "{}", out.stderr);
+    }
+}
