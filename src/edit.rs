@@ -41,6 +41,8 @@ pub struct Fix {
     pub edits: Vec<Edit>,
     /// Patterns to append to the effective `.dockerignore` (`**/node_modules`).
     pub ignore_additions: Vec<String>,
+    /// Why the fix is unsafe; set whenever `applicability` is `Unsafe`.
+    pub unsafe_reason: Option<String>,
 }
 
 /// Two edits overlap.

@@ -100,6 +100,9 @@ pub struct JsonFinding {
     pub level: crate::gate::Level,
     /// Why no rewrite was made: a stable kind and a sentence.
     pub reason: Option<JsonReason>,
+    /// Why the fix is unsafe (null for a safe fix or none).
+    #[serde(default)]
+    pub unsafe_reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, serde::Deserialize)]
@@ -337,8 +340,10 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     ),
                     (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => {
                         format!(
-                            "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes]",
-                            f.line, f.message
+                            "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes; unsafe because {}]",
+                            f.line,
+                            f.message,
+                            fix.unsafe_reason.as_deref().unwrap_or("the image may differ")
                         )
                     }
                     _ => format!("{display}:{}: {}", f.line, f.message),
@@ -391,6 +396,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                         kind: r.kind.into(),
                         text: r.text.clone(),
                     }),
+                    unsafe_reason: f.fix.as_ref().and_then(|x| x.unsafe_reason.clone()),
                 })
                 .collect(),
             error: write_error,

@@ -148,6 +148,14 @@ fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
         "{fixture}: JSON diff differs from the text diff"
     );
     let findings = file["findings"].as_array().cloned().unwrap_or_default();
+    // Every unsafe fix says why it is unsafe.
+    for f in &findings {
+        assert_eq!(
+            f["applicability"] == "unsafe",
+            f["unsafe_reason"].is_string(),
+            "{fixture}: unsafe_reason of {f}"
+        );
+    }
     assert_eq!(
         diff.code == 1,
         !diff.stdout.is_empty(),
@@ -768,4 +776,24 @@ fn pnpm_member_frozen_lockfile_names_the_workspace_root() {
         "packages/api is inside the pnpm workspace of pnpm-workspace.yaml",
     );
     assert!(!c.diff.stderr.contains("packages/api/pnpm-lock.yaml"));
+}
+
+/// An unsafe fix says why, in the text output and in JSON (`unsafe_reason`).
+#[test]
+fn unsafe_fix_says_why() {
+    let s = Scratch::of_fixture(GROUP, "cargo-bin-flag-autodiscovered");
+    let text = s.run(&["Dockerfile"]);
+    assert!(
+        text.stderr
+            .contains("unsafe because the deps-only step leaves its own files in this stage"),
+        "{}",
+        text.stderr
+    );
+    let json = s.run(&["--format", "json", "Dockerfile"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    let f = &v["files"][0]["findings"][0];
+    assert_eq!(f["applicability"], "unsafe");
+    assert!(f["unsafe_reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("exported")));
 }

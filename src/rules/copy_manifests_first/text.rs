@@ -37,10 +37,17 @@ pub fn build_fix(
     let spec = cand.install.m.spec;
     // An ignore entry for a directory the install does not empty first drops
     // host files the original image kept (merged under the installed ones).
-    let mut applicability = if ignore_additions.is_empty() || spec.clears_writes {
-        Applicability::Safe
+    let (mut applicability, mut unsafe_reason) = if ignore_additions.is_empty()
+        || spec.clears_writes
+    {
+        (Applicability::Safe, None)
     } else {
-        Applicability::Unsafe
+        let why = format!(
+                "`{}` does not empty {} first, so the original image kept the host's files there, which the ignore entry drops",
+                cand.install.command_text,
+                ignore_additions.join(", ")
+            );
+        (Applicability::Unsafe, Some(why))
     };
     let script = &cand.install.script;
     let k = cand.install.k;
@@ -80,6 +87,12 @@ pub fn build_fix(
         after_parts.push(fill.apply(d.after.as_deref().unwrap_or("{command}")));
         if d.always_unsafe || (d.unsafe_when_exported && cand.exported) {
             applicability = Applicability::Unsafe;
+            let why = if d.always_unsafe {
+                format!("the deps-only step is a best-effort warm-up ({})", d.note)
+            } else {
+                "the deps-only step leaves its own files in this stage, whose files are in the image (it is exported)".to_string()
+            };
+            unsafe_reason.get_or_insert(why);
         }
     } else if !after_cmds.is_empty() {
         let end = r.to_source(r.args.start + cmd_span.end - 1) + 1;
@@ -111,6 +124,7 @@ pub fn build_fix(
         applicability,
         edits,
         ignore_additions,
+        unsafe_reason,
     })
 }
 
