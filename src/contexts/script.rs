@@ -71,6 +71,9 @@ pub struct Written {
     pub program: &'static str,
     pub file: Option<Word>,
     pub context: Word,
+    /// Other non-literal positional words (`$(BUILD_ARGS)`): fine when
+    /// they stand for flags, see [`resolve`].
+    pub opaque: Vec<Word>,
 }
 
 /// Read a build command from its words (wrappers and program first).
@@ -96,8 +99,12 @@ pub fn parse_build(words: &[Word]) -> Option<Written> {
         s.len() <= rest.len() && s.iter().zip(rest).all(|(a, w)| w.literal && *a == w.text)
     })?;
     let (file, positionals) = build_args(&rest[sub.len()..])?;
-    let [context] = positionals.as_slice() else {
-        return None;
+    let (literal, mut opaque): (Vec<Word>, Vec<Word>) =
+        positionals.into_iter().partition(|w| w.literal);
+    let context = match literal.as_slice() {
+        [c] => c.clone(),
+        [] if opaque.len() == 1 => opaque.remove(0),
+        _ => return None,
     };
     let ctx = &context.text;
     if ctx == "-" || ctx.contains("://") || ctx.starts_with("git@") {
@@ -112,7 +119,8 @@ pub fn parse_build(words: &[Word]) -> Option<Written> {
     Some(Written {
         program: prog.name.as_str(),
         file,
-        context: context.clone(),
+        context,
+        opaque,
     })
 }
 
@@ -176,6 +184,14 @@ fn resolve_word(w: &Word, cwd: &Path, b: &Bases) -> Option<PathBuf> {
 
 /// The Dockerfile and context of a build command run in `cwd`, when both exist.
 fn resolve(w: &Written, cwd: &Path, b: &Bases) -> Option<(PathBuf, PathBuf)> {
+    // A bare unknown `$(BUILD_ARGS)` may hold flags: with an explicit `-f`,
+    // the literal positional is the context; without, it may hold `-f`
+    // itself. One that is a path is a second context: ambiguous.
+    let flags_only =
+        |o: &Word| shellpath::is_whole_expansion(&o.text) && resolve_word(o, cwd, b).is_none();
+    if !w.opaque.is_empty() && (w.file.is_none() || !w.opaque.iter().all(flags_only)) {
+        return None;
+    }
     let ctx = resolve_word(&w.context, cwd, b)?;
     if !ctx.is_dir() {
         return None;
@@ -599,6 +615,8 @@ mod tests {
             None,
             "two positionals"
         );
+        assert_eq!(parsed("docker build $(ARGS) -f D ."), some(Some("D"), "."));
+        assert_eq!(parsed("docker build -f D $CTX"), some(Some("D"), "$CTX"));
         assert_eq!(parsed("docker run -f D ."), None);
         assert_eq!(parsed("docker compose build"), None);
         assert_eq!(parsed("podman build --ignorefile x ."), None);
@@ -643,6 +661,21 @@ mod tests {
             calls_in_line("docker build -f app/docker/Dockerfile $CTX", &b),
             [],
             "an unknown variable"
+        );
+        assert_eq!(
+            calls_in_line("docker build $(ARGS) -f app/docker/Dockerfile app", &b),
+            [(df.clone(), ctx.clone())],
+            "a bare unknown expansion beside -f stands for flags"
+        );
+        assert_eq!(
+            calls_in_line("docker build $ARGS app", &b),
+            [],
+            "without -f it may hold -f"
+        );
+        assert_eq!(
+            calls_in_line("docker build -f app/docker/Dockerfile $(pwd) app", &b),
+            [],
+            "two contexts"
         );
         assert_eq!(
             calls_in_line("docker build -f missing/Dockerfile app", &b),

@@ -69,6 +69,12 @@ fn unquote(s: &str) -> &str {
         .unwrap_or(s)
 }
 
+/// Is `text` exactly one expansion (`$VAR`, `${..}`, `$(..)`)? Unquoted
+/// as a build argument, it may stand for flags or for nothing.
+pub fn is_whole_expansion(text: &str) -> bool {
+    split_expansion(text).is_some_and(|(_, rest)| rest.is_empty())
+}
+
 /// Split off the expansion at the start of `text`: `$(..)`, `${..}`,
 /// `` `..` `` or `$NAME`.
 fn split_expansion(text: &str) -> Option<(&str, &str)> {
