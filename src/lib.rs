@@ -11,6 +11,7 @@ pub mod context;
 pub mod contexts;
 pub mod diff;
 pub mod edit;
+pub mod effects;
 pub mod engine;
 pub mod fsutil;
 pub mod gate;

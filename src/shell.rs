@@ -101,6 +101,35 @@ pub struct Command {
     /// For a command that is a subshell or a group, the bytes between its
     /// opening and closing delimiter (untrimmed), so it can be parsed again.
     pub body: Option<Range<usize>>,
+    /// The command's redirections, in order (heredoc bodies excluded).
+    pub redirects: Vec<Redirect>,
+}
+
+/// One redirection: its operator as written (`>`, `2>>`, `<`, `>&`...) and its target.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Redirect {
+    pub op: String,
+    pub target: Word,
+}
+
+impl Redirect {
+    /// The operator writes to its target (`>`, `>>`, `>|`, `<>`, `&>`), as
+    /// opposed to reading it or duplicating a descriptor (`>&2`, `2>&1`).
+    pub fn writes(&self) -> bool {
+        let op = self.op.trim_start_matches(|c: char| c.is_ascii_digit());
+        matches!(op, ">" | ">>" | ">|" | "<>" | "&>" | "&>>")
+            || (op == ">&" && !is_fd_target(&self.target.text))
+    }
+
+    /// The operator reads its target (`<`, `<>`).
+    pub fn reads(&self) -> bool {
+        let op = self.op.trim_start_matches(|c: char| c.is_ascii_digit());
+        matches!(op, "<" | "<>") || (op == "<&" && !is_fd_target(&self.target.text))
+    }
+}
+
+fn is_fd_target(t: &str) -> bool {
+    t == "-" || (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Command {
@@ -819,7 +848,7 @@ struct Parser<'a> {
     /// The next word is in command position (reserved words are recognised).
     cmd_pos: bool,
     /// A redirection operator is waiting for its target word.
-    redir: Option<(Redir, usize)>,
+    redir: Option<(Redir, Range<usize>)>,
     /// After `function`, the next word is the function's name.
     func_name_next: bool,
 }
@@ -845,9 +874,16 @@ impl<'a> Parser<'a> {
 
     fn run(mut self) -> Script {
         while let Some(tok) = self.lx.next_token() {
-            if let Some((kind, at)) = self.redir.take() {
+            if let Some((kind, op)) = self.redir.take() {
+                let at = op.start;
                 if let Tok::Word(w) = &tok {
                     self.extend(w.word.span.end);
+                    if let Some(b) = &mut self.cur {
+                        b.cmd.redirects.push(Redirect {
+                            op: String::from_utf8_lossy(&self.lx.b[op]).into_owned(),
+                            target: w.word.clone(),
+                        });
+                    }
                     if let Redir::Heredoc { strip_tabs } = kind {
                         let delim = w.word.text.as_bytes().to_vec();
                         self.lx.heredocs.push((delim, strip_tabs));
@@ -862,7 +898,8 @@ impl<'a> Parser<'a> {
                 Tok::Op(op, span) => self.op(op, span),
             }
         }
-        if let Some((_, at)) = self.redir {
+        if let Some((_, op)) = &self.redir {
+            let at = op.start;
             self.problem(format!("redirection without a target at byte {at}"));
         }
         if let Some(outer) = self.stack.first() {
@@ -1135,7 +1172,7 @@ impl<'a> Parser<'a> {
                 }
                 self.builder(span.start).cmd.has_redirections = true;
                 self.extend(span.end);
-                self.redir = Some((kind, span.start));
+                self.redir = Some((kind, span.clone()));
             }
             Op::LParen => self.lparen(span),
             Op::RParen => match self.top() {
@@ -1482,6 +1519,16 @@ mod tests {
         assert_eq!(texts(&s.commands[1]), ["echo", "ok"]);
         assert_eq!(cmd_src(src, &s.commands[1]), "echo ok >>log");
         assert!(!reliable("npm ci").commands[0].has_redirections);
+        let r = &c.redirects;
+        assert_eq!(
+            (r[0].op.as_str(), r[0].target.text.as_str()),
+            (">", "/dev/null")
+        );
+        assert!(r[0].writes() && !r[1].writes() && !r[1].reads());
+        assert_eq!(s.commands[1].redirects[0].target.text, "log");
+        assert!(s.commands[1].redirects[0].writes());
+        let r = &reliable("cat <in.txt 3>&- >&out").commands[0].redirects;
+        assert!(r[0].reads() && !r[1].writes() && r[2].writes());
         // A number not touching the operator is an argument.
         let s = reliable("echo 2 >x <y");
         assert_eq!(texts(&s.commands[0]), ["echo", "2"]);

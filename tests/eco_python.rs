@@ -53,7 +53,7 @@ const FIXTURES: &[&str] = &[
     "poetry-refuse-host-venv",
     "poetry-refuse-only-root",
     "poetry-refuse-path-dep",
-    "poetry-refuse-pinned-pip-prelude",
+    "poetry-pinned-pip-prelude",
     "uv-already-optimized",
     "uv-no-install-workspace",
     "uv-project",
@@ -362,14 +362,21 @@ fn poetry_refuses_only_root() {
     refused("poetry-refuse-only-root", "needs-source", "--only-root");
 }
 
-/// `pip install poetry==1.8.3` is not one of the preset's preludes (they
-/// match whole words): the file is left alone rather than guessed at.
+/// `pip install poetry==1.8.3` installs a named package: by the command
+/// table it reads no project file, so it commutes with the source copy and
+/// stays before the install (not repeated after it).
 #[test]
-fn poetry_pinned_pip_prelude_is_left_alone() {
-    refused(
-        "poetry-refuse-pinned-pip-prelude",
-        "prelude",
-        "poetry==1.8.3",
+fn poetry_pinned_pip_prelude_stays_before_the_install() {
+    let c = snap("poetry-pinned-pip-prelude");
+    assert!(
+        c.fixed.contains(
+            "RUN pip install poetry==1.8.3 && poetry install --only main --no-root
+COPY . .
+RUN poetry install --only main
+"
+        ),
+        "{}",
+        c.fixed
     );
 }
 
@@ -596,16 +603,23 @@ fn pdm_refuses_dynamic_dependencies() {
 // ---------------------------------------------------------------------------
 
 /// The environment file in a subdirectory: its `pip:` section's `-r` file is
-/// relative to it, and that file's `-c` include is followed too.
+/// relative to it, and that file's `-c` include is followed too. The cache
+/// cleanup after the install commutes with the source copy, so it stays in
+/// the install's RUN (moved after the copy, the cache would stay in the
+/// install's layer).
 #[test]
 fn conda_env_create_copies_env_file_and_pip_includes() {
     let c = snap("conda-env-create");
-    assert!(c.fixed.contains(
-        "COPY env/environment.yml ./env/\n\
+    assert!(
+        c.fixed.contains(
+            "COPY env/environment.yml ./env/\n\
          COPY env/requirements/constraints.txt env/requirements/pip.txt ./env/requirements/\n\
-         RUN conda env create -f env/environment.yml\n\
+         RUN conda env create -f env/environment.yml && conda clean -afy\n\
          COPY . .\n"
-    ));
+        ),
+        "{}",
+        c.fixed
+    );
 }
 
 /// `--chown` is carried; `-r file:requirements.txt` (conda's documented
@@ -613,10 +627,15 @@ fn conda_env_create_copies_env_file_and_pip_includes() {
 #[test]
 fn micromamba_install_keeps_chown() {
     let c = snap("micromamba-install");
-    assert!(c.fixed.contains(
-        "COPY --chown=$MAMBA_USER:$MAMBA_USER env.yaml requirements.txt ./\n\
-         RUN micromamba install -y -n base -f env.yaml\n"
-    ));
+    assert!(
+        c.fixed.contains(
+            "COPY --chown=$MAMBA_USER:$MAMBA_USER env.yaml requirements.txt ./\n\
+         RUN micromamba install -y -n base -f env.yaml && \\\n    micromamba clean --all --yes\n\
+         COPY --chown=$MAMBA_USER:$MAMBA_USER . .\n"
+        ),
+        "{}",
+        c.fixed
+    );
 }
 
 #[test]

@@ -1,16 +1,19 @@
-//! What lies between the source copy C and the install's RUN R: each step
-//! must commute with C for C to move past it.
+//! What lies between the source copy C and the install's RUN R: C moves
+//! past each of these steps, so each must commute with it.
 
+use crate::effects::Effect;
 use crate::model::{key_values, referenced_vars};
 use crate::syntax::Keyword;
 
 use super::candidate::Candidate;
-use super::paths::is_under;
+use super::commute::SourceCopy;
 use super::plan::Dest;
 use super::refusal::Refusal;
+use super::steps;
 use crate::rules::RuleContext;
 
-/// Instructions that only change image config: the source copy may move past them.
+/// Instructions that only change image config or the state of later RUNs
+/// (which stay where they are): C may move past them.
 fn config_only(k: Keyword) -> bool {
     matches!(
         k,
@@ -27,45 +30,117 @@ fn config_only(k: Keyword) -> bool {
     )
 }
 
-pub fn check(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<(), Refusal> {
+/// The steps C moves past, with their effects.
+pub struct Crossing {
+    pub steps: Vec<(usize, Effect)>,
+    /// A WORKDIR between changes where C's relative destination resolves:
+    /// the moved C must name its destination absolutely.
+    pub absolute_dest: bool,
+}
+
+/// First pass, before the manifests are known: steps that can never commute.
+pub fn check_kinds(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<Crossing, Refusal> {
     let m = rc.model;
     let c = m.ins[cand.copy];
     let mut c_vars = referenced_vars(&c.args_str());
     c_vars.extend(c.flags.iter().flat_map(|f| referenced_vars(&f.text)));
+    let mut out = Crossing {
+        steps: Vec::new(),
+        absolute_dest: false,
+    };
     for &xi in &cand.between {
         let x = m.ins[xi];
         let at = format!("{} at line {}", x.name, x.start_line);
-        let why = match x.kind {
-            Keyword::Run => Some(format!(
-                "{at} runs between the source copy and the install and may read the source"
-            )),
-            Keyword::Copy | Keyword::Add => {
-                let overlap = match m.copy_view(xi).and_then(|v| v.dest_abs) {
-                    Some(d) => is_under(&d, &dest.abs) || is_under(&dest.abs, &d),
-                    None => true,
+        let effect = match x.kind {
+            Keyword::Run => steps::run_effect(rc, xi),
+            Keyword::Copy | Keyword::Add => steps::copy_effect(rc, xi),
+            Keyword::Workdir => {
+                let Some(w) = m.state.get(xi + 1).and_then(|s| s.workdir.clone()) else {
+                    return Err(Refusal::Unresolved(format!(
+                        "{at} sets a directory dockopt cannot resolve"
+                    )));
                 };
-                overlap.then(|| format!("{at} writes where the source copy writes; their order matters"))
+                out.absolute_dest |= !dest.written.starts_with('/');
+                Effect {
+                    ensures: vec![w],
+                    ..Effect::default()
+                }
             }
-            Keyword::Workdir => (!dest.written.starts_with('/')).then(|| {
-                format!(
-                    "{at} changes the directory the source copy's relative destination `{}` resolves in",
-                    dest.written
-                )
-            }),
-            Keyword::Env | Keyword::Arg => key_values(&x.args_str(), x.kind == Keyword::Env)
-                .into_iter()
-                .map(|(k, _)| k)
-                .find(|d| c_vars.contains(d))
-                .map(|v| format!("{at} sets `{v}`, which the source copy uses")),
-            Keyword::Volume => Some(format!(
-                "{at} declares a volume between the source copy and the install"
-            )),
-            k if config_only(k) => None,
-            _ => Some(format!("{at} is not something dockopt moves a COPY past")),
+            Keyword::Env | Keyword::Arg => {
+                let set = key_values(&x.args_str(), x.kind == Keyword::Env);
+                if let Some((v, _)) = set.iter().find(|(d, _)| c_vars.contains(d)) {
+                    return Err(Refusal::Crossing(format!(
+                        "{at} sets `{v}`, which the source copy uses"
+                    )));
+                }
+                Effect::default()
+            }
+            Keyword::Volume => {
+                return Err(Refusal::Crossing(format!(
+                    "{at} declares a volume between the source copy and the install"
+                )))
+            }
+            k if config_only(k) => Effect::default(),
+            _ => {
+                return Err(Refusal::Crossing(format!(
+                    "{at} is not something dockopt moves a COPY past"
+                )))
+            }
         };
-        if let Some(why) = why {
-            return Err(Refusal::Crossing(why));
+        if let Some(why) = &effect.unknown {
+            return Err(Refusal::Crossing(format!(
+                "{at} (`{}`) runs between the source copy and the install and may read or write anything: {why}",
+                one_line(&x.logical_str())
+            )));
+        }
+        out.steps.push((xi, effect));
+    }
+    if out.absolute_dest && dest.abs.starts_with(crate::model::IMAGE_WORKDIR) {
+        return Err(Refusal::Crossing(format!(
+            "a WORKDIR between the source copy and the install changes where its relative destination `{}` resolves, and the base image's working directory it resolves in now is unknown",
+            dest.written
+        )));
+    }
+    if out.absolute_dest && c_form_is_exec(rc, cand) {
+        return Err(Refusal::Crossing(format!(
+            "a WORKDIR between the source copy and the install changes where its relative destination `{}` resolves, and dockopt does not rewrite an exec-form COPY",
+            dest.written
+        )));
+    }
+    Ok(out)
+}
+
+fn c_form_is_exec(rc: &RuleContext, cand: &Candidate) -> bool {
+    rc.model.ins[cand.copy].form == crate::syntax::Form::Exec
+}
+
+/// Second pass, with the manifests known: every step must commute with C.
+pub fn check_paths(
+    rc: &RuleContext,
+    crossing: &Crossing,
+    source: &SourceCopy,
+) -> Result<(), Refusal> {
+    for (xi, effect) in &crossing.steps {
+        if let Some(conflict) = source.conflict(effect) {
+            let x = rc.model.ins[*xi];
+            return Err(Refusal::Crossing(format!(
+                "{} at line {} (`{}`) {}",
+                x.name,
+                x.start_line,
+                one_line(&x.logical_str()),
+                conflict.describe(source.map)
+            )));
         }
     }
     Ok(())
+}
+
+pub fn one_line(logical: &str) -> String {
+    let s: String = logical.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
 }

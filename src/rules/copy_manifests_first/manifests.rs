@@ -191,19 +191,14 @@ fn required_any(
 }
 
 /// A `cd` into the copied tree needs the directory to exist before the copy
-/// (some manifest must live there); `chmod`/`chown` need their files copied.
+/// (some manifest must live there).
 pub fn check_prelude_paths(split: &Split, files: &[String], map: CopyMap) -> Result<(), Refusal> {
-    for (paths, what) in [
-        (&split.cd_dirs, "changes to"),
-        (&split.touched_paths, "changes the mode or owner of"),
-    ] {
-        for p in paths {
-            if let Some(rel) = map.to_context(p) {
-                if !files.iter().any(|f| is_under_rel(f, &rel)) {
-                    return Err(Refusal::Prelude(format!(
-                        "the RUN {what} {p} before the install, but only the source copy brings it"
-                    )));
-                }
+    for p in &split.cd_dirs {
+        if let Some(rel) = map.to_context(p) {
+            if !files.iter().any(|f| is_under_rel(f, &rel)) {
+                return Err(Refusal::Prelude(format!(
+                    "the RUN changes to {p} before the install, but only the source copy brings it"
+                )));
             }
         }
     }

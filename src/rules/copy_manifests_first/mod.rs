@@ -8,12 +8,14 @@
 
 mod candidate;
 mod clobber;
+mod commute;
 mod crossing;
 mod manifests;
 mod paths;
 mod plan;
 pub mod refusal;
 mod split;
+mod steps;
 mod text;
 
 use super::{Finding, RuleContext, RuleInfo};

@@ -5,6 +5,7 @@ use crate::edit::Fix;
 use crate::syntax::Keyword;
 
 use super::candidate::Candidate;
+use super::commute::SourceCopy;
 use super::paths::CopyMap;
 use super::refusal::Refusal;
 use super::{clobber, crossing, manifests, split, text};
@@ -24,7 +25,7 @@ pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Fix, Refusal> {
         src_dir: &cand.src_dir,
         dest_abs: &dest.abs,
     };
-    crossing::check(rc, cand, &dest)?;
+    let crossing = crossing::check_kinds(rc, cand, &dest)?;
     let split = split::split_run(rc, cand)?;
     let project = manifests::project_dir(cand, &split, map)?;
     let Some(ctx) = rc.ctx else {
@@ -37,8 +38,23 @@ pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Fix, Refusal> {
     let found = manifests::collect(ctx, cand, &split, &project, map, vars)?;
     manifests::check_prelude_paths(&split, &found.files, map)?;
     manifests::check_layout(&found.files, &cand.src_dir)?;
+    let source = SourceCopy {
+        map,
+        ctx: Some(ctx),
+        m_files: &found.files,
+        chown_names: chown_uses_names(rc, cand),
+    };
+    crossing::check_paths(rc, &crossing, &source)?;
+    let deps_only = text::deps_only(cand).is_some();
+    let split_plan = split::plan_split(cand, &split, &source, deps_only)?;
     let ignore_additions = clobber::ignore_additions(rc, ctx, &found)?;
-    text::build_fix(rc, cand, &dest, &split, &found, ignore_additions)
+    let layout = text::Layout {
+        dest: &dest,
+        split: &split,
+        plan: &split_plan,
+        absolute_dest: crossing.absolute_dest,
+    };
+    text::build_fix(rc, cand, &layout, &found, ignore_additions)
 }
 
 /// The install itself: it must not read the source, and its RUN must be splittable.
@@ -88,4 +104,12 @@ fn destination(rc: &RuleContext, cand: &Candidate) -> Result<Dest, Refusal> {
             c.name
         ))),
     }
+}
+
+/// C's `--chown` names a user or group (resolved from the image's user database).
+fn chown_uses_names(rc: &RuleContext, cand: &Candidate) -> bool {
+    rc.model.ins[cand.copy].flag("chown").is_some_and(|v| {
+        v.split(':')
+            .any(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
+    })
 }

@@ -1,76 +1,85 @@
-//! Where R splits: the commands before the install stay with it, the ones
-//! after it move to a RUN after the source copy.
+//! Where R splits: the commands before the install stay with it (they now
+//! run before the source copy, so each must commute with it), and the
+//! commands after it either stay too (a cache cleanup that commutes) or move
+//! to a RUN after the source copy.
 
-use crate::shell::{self, Separator};
-use crate::syntax::Instruction;
+use crate::shell::Separator;
 
 use super::candidate::Candidate;
-use super::paths::resolve;
+use super::commute::SourceCopy;
 use super::refusal::Refusal;
+use super::steps::{self, CommandEffect, RunEnv};
 use crate::rules::RuleContext;
 
-/// Commands that may run before the install in the same RUN: they read no source.
-const SAFE_BEFORE: &[&str] = &[
-    "cd",
-    "export",
-    "set",
-    "umask",
-    "true",
-    ":",
-    "mkdir",
-    "apt-get",
-    "apt",
-    "apk",
-    "yum",
-    "dnf",
-    "microdnf",
-    "zypper",
-    "echo",
-    "corepack",
-    "useradd",
-    "adduser",
-    "groupadd",
-    "addgroup",
-    "update-ca-certificates",
-    "chmod",
-    "chown",
-    "rm",
-];
-
-/// Commands before the install whose effect on the shell must be repeated
-/// in the RUN that continues after the source copy.
-const CARRIED: &[&str] = &["cd", "export", "set", "umask", "chmod", "chown", "rm"];
-
-/// What the part of R before the install does.
+/// What R's shell does around the install.
 pub struct Split {
     /// The install's working directory (WORKDIR plus any `cd`).
     pub cwd: String,
-    /// Prelude commands repeated at the start of the RUN after the source copy.
-    pub carried: Vec<String>,
     /// Directories the prelude changes to.
     pub cd_dirs: Vec<String>,
-    /// Paths whose mode or owner the prelude changes.
-    pub touched_paths: Vec<String>,
+    prelude: Vec<CommandEffect>,
+    after: Vec<CommandEffect>,
+}
+
+/// The decisions made once the manifests are known.
+pub struct SplitPlan {
+    /// Prelude commands repeated at the start of the RUN after the source copy.
+    pub carried: Vec<String>,
+    /// A carried command restores files (`chmod +x mvnw`): the RUN after the
+    /// source copy is needed even with nothing else to run.
+    pub carried_needs_run: bool,
+    /// Commands after the install that stay in its RUN.
+    pub kept_after: usize,
 }
 
 pub fn split_run(rc: &RuleContext, cand: &Candidate) -> Result<Split, Refusal> {
     check_separators(cand)?;
-    let Some(workdir) = rc.model.state[cand.run].workdir.clone() else {
+    let m = rc.model;
+    let mut env = RunEnv::at(m, cand.run);
+    if env.cwd.is_none() {
         return Err(Refusal::Unresolved(
             "the WORKDIR of the RUN depends on a value dockopt cannot resolve".into(),
         ));
-    };
-    let r = rc.model.ins[cand.run];
-    let mut split = Split {
-        cwd: workdir,
-        carried: Vec::new(),
-        cd_dirs: Vec::new(),
-        touched_paths: Vec::new(),
-    };
-    for cmd in &cand.install.script.commands[..cand.install.k] {
-        prelude_command(rc, r, cmd, &mut split)?;
     }
-    Ok(split)
+    let script = &cand.install.script;
+    let k = cand.install.k;
+    let prelude = steps::script_effects(rc, cand.run, script, &mut env, 0..k);
+    let mut cd_dirs = Vec::new();
+    for ce in &prelude {
+        let cmd = &script.commands[ce.index];
+        let text = &cand.install.text[cmd.span.clone()];
+        if cmd.program() == Some("cd") {
+            match (cmd.cd_target(), &env.cwd) {
+                (Some(_), Some(_)) => {}
+                _ => {
+                    return Err(Refusal::Prelude(format!(
+                        "`{text}` changes to a directory dockopt cannot resolve"
+                    )))
+                }
+            }
+        }
+        if let Some(why) = &ce.effect.unknown {
+            return Err(Refusal::Prelude(format!(
+                "the RUN runs `{text}` before the install, which may read or write anything: {why}"
+            )));
+        }
+    }
+    // The cwd after the prelude's `cd`s is where the install runs.
+    let cwd = env.cwd.clone().expect("checked above");
+    let mut dir = m.state[cand.run].workdir.clone().unwrap_or_default();
+    for ce in &prelude {
+        if let Some(d) = script.commands[ce.index].cd_target() {
+            dir = super::paths::resolve(&dir, d);
+            cd_dirs.push(dir.clone());
+        }
+    }
+    let after = steps::script_effects(rc, cand.run, script, &mut env, k + 1..script.commands.len());
+    Ok(Split {
+        cwd,
+        cd_dirs,
+        prelude,
+        after,
+    })
 }
 
 /// R splits only at top-level `&&` after the install, and has no `||`, `|` or `&`.
@@ -99,75 +108,57 @@ fn check_separators(cand: &Candidate) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// One command before the install: allowed, carried, or a refusal.
-fn prelude_command(
-    rc: &RuleContext,
-    r: &Instruction,
-    cmd: &shell::Command,
-    split: &mut Split,
-) -> Result<(), Refusal> {
-    let prog = cmd.program().unwrap_or("");
-    let text = command_text(r, cmd);
-    if cmd.compound || cmd.has_redirections {
-        return Err(Refusal::Prelude(format!(
-            "the RUN runs `{text}` before the install, which dockopt cannot vouch for"
-        )));
-    }
-    if cmd.words.is_empty() {
-        // Assignment only: shell state the later part needs too.
-        split.carried.push(text);
-        return Ok(());
-    }
-    let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
-    let is_prelude = rc.presets.list.iter().any(|p| p.is_prelude(&words));
-    let name = crate::preset::program_name(prog);
-    let safe_prog = SAFE_BEFORE.contains(&name);
-    // Tool commands of an ecosystem (npm, pip...) are allowed only as that preset's prelude.
-    let tool = ["npm", "pip", "python", "cargo", "uv", "git"].contains(&name);
-    if !(is_prelude || (safe_prog && !tool))
-        || cmd.words.iter().any(|w| !w.literal) && prog != "export"
-    {
-        return Err(Refusal::Prelude(format!(
-            "the RUN runs `{text}` before the install; it may need the source"
-        )));
-    }
-    if prog == "cd" {
-        let Some(dir) = cmd.cd_target() else {
-            return Err(Refusal::Prelude(format!(
-                "`{text}` changes to a directory dockopt cannot resolve"
-            )));
-        };
-        split.cwd = resolve(&split.cwd, dir);
-        split.cd_dirs.push(split.cwd.clone());
-    }
-    if prog == "chmod" || prog == "chown" {
-        // `chmod +x mvnw`: the paths must be among the copied manifests (checked
-        // later); the command runs again after the copy, which restores modes.
-        let paths = cmd.words[1..]
-            .iter()
-            .filter(|w| !w.text.starts_with('-'))
-            .skip(1);
-        for p in paths {
-            split.touched_paths.push(resolve(&split.cwd, &p.text));
+/// Decide, with C known as a set of paths, what stays, what is repeated and what moves.
+pub fn plan_split(
+    cand: &Candidate,
+    split: &Split,
+    source: &SourceCopy,
+    deps_only: bool,
+) -> Result<SplitPlan, Refusal> {
+    let script = &cand.install.script;
+    let text = |i: usize| cand.install.text[script.commands[i].span.clone()].to_string();
+    let mut plan = SplitPlan {
+        carried: Vec::new(),
+        carried_needs_run: false,
+        kept_after: 0,
+    };
+    for ce in &split.prelude {
+        let eff = &ce.effect;
+        if eff.state && eff.is_pure() {
+            plan.carried.push(text(ce.index));
+            continue;
         }
-    }
-    if prog == "rm"
-        && !cmd.words[1..]
-            .iter()
-            .any(|w| w.text.starts_with('-') && w.text.contains('f'))
-    {
+        let Some(conflict) = source.conflict(eff) else {
+            continue;
+        };
+        let restorable = eff.repeatable
+            && source.writes_only_manifests(eff)
+            && source.conflict(&without_writes(eff)).is_none();
+        if restorable {
+            plan.carried.push(text(ce.index));
+            plan.carried_needs_run = true;
+            continue;
+        }
         return Err(Refusal::Prelude(format!(
-            "`{text}` fails before the source copy unless its files exist; dockopt needs `rm -f`"
+            "the RUN runs `{}` before the install; moved before the source copy, it {}",
+            text(ce.index),
+            conflict.describe(source.map)
         )));
     }
-    if CARRIED.contains(&prog) {
-        split.carried.push(text);
+    if !deps_only {
+        plan.kept_after = split
+            .after
+            .iter()
+            .take_while(|ce| !ce.effect.state && source.conflict(&ce.effect).is_none())
+            .count();
     }
-    Ok(())
+    Ok(plan)
 }
 
-/// Source text of a command of the RUN (logical line).
-pub fn command_text(r: &Instruction, cmd: &shell::Command) -> String {
-    let a = r.args_str();
-    a.get(cmd.span.clone()).unwrap_or("").to_string()
+fn without_writes(eff: &crate::effects::Effect) -> crate::effects::Effect {
+    crate::effects::Effect {
+        writes: Default::default(),
+        ensures: Vec::new(),
+        ..eff.clone()
+    }
 }

@@ -4,6 +4,7 @@
 
 use crate::edit::{Applicability, Edit, Fix};
 use crate::model::IMAGE_WORKDIR;
+use crate::preset::DepsOnly;
 use crate::readers;
 use crate::syntax::{Form, Instruction, Keyword, Span};
 
@@ -12,17 +13,35 @@ use super::manifests::Manifests;
 use super::paths::{group_by_dir, CopyMap};
 use super::plan::Dest;
 use super::refusal::Refusal;
-use super::split::Split;
+use super::split::{Split, SplitPlan};
 use crate::rules::RuleContext;
+
+/// Where things go: C's destination, how R splits, whether C's destination
+/// must be written absolutely after the move.
+pub struct Layout<'a> {
+    pub dest: &'a Dest,
+    pub split: &'a Split,
+    pub plan: &'a SplitPlan,
+    pub absolute_dest: bool,
+}
+
+/// The preset's deps-only form of the install, unless a flag of the install turns it off.
+pub fn deps_only<'p>(cand: &Candidate<'p>) -> Option<&'p DepsOnly> {
+    cand.install.m.spec.deps_only.as_ref().filter(|d| {
+        !d.unless_flag
+            .iter()
+            .any(|f| cand.install.m.flags.contains(f))
+    })
+}
 
 pub fn build_fix(
     rc: &RuleContext,
     cand: &Candidate,
-    dest: &Dest,
-    split: &Split,
+    layout: &Layout,
     found: &Manifests,
     ignore_additions: Vec<String>,
 ) -> Result<Fix, Refusal> {
+    let (dest, split) = (layout.dest, layout.split);
     let m = rc.model;
     let src = m.src;
     let c = m.ins[cand.copy];
@@ -51,8 +70,10 @@ pub fn build_fix(
     };
     let script = &cand.install.script;
     let k = cand.install.k;
-    let after_cmds = &script.commands[k + 1..];
+    let kept = layout.plan.kept_after;
+    let after_cmds = &script.commands[k + 1 + kept..];
     let cmd_span = &script.commands[k].span;
+    let kept_end = script.commands[k + kept].span.end;
     let args_end = r.to_source(r.args.end - 1) + 1;
     let mut edits = Vec::new();
     let mut after_parts: Vec<String> = Vec::new();
@@ -95,7 +116,7 @@ pub fn build_fix(
             unsafe_reason.get_or_insert(why);
         }
     } else if !after_cmds.is_empty() {
-        let end = r.to_source(r.args.start + cmd_span.end - 1) + 1;
+        let end = r.to_source(r.args.start + kept_end - 1) + 1;
         removed_from = Some(end);
         edits.push(Edit::replace(Span::new(end, args_end), ""));
     }
@@ -109,16 +130,16 @@ pub fn build_fix(
         c.span,
         manifest_copy_text(rc, cand, dest, &found.files, nl),
     ));
-    let body = if after_parts.is_empty() {
+    let body = if after_parts.is_empty() && !layout.plan.carried_needs_run {
         Vec::new()
     } else {
-        let mut body = split.carried.clone();
+        let mut body = layout.plan.carried.clone();
         body.extend(after_parts);
         body
     };
     edits.push(Edit::insert(
         r.span.end,
-        moved_copy_text(rc, cand, &moved_comments, &body, nl),
+        moved_copy_text(rc, cand, layout, &moved_comments, &body, nl),
     ));
     Ok(Fix {
         applicability,
@@ -173,6 +194,7 @@ fn manifest_copy_text(
 fn moved_copy_text(
     rc: &RuleContext,
     cand: &Candidate,
+    layout: &Layout,
     moved_comments: &[Span],
     body: &[String],
     nl: &str,
@@ -184,8 +206,12 @@ fn moved_copy_text(
     if !src[..r.span.end].ends_with('\n') {
         insert.push_str(nl);
     }
-    let c_text = &src[c.span.range()];
-    insert.push_str(c_text);
+    let c_text = if layout.absolute_dest {
+        absolute_copy_text(rc, cand, layout.dest)
+    } else {
+        src[c.span.range()].to_string()
+    };
+    insert.push_str(&c_text);
     if !c_text.ends_with('\n') {
         insert.push_str(nl);
     }
@@ -203,6 +229,23 @@ fn moved_copy_text(
         ));
     }
     insert
+}
+
+/// C's text with its destination word replaced by the absolute path it
+/// resolved to where C stood (a WORKDIR between changed the relative one).
+fn absolute_copy_text(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> String {
+    let src = rc.model.src;
+    let c = rc.model.ins[cand.copy];
+    let text = &src[c.span.range()];
+    let Some(last) = c.words().pop() else {
+        return text.to_string();
+    };
+    let mut abs = dest.abs.clone();
+    if dest.written.ends_with('/') || dest.written == "." || !abs.ends_with('/') {
+        abs.push('/');
+    }
+    let (a, b) = (last.span.start - c.span.start, last.span.end - c.span.start);
+    format!("{}{}{}", &text[..a], abs, &text[b..])
 }
 
 /// Stub paths relative to the install's directory.

@@ -1,0 +1,458 @@
+//! The effect of one simple command of a RUN, from the command table.
+
+use crate::model::{clean_abs, expand, Vars};
+use crate::preset::program_name;
+use crate::shell;
+
+use super::table::{CommandTable, Entry, Role, StateChange};
+use super::{Effect, PathPat, PathSet};
+
+/// The shell's state where a command runs.
+pub struct ShellEnv<'a> {
+    /// Working directory; `None` when unknown (relative paths are then anywhere).
+    pub cwd: Option<String>,
+    pub vars: &'a Vars,
+    /// The user's home directory; `None` when unknown.
+    pub home: Option<String>,
+    /// Literal directories put on `PATH` by the Dockerfile (a virtualenv's `bin`).
+    pub path_dirs: &'a [String],
+}
+
+impl ShellEnv<'_> {
+    /// `p` as an absolute image path; `None` when it cannot be known.
+    pub fn resolve(&self, p: &str) -> Option<String> {
+        let p = if p.contains('$') {
+            expand(p, self.vars)?
+        } else {
+            p.to_string()
+        };
+        if let Some(rest) = p.strip_prefix('~') {
+            if rest.is_empty() || rest.starts_with('/') {
+                let home = self.home.as_ref()?;
+                return Some(clean_abs(&format!("{home}{rest}")));
+            }
+            return None;
+        }
+        if p.starts_with('/') {
+            return Some(clean_abs(&p));
+        }
+        let cwd = self.cwd.as_ref()?;
+        Some(clean_abs(&format!("{cwd}/{p}")))
+    }
+
+    /// A word used as a path: exact, a tree when `tree`, and the tree above
+    /// the first glob character when the word is a pattern. Everything when unknown.
+    fn pattern(&self, text: &str, literal: bool, tree: bool) -> PathPat {
+        let glob_at = (!literal).then(|| text.find(['*', '?', '['])).flatten();
+        let (text, tree) = match glob_at {
+            Some(i) => (parent_of(&text[..i]), true),
+            None => (text, tree),
+        };
+        match self.resolve(text) {
+            Some(p) if tree => PathPat::Tree(p),
+            Some(p) => PathPat::Exact(p),
+            None => PathPat::Tree("/".into()),
+        }
+    }
+}
+
+fn parent_of(prefix: &str) -> &str {
+    match prefix.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &prefix[..i],
+        None => ".",
+    }
+}
+
+/// Targets of redirections that are not files.
+fn is_device(p: &str) -> bool {
+    matches!(p, "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty")
+}
+
+/// The effect of `cmd` where it runs. `preset_prelude` says a preset vouches
+/// for the command as a harmless prelude (it reads no project file).
+pub fn effect(
+    table: &CommandTable,
+    cmd: &shell::Command,
+    env: &ShellEnv,
+    preset_prelude: bool,
+) -> Effect {
+    if cmd.compound {
+        return Effect::unknown("a compound command (subshell, group, if, for, while, case)");
+    }
+    let mut eff = redirect_effect(cmd, env);
+    if cmd.words.is_empty() {
+        eff.state = true;
+        return eff;
+    }
+    let mut words: &[shell::Word] = &cmd.words;
+    if !words[0].literal {
+        return Effect::unknown(format!(
+            "the program `{}` is only known at run time",
+            words[0].text
+        ));
+    }
+    // `python -m pip ...` is pip.
+    if matches!(program_name(&words[0].text), "python" | "py")
+        && words.len() > 2
+        && words[1].text == "-m"
+    {
+        words = &words[2..];
+    }
+    let program = program_name(&words[0].text);
+    let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    let first_positional = texts[1..]
+        .iter()
+        .enumerate()
+        .find(|(i, w)| !w.starts_with('-') || (*i == 0 && **w == "--"))
+        .map(|(_, w)| *w);
+    let Some(entry) = table.find(program, first_positional, &texts) else {
+        if preset_prelude {
+            // A preset vouches for it: tool configuration that reads no project file.
+            let home = env.home.clone().unwrap_or_else(|| "/".into());
+            eff.writes.push(PathPat::Tree(home));
+            return eff;
+        }
+        return Effect::unknown(format!(
+            "dockopt does not know what `{}` reads and writes",
+            texts[..texts.len().min(2)].join(" ")
+        ));
+    };
+    eff.merge(entry_effect(entry, words, env));
+    eff
+}
+
+fn redirect_effect(cmd: &shell::Command, env: &ShellEnv) -> Effect {
+    let mut eff = Effect {
+        repeatable: true,
+        ..Effect::default()
+    };
+    for r in &cmd.redirects {
+        let t = &r.target;
+        if is_device(&t.text) {
+            continue;
+        }
+        if r.writes() {
+            eff.writes.push(env.pattern(&t.text, t.literal, false));
+            eff.repeatable = false;
+        }
+        if r.reads() {
+            eff.reads.push(env.pattern(&t.text, t.literal, false));
+        }
+    }
+    eff
+}
+
+/// Flags and positional arguments of a command, read with its entry.
+struct Args<'w> {
+    positionals: Vec<&'w shell::Word>,
+    recursive: bool,
+    write_mode: bool,
+    flag_reads: Vec<&'w str>,
+    flag_writes: Vec<&'w str>,
+}
+
+fn parse_args<'w>(entry: &Entry, words: &'w [shell::Word]) -> Args<'w> {
+    let mut a = Args {
+        positionals: Vec::new(),
+        recursive: entry.trees,
+        write_mode: false,
+        flag_reads: Vec::new(),
+        flag_writes: Vec::new(),
+    };
+    let script_args = entry.sub.iter().any(|s| s == "--");
+    let mut end_of_flags = false;
+    let mut i = 1;
+    while i < words.len() {
+        let w = words[i].text.as_str();
+        i += 1;
+        if w == "--" && !end_of_flags {
+            end_of_flags = !script_args;
+            continue;
+        }
+        if end_of_flags || !w.starts_with('-') || w == "-" {
+            a.positionals.push(&words[i - 1]);
+            continue;
+        }
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, v)) if w.starts_with("--") => (f, Some(v)),
+            _ => (w, None),
+        };
+        let has = |list: &[String]| list.iter().any(|f| f == flag);
+        let short_group = |list: &[String]| {
+            !flag.starts_with("--")
+                && list
+                    .iter()
+                    .any(|f| f.len() == 2 && !f.starts_with("--") && flag[1..].contains(&f[1..]))
+        };
+        if has(&entry.recursive_flags) || short_group(&entry.recursive_flags) {
+            a.recursive = true;
+        }
+        if has(&entry.write_if_flags)
+            || entry
+                .write_if_flags
+                .iter()
+                .any(|f| f.len() == 2 && flag.starts_with(f.as_str()))
+        {
+            a.write_mode = true;
+        }
+        let mut value = || -> Option<&'w str> {
+            inline.or_else(|| {
+                let v = words.get(i).map(|w| w.text.as_str());
+                i += 1;
+                v
+            })
+        };
+        if has(&entry.read_flags) {
+            a.flag_reads.extend(value());
+        } else if has(&entry.write_flags) {
+            a.flag_writes.extend(value());
+        } else if has(&entry.value_flags) && inline.is_none() {
+            i += 1;
+        }
+    }
+    if !entry.sub.is_empty() && !script_args && !a.positionals.is_empty() {
+        a.positionals.remove(0);
+    }
+    a
+}
+
+fn entry_effect(entry: &Entry, words: &[shell::Word], env: &ShellEnv) -> Effect {
+    let a = parse_args(entry, words);
+    let mut eff = Effect {
+        state: entry.state != StateChange::None,
+        repeatable: entry.repeatable && !a.recursive,
+        ..Effect::default()
+    };
+    let n = a.positionals.len();
+    for (idx, w) in a.positionals.iter().enumerate() {
+        let mut role = match (idx, entry.first, entry.last) {
+            (0, Some(r), _) => r,
+            (i, _, Some(r)) if i + 1 == n && n > 1 => r,
+            _ => entry.args,
+        };
+        if a.write_mode && role == Role::Read {
+            role = Role::ReadWrite;
+        }
+        if !w.literal && role != Role::None {
+            eff.repeatable = false;
+        }
+        apply_role(&mut eff, role, w, a.recursive, env);
+    }
+    for v in a.flag_reads {
+        eff.reads.push(env.pattern(v, true, true));
+    }
+    for v in a.flag_writes {
+        eff.writes.push(env.pattern(v, true, true));
+    }
+    fixed_paths(entry, env, &mut eff);
+    eff
+}
+
+fn apply_role(eff: &mut Effect, role: Role, w: &shell::Word, recursive: bool, env: &ShellEnv) {
+    match role {
+        Role::None => {}
+        Role::Read => eff.reads.push(env.pattern(&w.text, w.literal, recursive)),
+        Role::Write => eff.writes.push(env.pattern(&w.text, w.literal, recursive)),
+        Role::ReadWrite => {
+            eff.reads.push(env.pattern(&w.text, w.literal, recursive));
+            eff.writes.push(env.pattern(&w.text, w.literal, recursive));
+        }
+        Role::EnsureDir => match env.pattern(&w.text, w.literal, false) {
+            PathPat::Exact(p) => eff.ensures.push(p),
+            tree => eff.writes.push(tree),
+        },
+        Role::Packages => {
+            if let Some(p) = package_path(&w.text) {
+                eff.reads.push(env.pattern(p, w.literal, true));
+            }
+        }
+    }
+}
+
+/// The local path a package argument may name (`./tools/cli`, `libs/x`,
+/// `.[dev]`, `file:x.tgz`); `None` for a URL.
+fn package_path(arg: &str) -> Option<&str> {
+    if arg.contains("://") || arg.starts_with("git+") {
+        return None;
+    }
+    let arg = arg.strip_prefix("file:").unwrap_or(arg);
+    let arg = match arg.find('[') {
+        Some(i) if arg.ends_with(']') => &arg[..i],
+        _ => arg,
+    };
+    (!arg.is_empty()).then_some(arg)
+}
+
+/// The entry's fixed paths, upward reads and variables naming paths.
+fn fixed_paths(entry: &Entry, env: &ShellEnv, eff: &mut Effect) {
+    for r in &entry.reads {
+        eff.reads.push(env.pattern(r, true, true));
+    }
+    for w in &entry.writes {
+        eff.writes.push(env.pattern(w, true, true));
+    }
+    if let Some(cwd) = &env.cwd {
+        let mut dir = cwd.as_str();
+        loop {
+            for f in &entry.reads_upward {
+                eff.reads
+                    .push(PathPat::Exact(clean_abs(&format!("{dir}/{f}"))));
+            }
+            if dir == "/" {
+                break;
+            }
+            dir = match dir.rfind('/') {
+                Some(0) | None => "/",
+                Some(i) => &dir[..i],
+            };
+        }
+    } else if !entry.reads_upward.is_empty() {
+        eff.reads.push(PathPat::Tree("/".into()));
+    }
+    for (vars, set) in [
+        (&entry.env_reads, &mut eff.reads),
+        (&entry.env_writes, &mut eff.writes),
+    ] {
+        for v in vars {
+            match env.vars.get(v) {
+                None => {}
+                Some(Some(val)) => set.push(env.pattern(val, true, true)),
+                Some(None) => set.push(PathPat::Tree("/".into())),
+            }
+        }
+    }
+    if entry.path_env_writes {
+        for d in env.path_dirs {
+            if let Some(prefix) = d.strip_suffix("/bin") {
+                if !prefix.is_empty() && !matches!(prefix, "/usr" | "/usr/local" | "") {
+                    eff.writes.push(PathPat::Tree(prefix.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Paths read by a set of effects, for messages.
+pub fn first_path(set: &PathSet) -> Option<&str> {
+    set.pats.first().map(PathPat::path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eff_of(src: &str, cwd: &str) -> Effect {
+        let vars = Vars::new();
+        let env = ShellEnv {
+            cwd: Some(cwd.into()),
+            vars: &vars,
+            home: Some("/root".into()),
+            path_dirs: &[],
+        };
+        let s = shell::parse(src);
+        let t = CommandTable::builtin();
+        let mut e = Effect {
+            repeatable: true,
+            ..Effect::default()
+        };
+        for c in &s.commands {
+            e.merge(effect(&t, c, &env, false));
+        }
+        e
+    }
+
+    #[test]
+    fn rm_writes_its_arguments_and_recursion_makes_trees() {
+        let e = eff_of("rm -f package-lock.json", "/app");
+        assert_eq!(
+            e.writes.pats,
+            [PathPat::Exact("/app/package-lock.json".into())]
+        );
+        let e = eff_of("rm -rf node_modules /var/lib/apt/lists/*", "/app");
+        assert_eq!(
+            e.writes.pats,
+            [
+                PathPat::Tree("/app/node_modules".into()),
+                PathPat::Tree("/var/lib/apt/lists".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn chmod_skips_the_mode_and_is_repeatable_only_without_recursion() {
+        let e = eff_of("chmod +x mvnw", "/app");
+        assert_eq!(e.writes.pats, [PathPat::Exact("/app/mvnw".into())]);
+        assert!(e.repeatable);
+        let e = eff_of("chown -R node:node /app", "/");
+        assert_eq!(e.writes.pats[0], PathPat::Tree("/app".into()));
+        assert!(!e.repeatable);
+    }
+
+    #[test]
+    fn apt_install_reads_local_package_files_only() {
+        let e = eff_of("apt-get install -y --no-install-recommends ffmpeg", "/app");
+        assert!(e.unknown.is_none());
+        assert!(e.writes.pats.contains(&PathPat::Tree("/usr/lib".into())));
+        assert_eq!(e.reads.pats, [PathPat::Tree("/app/ffmpeg".into())]);
+        let e = eff_of("apt-get install -y ./vendor/x.deb", "/app");
+        assert_eq!(e.reads.pats, [PathPat::Tree("/app/vendor/x.deb".into())]);
+    }
+
+    #[test]
+    fn pip_and_npm_global_installs_read_path_arguments() {
+        let e = eff_of("pip install --no-cache-dir poetry==1.8", "/app");
+        assert!(e.unknown.is_none());
+        let e = eff_of("pip install -c constraints.txt '.[dev]'", "/app");
+        assert!(e
+            .reads
+            .pats
+            .contains(&PathPat::Tree("/app/constraints.txt".into())));
+        assert!(e.reads.pats.contains(&PathPat::Tree("/app".into())));
+        let e = eff_of("npm install -g ./tools/cli", "/app");
+        assert!(e
+            .reads
+            .pats
+            .contains(&PathPat::Tree("/app/tools/cli".into())));
+        let e = eff_of("python3 -m pip install --target . x", "/app");
+        assert!(e.writes.pats.contains(&PathPat::Tree("/app".into())));
+    }
+
+    #[test]
+    fn unknown_commands_block_and_cd_changes_state() {
+        assert!(eff_of("gradle wrapper", "/app").unknown.is_some());
+        assert!(eff_of("npm run build", "/app").unknown.is_some());
+        assert!(eff_of("if true; then :; fi", "/app").unknown.is_some());
+        let e = eff_of("cd sub", "/app");
+        assert!(e.state && e.is_pure());
+    }
+
+    #[test]
+    fn redirections_write_their_targets() {
+        let e = eff_of("echo x > /etc/motd 2>&1", "/app");
+        assert_eq!(e.writes.pats, [PathPat::Exact("/etc/motd".into())]);
+        let e = eff_of("echo x >/dev/null", "/app");
+        assert!(e.is_pure());
+    }
+
+    #[test]
+    fn the_composer_installer_writes_its_install_dir() {
+        let e = eff_of(
+            "curl -sS https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin --filename=composer",
+            "/app",
+        );
+        assert!(e.unknown.is_none(), "{e:?}");
+        assert!(e
+            .writes
+            .pats
+            .contains(&PathPat::Tree("/usr/local/bin".into())));
+        assert!(!e.reads.pats.iter().any(|p| p.path().starts_with("/app")));
+    }
+
+    #[test]
+    fn mkdir_ensures_directories() {
+        let e = eff_of("mkdir -p logs /data", "/app");
+        assert_eq!(e.ensures, ["/app/logs", "/data"]);
+        assert!(e.writes.pats.is_empty());
+    }
+}

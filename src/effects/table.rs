@@ -1,0 +1,191 @@
+//! The command table: what shell commands read and write, loaded from
+//! `commands/*.toml` (compiled in) and from user directories.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+/// Built-in command tables.
+const BUILTIN: &[(&str, &str)] = &[
+    ("coreutils", include_str!("../../commands/coreutils.toml")),
+    ("shell", include_str!("../../commands/shell.toml")),
+    ("system", include_str!("../../commands/system.toml")),
+    ("languages", include_str!("../../commands/languages.toml")),
+];
+
+/// The role of a positional argument.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    #[default]
+    None,
+    Read,
+    Write,
+    ReadWrite,
+    EnsureDir,
+    /// Package names; an argument that looks like a local path is read.
+    Packages,
+}
+
+/// Shell state a command changes.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateChange {
+    #[default]
+    None,
+    Cd,
+    Env,
+}
+
+/// One `[[command]]` entry (commands/README.md documents the keys).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Entry {
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub sub: Vec<String>,
+    #[serde(default)]
+    pub require_flags: Vec<String>,
+    #[serde(default)]
+    pub args: Role,
+    pub first: Option<Role>,
+    pub last: Option<Role>,
+    #[serde(default)]
+    pub write_if_flags: Vec<String>,
+    #[serde(default)]
+    pub trees: bool,
+    #[serde(default)]
+    pub recursive_flags: Vec<String>,
+    #[serde(default)]
+    pub value_flags: Vec<String>,
+    #[serde(default)]
+    pub read_flags: Vec<String>,
+    #[serde(default)]
+    pub write_flags: Vec<String>,
+    #[serde(default)]
+    pub reads: Vec<String>,
+    #[serde(default)]
+    pub writes: Vec<String>,
+    #[serde(default)]
+    pub reads_upward: Vec<String>,
+    #[serde(default)]
+    pub env_reads: Vec<String>,
+    #[serde(default)]
+    pub env_writes: Vec<String>,
+    #[serde(default)]
+    pub path_env_writes: bool,
+    #[serde(default)]
+    pub state: StateChange,
+    #[serde(default)]
+    pub repeatable: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    command: Vec<Entry>,
+}
+
+/// All entries, user tables first (so they override built-in ones).
+#[derive(Clone, Debug, Default)]
+pub struct CommandTable {
+    pub entries: Vec<Entry>,
+}
+
+impl CommandTable {
+    /// The built-in table. Panics if it is invalid (a test checks it parses).
+    pub fn builtin() -> CommandTable {
+        let mut entries = Vec::new();
+        for (name, text) in BUILTIN {
+            entries.extend(
+                parse(text, Path::new(&format!("commands/{name}.toml")))
+                    .expect("valid built-in command table"),
+            );
+        }
+        CommandTable { entries }
+    }
+
+    /// The built-in table plus every `*.toml` in `dirs`, whose entries are tried first.
+    pub fn load(dirs: &[PathBuf]) -> Result<CommandTable> {
+        let mut user = Vec::new();
+        for dir in dirs {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .with_context(|| format!("{}: cannot read command directory", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            files.sort();
+            for f in files {
+                let text = std::fs::read_to_string(&f)
+                    .with_context(|| format!("{}: cannot read command table", f.display()))?;
+                user.extend(parse(&text, &f)?);
+            }
+        }
+        user.extend(CommandTable::builtin().entries);
+        Ok(CommandTable { entries: user })
+    }
+
+    /// The first entry for `program` whose `sub` and `require-flags` match.
+    pub fn find(
+        &self,
+        program: &str,
+        first_positional: Option<&str>,
+        words: &[&str],
+    ) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            e.names.iter().any(|n| n == program)
+                && (e.sub.is_empty()
+                    || first_positional.is_some_and(|s| e.sub.iter().any(|x| x == s)))
+                && (e.require_flags.is_empty()
+                    || words.iter().any(|w| {
+                        e.require_flags
+                            .iter()
+                            .any(|f| w == f || w.starts_with(&format!("{f}=")))
+                    }))
+        })
+    }
+}
+
+fn parse(text: &str, path: &Path) -> Result<Vec<Entry>> {
+    let file: File = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start].matches('\n').count() + 1)
+            .unwrap_or(0);
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    })?;
+    Ok(file.command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_table_parses_and_finds_subcommands() {
+        let t = CommandTable::builtin();
+        assert!(t
+            .find("apt-get", Some("install"), &["apt-get", "install"])
+            .is_some());
+        assert!(t
+            .find("apt-get", Some("source"), &["apt-get", "source"])
+            .is_none());
+        assert!(t
+            .find("npm", Some("install"), &["npm", "install", "x"])
+            .is_none());
+        assert!(t
+            .find("npm", Some("install"), &["npm", "install", "-g", "x"])
+            .is_some());
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let e = parse(
+            "[[command]]\nnames = [\"x\"]\nbogus = 1\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:3:"), "{e}");
+    }
+}

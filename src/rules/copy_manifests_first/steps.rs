@@ -1,0 +1,221 @@
+//! The effects of the instructions and RUN commands the rewrite moves C
+//! past, computed with the command table.
+
+use std::sync::OnceLock;
+
+use crate::effects::command::{self, ShellEnv};
+use crate::effects::table::CommandTable;
+use crate::effects::{Effect, PathPat};
+use crate::model::{key_values, unquote_simple, Model};
+use crate::shell;
+use crate::syntax::{Form, Keyword};
+
+use super::paths::resolve;
+use crate::rules::RuleContext;
+
+/// The built-in command table, parsed once.
+pub fn table() -> &'static CommandTable {
+    static TABLE: OnceLock<CommandTable> = OnceLock::new();
+    TABLE.get_or_init(CommandTable::builtin)
+}
+
+/// The shell environment in which RUN `i` starts.
+pub struct RunEnv {
+    pub cwd: Option<String>,
+    pub home: Option<String>,
+    pub path_dirs: Vec<String>,
+}
+
+impl RunEnv {
+    pub fn at(m: &Model, i: usize) -> RunEnv {
+        RunEnv {
+            cwd: m.state[i].workdir.clone(),
+            home: home_at(m, i),
+            path_dirs: path_dirs_at(m, i),
+        }
+    }
+}
+
+/// The home directory of the user in effect at `i` (`HOME`, else from `USER`).
+fn home_at(m: &Model, i: usize) -> Option<String> {
+    if let Some(h) = m.state[i].vars.get("HOME") {
+        return h.clone();
+    }
+    let stage = m.stages.iter().find(|s| s.body.contains(&i))?;
+    let user = stage
+        .body
+        .iter()
+        .take_while(|&&j| j < i)
+        .filter(|&&j| m.ins[j].kind == Keyword::User)
+        .last()
+        .map(|&j| unquote_simple(m.ins[j].args_str().trim()));
+    let name = match &user {
+        None => return Some("/root".into()),
+        Some(u) => u.split(':').next().unwrap_or(""),
+    };
+    match name {
+        "" | "root" | "0" => Some("/root".into()),
+        n if n.contains('$') || n.bytes().all(|b| b.is_ascii_digit()) => None,
+        n => Some(format!("/home/{n}")),
+    }
+}
+
+/// Literal directories any `ENV PATH=` before `i` puts on the search path.
+fn path_dirs_at(m: &Model, i: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for j in 0..i {
+        if m.ins[j].kind != Keyword::Env {
+            continue;
+        }
+        for (k, v) in key_values(&m.ins[j].args_str(), true) {
+            if k == "PATH" {
+                for d in v.unwrap_or_default().split(':') {
+                    if d.starts_with('/') && !d.contains('$') && !out.iter().any(|o| o == d) {
+                        out.push(d.trim_end_matches('/').to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The shell text of RUN `i`, or why it cannot be read.
+pub fn run_text(m: &Model, i: usize) -> Result<String, String> {
+    let ins = m.ins[i];
+    if !ins.heredocs.is_empty() {
+        return Err("the RUN uses a heredoc".into());
+    }
+    match ins.form {
+        Form::Shell => Ok(ins.args_str().into_owned()),
+        Form::Exec
+            if ins.exec.iter().all(|a| {
+                !a.is_empty()
+                    && a.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c))
+            }) =>
+        {
+            Ok(ins.exec.join(" "))
+        }
+        Form::Exec => Err("an exec-form RUN with arguments dockopt cannot read".into()),
+    }
+}
+
+/// One command of a script with its effect.
+pub struct CommandEffect {
+    pub index: usize,
+    pub effect: Effect,
+}
+
+/// The effects of `commands` of `script`, in order, tracking `cd`.
+pub fn script_effects(
+    rc: &RuleContext,
+    i: usize,
+    script: &shell::Script,
+    env: &mut RunEnv,
+    range: std::ops::Range<usize>,
+) -> Vec<CommandEffect> {
+    let m = rc.model;
+    let vars = &m.state[i].vars;
+    let mut out = Vec::new();
+    for index in range {
+        let cmd = &script.commands[index];
+        let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+        let vouched = !words.is_empty() && rc.presets.list.iter().any(|p| p.is_prelude(&words));
+        let shell_env = ShellEnv {
+            cwd: env.cwd.clone(),
+            vars,
+            home: env.home.clone(),
+            path_dirs: &env.path_dirs,
+        };
+        let effect = command::effect(table(), cmd, &shell_env, vouched);
+        if cmd.program() == Some("cd") {
+            env.cwd = match (cmd.cd_target(), &env.cwd) {
+                (Some(d), Some(cwd)) => Some(resolve(cwd, d)),
+                _ => None,
+            };
+        }
+        out.push(CommandEffect { index, effect });
+    }
+    out
+}
+
+/// The whole effect of RUN `i`.
+pub fn run_effect(rc: &RuleContext, i: usize) -> Effect {
+    let m = rc.model;
+    let text = match run_text(m, i) {
+        Ok(t) => t,
+        Err(why) => return Effect::unknown(why),
+    };
+    let script = shell::parse(&text);
+    if let Some(p) = script.problems.first() {
+        return Effect::unknown(format!("its shell text cannot be read reliably ({p})"));
+    }
+    let mut env = RunEnv::at(m, i);
+    let mut eff = mount_effect(m, i, env.cwd.as_deref());
+    for ce in script_effects(rc, i, &script, &mut env, 0..script.commands.len()) {
+        eff.merge(ce.effect);
+    }
+    eff
+}
+
+/// RUN `--mount` targets shadow image paths while the command runs.
+fn mount_effect(m: &Model, i: usize, cwd: Option<&str>) -> Effect {
+    let mut eff = Effect::default();
+    for f in m.ins[i].flags.iter().filter(|f| f.name == "mount") {
+        let target = f.value.as_deref().unwrap_or("").split(',').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            matches!(k, "target" | "dst" | "destination").then_some(v)
+        });
+        let pat = match (target, cwd) {
+            (Some(t), _) if t.starts_with('/') => PathPat::Tree(resolve("/", t)),
+            (Some(t), Some(c)) => PathPat::Tree(resolve(c, t)),
+            _ => PathPat::Tree("/".into()),
+        };
+        eff.reads.push(pat.clone());
+        eff.writes.push(pat);
+    }
+    eff
+}
+
+/// The effect of a COPY/ADD `i` on the image (its sources are not image paths).
+pub fn copy_effect(rc: &RuleContext, i: usize) -> Effect {
+    let m = rc.model;
+    let Some(v) = m.copy_view(i) else {
+        return Effect::unknown("a COPY dockopt cannot read");
+    };
+    let (Some(dest), Some(dest_abs), Some(sources)) = (&v.dest, &v.dest_abs, &v.sources) else {
+        return Effect::unknown(
+            "its sources or destination depend on values dockopt cannot resolve",
+        );
+    };
+    let mut eff = Effect::default();
+    let into_dir = dest.ends_with('/') || sources.len() > 1;
+    for s in sources {
+        let simple = !s.contains(['*', '?', '[']) && !s.contains("://");
+        let is_file = simple
+            && v.from.is_none()
+            && m.ins[i].kind == Keyword::Copy
+            && rc
+                .ctx
+                .is_some_and(|ctx| ctx.is_file(&crate::model::clean_rel(s)));
+        // A file copied to a destination without `/` lands at the destination,
+        // or inside it when the image has such a directory: both are covered.
+        let pat = if is_file && into_dir {
+            let base = s.rsplit('/').find(|p| !p.is_empty()).unwrap_or(s);
+            PathPat::Exact(resolve(dest_abs, base))
+        } else {
+            PathPat::Tree(dest_abs.clone())
+        };
+        // COPY creates the missing parents of what it writes.
+        if let Some(parent) = pat.path().rsplit_once('/').map(|(d, _)| d) {
+            eff.ensures.push(if parent.is_empty() {
+                "/".into()
+            } else {
+                parent.into()
+            });
+        }
+        eff.writes.push(pat);
+    }
+    eff
+}
