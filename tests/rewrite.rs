@@ -33,6 +33,22 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "effects-between-apt-get",
+    "effects-between-local-package",
+    "effects-between-mkdir-existing",
+    "effects-between-pip-target",
+    "effects-between-pip-tools",
+    "effects-between-usermod-chown",
+    "effects-cleanup-npm-cache-then-build",
+    "effects-cleanup-pip-cache",
+    "effects-prelude-chmod-npmrc",
+    "effects-prelude-chmod-source-file",
+    "effects-prelude-chown-recursive",
+    "effects-prelude-local-deb",
+    "effects-prelude-rm-lockfile",
+    "effects-prelude-rm-missing-lockfile",
+    "effects-prelude-rm-node-modules",
+    "effects-workdir-between",
     "already-optimized-npm",
     "already-optimized-pip",
     "cargo-install-path",
@@ -1175,4 +1191,184 @@ fn condition_8_fixed_point_outputs_are_already_optimized() {
         );
         assert_eq!(s.tree(), once);
     }
+}
+
+// ---------------------------------------------------------------------------
+// The effects model (ARCHITECTURE.md "Effects"): a step moves past the source
+// copy only when it commutes with it. Each class has a refusal and the
+// neighbour that is still rewritten.
+// ---------------------------------------------------------------------------
+
+/// A fixture refused for `kind`, naming the step and the path in `why`.
+fn refused(fixture: &str, kind: &str, why: &[&str]) -> Checked {
+    let c = snap(fixture, fixture, "Dockerfile", &[]);
+    assert_eq!(c.reasons(), [kind], "{fixture}: {}", c.diff.stderr);
+    for w in why {
+        assert!(
+            c.diff.stderr.contains(w),
+            "{fixture}: no {w:?} in {}",
+            c.diff.stderr
+        );
+    }
+    assert_eq!(c.fixed, c.original, "{fixture}");
+    c
+}
+
+/// A fixture rewritten so that the output contains `expected`.
+fn rewritten(fixture: &str, expected: &str) -> Checked {
+    let c = snap(fixture, fixture, "Dockerfile", &[]);
+    assert!(c.reasons().is_empty(), "{fixture}: {}", c.diff.stderr);
+    assert!(c.fixed.contains(expected), "{fixture}:\n{}", c.fixed);
+    c
+}
+
+#[test]
+fn effects_prelude_rm_of_a_manifest_is_refused() {
+    refused(
+        "effects-prelude-rm-lockfile",
+        "prelude",
+        &[
+            "rm -f package-lock.json",
+            "/app/package-lock.json",
+            "bring back",
+        ],
+    );
+}
+
+/// Without a lockfile in the context, `rm -f package-lock.json` commutes
+/// with the source copy: it stays before the install and is not repeated.
+#[test]
+fn effects_prelude_rm_of_an_absent_file_stays() {
+    let c = rewritten(
+        "effects-prelude-rm-missing-lockfile",
+        "COPY package.json ./\nRUN rm -f package-lock.json && npm install\nCOPY . .\nCMD",
+    );
+    assert_eq!(c.fixed.matches("rm -f").count(), 1);
+}
+
+/// `chmod 600 .npmrc`: the source copy brings .npmrc back with the context's
+/// mode, so the chmod is repeated after it (the manifests copy brings the
+/// same file, so nothing else changes).
+#[test]
+fn effects_prelude_chmod_of_a_manifest_is_repeated_after_the_copy() {
+    rewritten(
+        "effects-prelude-chmod-npmrc",
+        "RUN chmod 600 .npmrc && npm ci\nCOPY . .\nRUN chmod 600 .npmrc\n",
+    );
+}
+
+#[test]
+fn effects_prelude_chmod_of_a_source_file_is_refused() {
+    refused(
+        "effects-prelude-chmod-source-file",
+        "prelude",
+        &["chmod 600 .env", "/app/.env"],
+    );
+}
+
+/// `chown -R` before the install: repeated after it, it would change the
+/// owner of node_modules; run only before the copy, it is undone.
+#[test]
+fn effects_prelude_recursive_chown_is_refused() {
+    refused(
+        "effects-prelude-chown-recursive",
+        "prelude",
+        &["chown -R node:node /app", "writes /app"],
+    );
+}
+
+/// `rm -rf node_modules` (absent from the context) is not repeated after
+/// the install: that would delete the installed modules.
+#[test]
+fn effects_prelude_rm_node_modules_is_not_repeated() {
+    let c = rewritten(
+        "effects-prelude-rm-node-modules",
+        "RUN rm -rf node_modules && npm install\nCOPY . .\nRUN npm run build\n",
+    );
+    assert_eq!(c.fixed.matches("rm -rf node_modules").count(), 1);
+}
+
+#[test]
+fn effects_prelude_local_package_file_is_refused() {
+    refused(
+        "effects-prelude-local-deb",
+        "prelude",
+        &["./vendor/tool.deb", "reads /app/vendor/tool.deb"],
+    );
+}
+
+/// A cache cleanup after the install commutes with the source copy: it
+/// stays in the install's RUN (moved out, the cache stays in that layer).
+#[test]
+fn effects_cleanup_after_the_install_stays_in_its_run() {
+    rewritten(
+        "effects-cleanup-pip-cache",
+        "COPY requirements.txt ./\nRUN pip install -r requirements.txt && rm -rf /root/.cache/pip\nCOPY . .\nCMD",
+    );
+    rewritten(
+        "effects-cleanup-npm-cache-then-build",
+        "RUN npm ci && npm cache clean --force\nCOPY . .\nRUN npm run build\n",
+    );
+}
+
+#[test]
+fn effects_system_and_global_installs_between_commute() {
+    rewritten(
+        "effects-between-apt-get",
+        "RUN npm install -g typescript\nRUN npm ci\nCOPY . .\n",
+    );
+    rewritten(
+        "effects-between-pip-tools",
+        "RUN pip cache purge\nRUN mkdir logs\nRUN pip install -r requirements.txt\nCOPY . .\n",
+    );
+}
+
+#[test]
+fn effects_global_install_of_a_local_path_between_is_refused() {
+    refused(
+        "effects-between-local-package",
+        "crossing",
+        &["npm install -g ./tools/cli", "reads /app/tools/cli"],
+    );
+}
+
+/// `mkdir -p logs` when the context has logs/: the copy would fill a
+/// directory made by mkdir instead of making its own.
+#[test]
+fn effects_mkdir_of_a_copied_directory_is_refused() {
+    refused(
+        "effects-between-mkdir-existing",
+        "crossing",
+        &["mkdir -p logs", "creates the directory /app/logs"],
+    );
+}
+
+#[test]
+fn effects_pip_install_into_the_project_is_refused() {
+    refused(
+        "effects-between-pip-target",
+        "crossing",
+        &["--target .", "writes /app"],
+    );
+}
+
+/// `COPY --chown=node` resolves the name where it runs: a `usermod` in
+/// between changes what it resolves to.
+#[test]
+fn effects_user_database_change_before_a_chown_copy_is_refused() {
+    refused(
+        "effects-between-usermod-chown",
+        "crossing",
+        &["usermod -u 2000 node", "/etc/passwd"],
+    );
+}
+
+/// A WORKDIR between: the manifests copy stays where C was (same relative
+/// destination), and the moved C names the directory it resolved to.
+#[test]
+fn effects_workdir_between_makes_the_moved_copy_absolute() {
+    rewritten(
+        "effects-workdir-between",
+        "COPY web/package.json web/package-lock.json ./web/\nWORKDIR /app/web\nRUN npm ci\nCOPY . /app/\n",
+    );
 }
