@@ -29,9 +29,11 @@ const FIXTURES: &[&str] = &[
     "go-workspace",
     "gradle-kotlin-multiproject",
     "gradle-single-project",
+    "gradle-src-dir-between",
     "gradle-wrapper-groovy",
     "maven-multimodule",
     "maven-single-stage",
+    "maven-src-dir-between",
     "maven-wrapper",
     "refuse-go-modfile",
     "refuse-go-module-above",
@@ -678,5 +680,27 @@ fn gradle_wrapper_not_executable_is_refused() {
         "refuse-gradle-gradlew-not-executable",
         "needs-source",
         "gradlew is not executable in the build context",
+    );
+}
+
+/// The manifests are already copied, but a source directory is copied
+/// before the install: the preset's deps-only step goes before that copy
+/// (real-world shape: `COPY pom.xml .` + `COPY src src` + `RUN mvn package`).
+#[test]
+fn maven_source_directory_between_manifests_and_build() {
+    unsafe_rewrite(
+        "maven-src-dir-between",
+        &["COPY pom.xml .\n\
+           RUN mvn -B dependency:go-offline || true\n\
+           COPY src src\n\
+           RUN mvn -B package -DskipTests\n"],
+    );
+}
+
+#[test]
+fn gradle_source_directory_between_manifests_and_build() {
+    unsafe_rewrite(
+        "gradle-src-dir-between",
+        &["COPY build.gradle ./\nRUN gradle "],
     );
 }

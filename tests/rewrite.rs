@@ -33,6 +33,8 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "subdir-npm-src",
+    "subdir-pip-include",
     "effects-between-apt-get",
     "effects-between-local-package",
     "effects-between-mkdir-existing",
@@ -1371,4 +1373,30 @@ fn effects_workdir_between_makes_the_moved_copy_absolute() {
         "effects-workdir-between",
         "COPY web/package.json web/package-lock.json ./web/\nWORKDIR /app/web\nRUN npm ci\nCOPY . /app/\n",
     );
+}
+
+/// `COPY package*.json ./` + `COPY ./src ./src` + `RUN npm ci && npm run build`:
+/// the manifests are already first; only the source directory moves after
+/// the install, with no manifests copy.
+#[test]
+fn subdir_copy_moves_after_an_install_that_runs_above_it() {
+    let c = rewritten(
+        "subdir-npm-src",
+        "COPY package*.json ./\nRUN npm ci\nCOPY ./src ./src\nRUN npm run build\n",
+    );
+    assert_eq!(c.fixed.matches("COPY").count(), 2);
+}
+
+/// The install reads a file inside the directory copied before it
+/// (`-r libs/extra.txt`): that copy is needed where it is; no finding.
+#[test]
+fn subdir_copy_the_install_reads_is_not_the_pattern() {
+    let c = snap(
+        "subdir-pip-include",
+        "subdir-pip-include",
+        "Dockerfile",
+        &[],
+    );
+    assert!(c.findings.is_empty(), "{}", c.diff.stderr);
+    assert_eq!(c.fixed, c.original);
 }

@@ -22,13 +22,18 @@ pub struct Manifests {
     pub writes: Vec<String>,
 }
 
+/// The image directory the install runs in.
+pub fn install_dir(cand: &Candidate, split: &Split) -> String {
+    match &cand.install.m.dir {
+        Some(d) => resolve(&split.cwd, d),
+        None => split.cwd.clone(),
+    }
+}
+
 /// The context directory the install runs in (`""`: the context root).
 pub fn project_dir(cand: &Candidate, split: &Split, map: CopyMap) -> Result<String, Refusal> {
     let m = &cand.install.m;
-    let project_abs = match &m.dir {
-        Some(d) => resolve(&split.cwd, d),
-        None => split.cwd.clone(),
-    };
+    let project_abs = install_dir(cand, split);
     let spec = m.spec;
     let preset = m.preset;
     // Files named relative to the install's directory need that directory to

@@ -6,7 +6,7 @@ use crate::syntax::Keyword;
 
 use super::candidate::Candidate;
 use super::commute::SourceCopy;
-use super::paths::CopyMap;
+use super::paths::{is_under_rel, CopyMap};
 use super::refusal::Refusal;
 use super::{clobber, crossing, manifests, split, text};
 use crate::rules::RuleContext;
@@ -27,7 +27,74 @@ pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Fix, Refusal> {
     };
     let crossing = crossing::check_kinds(rc, cand, &dest)?;
     let split = split::split_run(rc, cand)?;
-    let project = manifests::project_dir(cand, &split, map)?;
+    let above = !cand.src_dir.is_empty()
+        && !super::paths::is_under(&manifests::install_dir(cand, &split), &dest.abs);
+    let in_copy = if above {
+        Err(Refusal::Outside(format!(
+            "the install runs above the directory the source copy fills ({})",
+            super::paths::shown(&dest.abs)
+        )))
+    } else {
+        manifests::project_dir(cand, &split, map)
+    };
+    match in_copy {
+        Ok(project) => plan_with(rc, cand, &dest, &crossing, &split, Project::InCopy(project)),
+        // A source directory copied before an install that runs above it
+        // (`COPY pom.xml .` + `COPY src src` + `RUN mvn package`): the
+        // manifests are already in place, so C alone moves, if the install
+        // reads nothing C brings. Anything else is not this pattern.
+        Err(Refusal::Outside(why)) if !cand.src_dir.is_empty() => {
+            let outside = |r: Refusal| Refusal::Outside(format!("{why} ({})", r.text()));
+            let parent = parent_map(&cand.src_dir, &dest.abs)
+                .ok_or_else(|| Refusal::Outside(why.clone()))?;
+            let project = manifests::project_dir(cand, &split, parent).map_err(outside)?;
+            plan_with(
+                rc,
+                cand,
+                &dest,
+                &crossing,
+                &split,
+                Project::AboveCopy(project, parent),
+            )
+            .map_err(outside)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Where the install's project is, relative to what C copies.
+enum Project<'a> {
+    /// Inside C's directory: the manifests copy M brings its files first.
+    InCopy(String),
+    /// Above C's directory (C copies a subdirectory of it): the files are
+    /// already in the image, and no M is needed. The map is the one of C's
+    /// parent directory.
+    AboveCopy(String, CopyMap<'a>),
+}
+
+/// The map of the directory above `src_dir`, when C's destination keeps its name
+/// (`COPY src src`, `COPY ./src /app/src`).
+fn parent_map<'a>(src_dir: &str, dest_abs: &'a str) -> Option<CopyMap<'a>> {
+    let parent = dest_abs.strip_suffix(src_dir)?.strip_suffix('/')?;
+    let parent = if parent.is_empty() { "/" } else { parent };
+    Some(CopyMap {
+        src_dir: "",
+        dest_abs: parent,
+    })
+}
+
+fn plan_with(
+    rc: &RuleContext,
+    cand: &Candidate,
+    dest: &Dest,
+    crossing: &crossing::Crossing,
+    split: &split::Split,
+    project: Project,
+) -> Result<Fix, Refusal> {
+    let map = CopyMap {
+        src_dir: &cand.src_dir,
+        dest_abs: &dest.abs,
+    };
     let Some(ctx) = rc.ctx else {
         return Err(Refusal::NoContext(
             "there is no build context to check the manifests against (stdin: pass --context DIR)"
@@ -35,22 +102,41 @@ pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Fix, Refusal> {
         ));
     };
     let vars = &rc.model.state[cand.run].vars;
-    let found = manifests::collect(ctx, cand, &split, &project, map, vars)?;
-    manifests::check_prelude_paths(&split, &found.files, map)?;
-    manifests::check_layout(&found.files, &cand.src_dir)?;
+    let (mut found, above) = match &project {
+        Project::InCopy(p) => (manifests::collect(ctx, cand, split, p, map, vars)?, false),
+        Project::AboveCopy(p, parent) => (manifests::collect(ctx, cand, split, p, *parent, vars)?, true),
+    };
+    if above {
+        if let Some(f) = found.files.iter().find(|f| is_under_rel(f, &cand.src_dir)) {
+            return Err(Refusal::NeedsSource(format!(
+                "the install reads {f}, which the copy of {} brings",
+                cand.src_dir
+            )));
+        }
+        // Already in the image: no manifests copy.
+        found.files.clear();
+    } else {
+        manifests::check_layout(&found.files, &cand.src_dir)?;
+    }
+    manifests::check_prelude_paths(split, &found.files, map)?;
     let source = SourceCopy {
         map,
         ctx: Some(ctx),
         m_files: &found.files,
         chown_names: chown_uses_names(rc, cand),
     };
-    crossing::check_paths(rc, &crossing, &source)?;
+    crossing::check_paths(rc, crossing, &source)?;
     let deps_only = text::deps_only(cand).is_some();
-    let split_plan = split::plan_split(cand, &split, &source, deps_only)?;
-    let ignore_additions = clobber::ignore_additions(rc, ctx, &found)?;
+    let split_plan = split::plan_split(cand, split, &source, deps_only)?;
+    // Above C, the install's directories are not in what C brings.
+    let ignore_additions = if above {
+        Vec::new()
+    } else {
+        clobber::ignore_additions(rc, ctx, &found)?
+    };
     let layout = text::Layout {
-        dest: &dest,
-        split: &split,
+        dest,
+        split,
         plan: &split_plan,
         absolute_dest: crossing.absolute_dest,
     };
