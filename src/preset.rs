@@ -168,7 +168,8 @@ pub struct DepsOnly {
     /// Replaces the install before the source copy. Placeholders: `{command}`
     /// (the install as written), `{args}` (its arguments after the matched
     /// words), `{stubs}`/`{unstub}` (create/remove stub targets, from the
-    /// reader), `{touch}` (refresh the stubs' mtimes).
+    /// reader), `{touch}` (refresh the stubs' mtimes), `{flags}` (the
+    /// install's `carry-flags`, each with a leading space).
     pub before: String,
     /// Runs after the source copy; default `{command}`.
     #[serde(default)]
@@ -182,6 +183,10 @@ pub struct DepsOnly {
     /// With one of these flags the install already skips the project: move it as is.
     #[serde(default)]
     pub unless_flag: Vec<String>,
+    /// Flags of the install (with their values) that `{flags}` repeats in
+    /// `before`: the ones that change what is resolved (`-s settings.xml`, `-P prod`).
+    #[serde(default)]
+    pub carry_flags: Vec<String>,
     /// Shown with the fix.
     pub note: String,
 }
@@ -300,7 +305,10 @@ fn check_template(t: &str) -> Result<()> {
     while let Some(i) = rest.find('{') {
         let j = rest[i..].find('}').context("unclosed `{` in template")? + i;
         let name = &rest[i + 1..j];
-        if !matches!(name, "command" | "args" | "stubs" | "unstub" | "touch") {
+        if !matches!(
+            name,
+            "command" | "args" | "stubs" | "unstub" | "touch" | "flags"
+        ) {
             bail!("unknown placeholder `{{{name}}}`");
         }
         rest = &rest[j + 1..];

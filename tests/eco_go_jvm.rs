@@ -483,7 +483,7 @@ fn maven_multimodule_copies_every_pom() {
            COPY services/pom.xml ./services/\n\
            COPY services/api/pom.xml ./services/api/\n\
            COPY services/worker/pom-worker.xml ./services/worker/\n\
-           RUN mvn -B dependency:go-offline || true\n\
+           RUN mvn -B -q -DskipTests -Drevision=1.0 -P prod dependency:go-offline || true\n\
            COPY . .\n\
            RUN mvn -B -q -DskipTests -Drevision=1.0 -P prod clean package\n"],
     );
@@ -499,7 +499,7 @@ fn maven_single_stage_is_unsafe() {
     unsafe_rewrite(
         "maven-single-stage",
         &["COPY pom.xml ./\n\
-           RUN mvn -B dependency:go-offline || true\n\
+           RUN mvn -B -s /usr/share/maven/ref/settings-docker.xml -DskipTests dependency:go-offline || true\n\
            COPY . .\n\
            RUN mvn -B -s /usr/share/maven/ref/settings-docker.xml package -DskipTests\n"],
     );
@@ -514,7 +514,7 @@ fn maven_wrapper_warms_up_with_the_wrapper() {
         &[],
         &["COPY pom.xml mvnw ./\n\
            COPY .mvn/wrapper/maven-wrapper.properties ./.mvn/wrapper/\n\
-           RUN chmod +x ./mvnw && ./mvnw -B dependency:go-offline || true\n\
+           RUN chmod +x ./mvnw && { ./mvnw -B -DskipTests dependency:go-offline || true; }\n\
            COPY . .\n\
            RUN chmod +x ./mvnw && ./mvnw install -DskipTests\n"],
     );
@@ -691,7 +691,7 @@ fn maven_source_directory_between_manifests_and_build() {
     unsafe_rewrite(
         "maven-src-dir-between",
         &["COPY pom.xml .\n\
-           RUN mvn -B dependency:go-offline || true\n\
+           RUN mvn -B -DskipTests dependency:go-offline || true\n\
            COPY src src\n\
            RUN mvn -B package -DskipTests\n"],
     );

@@ -165,12 +165,43 @@ fn warms(rc: &RuleContext, i: usize, preset: &Preset) -> bool {
     if ins.kind != Keyword::Run || ins.form != Form::Shell {
         return false;
     }
-    shell::parse(&ins.args_str()).commands.iter().any(|c| {
+    script_warms(&ins.args_str(), preset, 2)
+}
+
+/// Does `text` run a warm-up or an install of `preset`, looking into `{ ...; }` groups
+/// (the deps-only step is grouped when a prelude precedes it) up to `depth`?
+fn script_warms(text: &str, preset: &Preset, depth: usize) -> bool {
+    shell::parse(text).commands.iter().any(|c| {
+        if let (Some(body), true) = (&c.body, depth > 0) {
+            return script_warms(&text[body.clone()], preset, depth - 1);
+        }
         let words: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
-        !words.is_empty() && preset.is_warm_up(&words)
+        !words.is_empty() && (preset.is_warm_up(&words) || preset.match_install(c).is_some())
     })
 }
 
 fn is_plain(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::preset::Presets;
+
+    #[test]
+    fn a_grouped_warm_up_counts() {
+        let presets = Presets::builtin();
+        let maven = presets.list.iter().find(|p| p.name == "maven").unwrap();
+        assert!(script_warms(
+            "chmod +x ./mvnw && ./mvnw -B dependency:go-offline || true",
+            maven,
+            2
+        ));
+        assert!(script_warms(
+            "chmod +x ./mvnw && { ./mvnw -B dependency:go-offline || true; }",
+            maven,
+            2
+        ));
+    }
 }

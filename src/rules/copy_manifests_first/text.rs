@@ -101,10 +101,12 @@ pub fn build_fix(
         }
         let start = r.to_source(r.args.start + cmd_span.start);
         removed_from = Some(start);
-        edits.push(Edit::replace(
-            Span::new(start, args_end),
-            fill.apply(&d.before),
-        ));
+        let mut before = fill.apply(&d.before);
+        // `pre && mvn ... || true` would swallow a failure of `pre`: group it.
+        if k > 0 && before.contains("||") {
+            before = format!("{{ {before}; }}");
+        }
+        edits.push(Edit::replace(Span::new(start, args_end), before));
         after_parts.push(fill.apply(d.after.as_deref().unwrap_or("{command}")));
         if d.always_unsafe || (d.unsafe_when_exported && cand.exported) {
             applicability = Applicability::Unsafe;
@@ -278,6 +280,7 @@ fn stub_paths(
 /// The placeholders of a preset's deps-only templates.
 struct Templates {
     command: String,
+    flags: String,
     args: String,
     stubs: String,
     unstub: String,
@@ -298,8 +301,15 @@ impl Templates {
             .map(|(p, _)| p.as_str())
             .collect::<Vec<_>>()
             .join(" ");
+        let carry = deps_only(cand).map_or(&[][..], |d| d.carry_flags.as_slice());
         Templates {
             command: install.command_text.clone(),
+            flags: carried_flags(
+                &install.text,
+                &install.script.commands[install.k],
+                carry,
+                &install.m.spec.value_flags,
+            ),
             args,
             stubs: stubs_command(stub_paths),
             unstub: format!("rm -f {paths}"),
@@ -319,7 +329,45 @@ impl Templates {
             .replace("{stubs}", &self.stubs)
             .replace("{unstub}", &self.unstub)
             .replace("{touch}", &self.touch)
+            .replace("{flags}", &self.flags)
     }
+}
+
+/// The words of `cmd` that are one of `carry` (with the value word after a
+/// flag the preset lists in `value-flags`), as written in `text`, each with a
+/// leading space. `-Dkey=value` and `-Pprofile` (a short flag joined to its
+/// value) count too.
+fn carried_flags(
+    text: &str,
+    cmd: &crate::shell::Command,
+    carry: &[String],
+    value_flags: &[String],
+) -> String {
+    let mut out = String::new();
+    let words = &cmd.words;
+    let mut i = 1;
+    while i < words.len() {
+        let w = &words[i];
+        i += 1;
+        let name = w.text.split_once('=').map_or(w.text.as_str(), |(n, _)| n);
+        let exact = carry.iter().any(|f| f == name);
+        let joined = carry.iter().any(|f| {
+            f.len() == 2 && !f.starts_with("--") && name.len() > 2 && name.starts_with(f.as_str())
+        });
+        if !exact && !joined {
+            continue;
+        }
+        out.push(' ');
+        out.push_str(&text[w.span.clone()]);
+        if exact && !w.text.contains('=') && value_flags.iter().any(|f| f == name) {
+            if let Some(v) = words.get(i) {
+                out.push(' ');
+                out.push_str(&text[v.span.clone()]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// `mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs`
