@@ -704,3 +704,55 @@ fn e2e_wrong_rewrite_is_caught_not_cached() {
         "{failure:?}"
     );
 }
+
+// The effects model: steps the source copy moves past, and commands around
+// the install, proven with real builds. Each has the wrong rewrite the model
+// rules out, shown to build a different image.
+
+#[test]
+fn e2e_effects_chmod_of_a_manifest_is_repeated() {
+    run_fixture("effects-chmod-npmrc");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_chmod_not_repeated() {
+    // Without the chmod after the source copy, .npmrc keeps its context mode.
+    let failure = reject_wrong_rewrite(
+        "effects-chmod-npmrc",
+        "wrong-chmod-not-repeated.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn e2e_effects_rm_before_the_install_is_not_repeated() {
+    run_fixture("effects-rm-node-modules-build");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_rm_repeated() {
+    // Repeating `rm -rf node_modules` after the install deletes what it installed.
+    let failure = reject_wrong_rewrite(
+        "effects-rm-node-modules-build",
+        "wrong-rm-repeated.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn e2e_effects_workdir_and_mkdir_between() {
+    run_fixture("effects-workdir-between");
+}
+
+#[test]
+fn e2e_effects_source_directory_moves_after_the_install() {
+    run_fixture("effects-subdir-src");
+}
