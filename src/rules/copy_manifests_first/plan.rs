@@ -104,7 +104,10 @@ fn plan_with(
     let vars = &rc.model.state[cand.run].vars;
     let (mut found, above) = match &project {
         Project::InCopy(p) => (manifests::collect(ctx, cand, split, p, map, vars)?, false),
-        Project::AboveCopy(p, parent) => (manifests::collect(ctx, cand, split, p, *parent, vars)?, true),
+        Project::AboveCopy(p, parent) => (
+            manifests::collect(ctx, cand, split, p, *parent, vars)?,
+            true,
+        ),
     };
     if above {
         if let Some(f) = found.files.iter().find(|f| is_under_rel(f, &cand.src_dir)) {
