@@ -33,6 +33,8 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "effects-symlink-manifest",
+    "effects-symlink-project-dir",
     "subdir-npm-src",
     "subdir-pip-include",
     "effects-between-apt-get",
@@ -1399,4 +1401,26 @@ fn subdir_copy_the_install_reads_is_not_the_pattern() {
     );
     assert!(c.findings.is_empty(), "{}", c.diff.stderr);
     assert_eq!(c.fixed, c.original);
+}
+
+/// The project directory is a symlink in the context (`web -> frontend`):
+/// the manifests copy would make web/ a real directory that the source copy
+/// then replaces with the link.
+#[test]
+fn effects_project_directory_through_a_symlink_is_refused() {
+    refused(
+        "effects-symlink-project-dir",
+        "layout",
+        &["web is a symbolic link"],
+    );
+}
+
+/// A lockfile that links outside the context cannot be copied by name.
+#[test]
+fn effects_manifest_linking_outside_the_context_is_refused() {
+    refused(
+        "effects-symlink-manifest",
+        "missing-manifest",
+        &["package-lock.json"],
+    );
 }

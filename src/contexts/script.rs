@@ -245,7 +245,7 @@ fn program_starts(line: &str) -> Vec<usize> {
             _ => {
                 let boundary = i == 0 || b" \t;&|(`{/".contains(&b[i - 1]);
                 let hit = table().program.iter().any(|p| {
-                    line[i..].starts_with(p.name.as_str())
+                    b[i..].starts_with(p.name.as_bytes())
                         && b.get(i + p.name.len())
                             .is_some_and(|c| c.is_ascii_whitespace())
                 });
@@ -559,6 +559,14 @@ fn expand_make(line: &str, vars: &[(String, Option<String>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_text_is_scanned_without_panicking() {
+        assert!(
+            program_starts("echo \u{a7}5 goals (DESIGN.md \u{a7}5): docker build .").len() == 1
+        );
+        assert!(program_starts("\u{e9}\u{e9} docker build -f x .").len() == 1);
+    }
 
     fn words(s: &str) -> Vec<Word> {
         shell::parse(s).commands.remove(0).words

@@ -211,8 +211,13 @@ pub fn check_prelude_paths(split: &Split, files: &[String], map: CopyMap) -> Res
 }
 
 /// Every manifest must lie in the copied directory and be writable into a COPY line.
-pub fn check_layout(files: &[String], src_dir: &str) -> Result<(), Refusal> {
+pub fn check_layout(ctx: &BuildContext, files: &[String], src_dir: &str) -> Result<(), Refusal> {
     for f in files {
+        if let Some(link) = symlink_on_path(ctx, f) {
+            return Err(Refusal::Layout(format!(
+                "{link} is a symbolic link in the context: a manifests copy would follow it where the source copy keeps the link"
+            )));
+        }
         if !is_under_rel(f, src_dir) {
             return Err(Refusal::Layout(format!(
                 "{f} is outside the directory the source copy brings ({src_dir})"
@@ -225,4 +230,24 @@ pub fn check_layout(files: &[String], src_dir: &str) -> Result<(), Refusal> {
         }
     }
     Ok(())
+}
+
+/// The first component of context path `f` (or `f` itself) that is a
+/// symbolic link. A COPY naming a file follows such links, while copying the
+/// whole directory keeps them as links: the manifests copy would make a real
+/// file or directory that the source copy then replaces with a link.
+fn symlink_on_path(ctx: &BuildContext, f: &str) -> Option<String> {
+    let mut prefix = String::new();
+    for part in f.split('/') {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(part);
+        let is_link = std::fs::symlink_metadata(ctx.root().join(&prefix))
+            .is_ok_and(|m| m.file_type().is_symlink());
+        if is_link {
+            return Some(prefix);
+        }
+    }
+    None
 }

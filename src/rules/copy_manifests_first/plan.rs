@@ -119,7 +119,7 @@ fn plan_with(
         // Already in the image: no manifests copy.
         found.files.clear();
     } else {
-        manifests::check_layout(&found.files, &cand.src_dir)?;
+        manifests::check_layout(ctx, &found.files, &cand.src_dir)?;
     }
     manifests::check_prelude_paths(split, &found.files, map)?;
     let source = SourceCopy {
