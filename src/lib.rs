@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod left_alone;
 pub mod links;
 pub mod model;
+pub mod patch;
 pub mod preset;
 pub mod readers;
 pub mod replay;

@@ -132,16 +132,22 @@ fn applicability_name(a: Applicability) -> &'static str {
 
 /// The diff for one file (Dockerfile and ignore file), empty if unchanged.
 pub fn file_diff(r: &FileResult) -> String {
+    file_diff_in(r, &crate::patch::PatchRoot::default())
+}
+
+/// [`file_diff`] with header paths relative to `root`.
+pub fn file_diff_in(r: &FileResult, root: &crate::patch::PatchRoot) -> String {
     let (Some(orig), Ok(o)) = (&r.original, &r.outcome) else {
         return String::new();
     };
     let mut out = String::new();
     if let Some(fixed) = &o.fixed {
-        out.push_str(&diff::unified(&r.target.display, Some(orig), fixed));
+        let header = root.header(&r.target.path, &r.target.display);
+        out.push_str(&diff::unified(&header, Some(orig), fixed));
     }
     if let Some(ig) = &o.ignore {
         out.push_str(&diff::unified(
-            &display_path(&ig.path),
+            &root.header(&ig.path, &display_path(&ig.path)),
             ig.old.as_deref(),
             &ig.new,
         ));
@@ -242,6 +248,12 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
     let mut code = 0u8;
     let mut json_files = Vec::new();
     let mut write_errors = 0;
+    let patch_root = crate::patch::PatchRoot::of(results);
+    if mode == Mode::Diff && args.format == Format::Text && !args.quiet {
+        if let Some(note) = patch_root.note() {
+            writeln!(stderr, "{note}")?;
+        }
+    }
     for r in results {
         let display = &r.target.display;
         let outcome = match &r.outcome {
@@ -271,7 +283,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
         let want_diff =
             args.format == Format::Json || (args.format == Format::Text && mode == Mode::Diff);
         let diff_text = if want_diff {
-            file_diff(r)
+            file_diff_in(r, &patch_root)
         } else {
             String::new()
         };

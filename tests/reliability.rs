@@ -523,3 +523,70 @@ fn walk_errors_are_reported_with_the_path() {
         assert!(out.stderr.contains("tree/locked"), "{}", out.stderr);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Patch headers
+// ---------------------------------------------------------------------------
+
+/// Files outside the working directory: headers relative to their common
+/// directory (no `..`), a note says where to apply, and the patch applies.
+#[test]
+fn patch_headers_never_hold_dot_dot() {
+    let s = Scratch::empty();
+    npm_dir(&s, "proj/api", "Dockerfile");
+    npm_dir(&s, "proj/web", "Dockerfile");
+    std::fs::remove_file(s.path("proj/web/.dockerignore")).unwrap();
+    s.write("proj/web/node_modules/x/index.js", "1\n");
+    std::fs::create_dir(s.path("work")).unwrap();
+    let out = crate::support::run_in(
+        &s.path("work"),
+        &["../proj/api/Dockerfile", "../proj/web/Dockerfile"],
+        None,
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let headers: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("--- ") || l.starts_with("+++ "))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "--- a/api/Dockerfile",
+            "+++ b/api/Dockerfile",
+            "--- a/web/Dockerfile",
+            "+++ b/web/Dockerfile",
+            "--- /dev/null",
+            "+++ b/web/.dockerignore",
+        ],
+        "{}",
+        out.stdout
+    );
+    let root = std::fs::canonicalize(s.path("proj")).unwrap();
+    assert!(
+        out.stderr.contains(&format!(
+            "the patch's paths are relative to {}",
+            s.path("proj").display()
+        )) || out
+            .stderr
+            .contains(&format!("relative to {}", root.display())),
+        "{}",
+        out.stderr
+    );
+    // The note's command applies it.
+    let patch_file = s.path("work/fix.patch");
+    std::fs::write(&patch_file, &out.stdout).unwrap();
+    let st = std::process::Command::new("git")
+        .arg("-C")
+        .arg(s.path("proj"))
+        .args(["apply", patch_file.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let again = crate::support::run_in(
+        &s.path("work"),
+        &["../proj/api/Dockerfile", "../proj/web/Dockerfile"],
+        None,
+    );
+    assert_eq!(again.code, 0, "{}{}", again.stderr, again.stdout);
+}
