@@ -20,6 +20,7 @@ const FIXTURES: &[&str] = &[
     "allowlist-reincludes-nested-modules",
     "cargo-bin-flag-autodiscovered",
     "cargo-bin-flag-unknown",
+    "cargo-member-locked",
     "cargo-member-under-workdir",
     "cargo-vendored-sources",
     "containerignore-both-exclude-neighbour",
@@ -796,4 +797,17 @@ fn unsafe_fix_says_why() {
     assert!(f["unsafe_reason"]
         .as_str()
         .is_some_and(|r| r.contains("exported")));
+}
+
+/// `--locked` in a member: the lockfile is the workspace root's (the member
+/// has none), so the rewrite copies it instead of refusing for
+/// `crates/server/Cargo.lock`.
+#[test]
+fn cargo_member_locked_uses_the_root_lockfile() {
+    let c = rewritten(
+        "cargo-member-locked",
+        "unsafe",
+        "COPY Cargo.lock Cargo.toml /ws/\n",
+    );
+    assert!(c.fixed.contains("cargo build --release --locked && rm -f"));
 }

@@ -24,6 +24,9 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
         out.required.push(join(r, "Cargo.toml"));
         out.optional.push(join(r, "Cargo.lock"));
     }
+    if input.site.has_flag(&["--locked", "--frozen"]) {
+        out.required.push(join(&start, "Cargo.lock"));
+    }
     let mut queue = vec![start.clone()];
     let mut names: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
