@@ -11,6 +11,10 @@
 //!    in the same storage root takes every step in `cached` from the layer cache, the rebuilt
 //!    images are again the same, and the edited line is in them.
 //!
+//! Fixtures with `real = "node" | "python" | "rust"` (`real-*`, tests in `real.rs`) build on
+//! base images with the real package managers (`realbase.sh`) instead of the busybox base
+//! with stand-ins, and may name documented-volatile output to normalise (`normalise.rs`).
+//!
 //! The two variants are built in separate storage roots: buildah 1.28 can reuse a cached
 //! `COPY --from` layer even when the source stage changed. The tests skip (and pass) without
 //! buildah or root, unless `CI=true` or `DOCKOPT_E2E_REQUIRED=1`. With `DOCKOPT_E2E_TIMINGS=FILE`, each
