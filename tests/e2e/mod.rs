@@ -601,6 +601,11 @@ fn e2e_npm_subdir() {
 }
 
 #[test]
+fn e2e_npm_docker_dir() {
+    run_fixture("npm-docker-dir");
+}
+
+#[test]
 fn e2e_npm_postinstall() {
     run_fixture("npm-postinstall");
 }
