@@ -44,7 +44,8 @@ impl Loaded {
 
     /// The context a Dockerfile is mapped to, with the key that matched.
     pub fn context_for(&self, dockerfile: &Path) -> Option<(PathBuf, &str)> {
-        let abs = absolute(dockerfile);
+        // `..` resolved lexically: `../repo/Dockerfile` is under `/x/repo`.
+        let abs = crate::compose::clean(&absolute(dockerfile));
         let rel = abs.strip_prefix(&self.dir).ok()?;
         self.contexts
             .iter()

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod color;
 pub mod compose;
 pub mod config;
+pub mod configs;
 pub mod context;
 pub mod contexts;
 pub mod diff;

@@ -36,6 +36,10 @@ pub struct JsonFile {
     pub context_detail: Option<String>,
     /// `changed`, `unchanged`, `left-alone` or `error`.
     pub status: String,
+    /// The `dockopt.toml` that applied (nearest above the file, up to the
+    /// repository root; else the one above the working directory), or null.
+    #[serde(default)]
+    pub config: Option<String>,
     /// Other paths (symlinks) of the same file, processed once under `path`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
@@ -120,6 +124,10 @@ pub struct JsonSummary {
     pub errors: usize,
     /// Reasons for files left alone, by kind.
     pub reasons: BTreeMap<String, usize>,
+}
+
+fn config_shown(r: &FileResult) -> Option<String> {
+    r.target.config.as_ref().map(|c| display_path(&c.path))
 }
 
 fn applicability_name(a: Applicability) -> &'static str {
@@ -266,6 +274,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
                     context_source: r.target.context_source,
                     context_detail: r.target.context_detail.clone(),
                     status: "error".into(),
+                    config: config_shown(r),
                     aliases: r.target.aliases.clone(),
                     findings: vec![],
                     error: Some(e.clone()),
@@ -392,6 +401,7 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             } else {
                 r.status().into()
             },
+            config: config_shown(r),
             aliases: r.target.aliases.clone(),
             findings: outcome
                 .findings

@@ -30,6 +30,8 @@ pub struct Target {
     pub infer_top: Option<PathBuf>,
     /// Other paths (symlinks) of the same file, as shown.
     pub aliases: Vec<String>,
+    /// The `dockopt.toml` that applies (see [`crate::configs`]).
+    pub config: Option<std::sync::Arc<crate::config::Loaded>>,
 }
 
 /// The result for one file.
@@ -75,21 +77,21 @@ pub fn display_path(p: &Path) -> String {
 
 /// Where contexts come from, besides `--context`.
 struct ContextSources {
-    config: Option<crate::config::Loaded>,
     declared: Declarations,
 }
 
 impl ContextSources {
-    fn resolve(&self, f: &Path, args: &Args) -> (Option<PathBuf>, ContextSource, Option<String>) {
+    fn resolve(
+        &self,
+        f: &Path,
+        config: Option<&crate::config::Loaded>,
+        args: &Args,
+    ) -> (Option<PathBuf>, ContextSource, Option<String>) {
         if let Some(c) = &args.context {
             return (Some(c.clone()), ContextSource::Flag, None);
         }
-        if let Some((ctx, key)) = self.config.as_ref().and_then(|c| c.context_for(f)) {
-            let file = self
-                .config
-                .as_ref()
-                .map(|c| display_path(&c.path))
-                .unwrap_or_default();
+        if let Some((ctx, key)) = config.and_then(|c| c.context_for(f)) {
+            let file = config.map(|c| display_path(&c.path)).unwrap_or_default();
             return (
                 Some(ctx),
                 ContextSource::Config,
@@ -201,7 +203,8 @@ fn targets_and_walk_errors(
     } else {
         Declarations::collect(&files, &dirs, declaration_files, compose)
     };
-    let sources = ContextSources { config, declared };
+    let sources = ContextSources { declared };
+    let mut configs = crate::configs::Configs::new(config, args.isolated);
     let mut tops = dirs.clone();
     tops.push(PathBuf::from("."));
     let mut out = Vec::new();
@@ -218,10 +221,13 @@ fn targets_and_walk_errors(
             context_detail: None,
             infer_top: None,
             aliases: Vec::new(),
+            config: configs.for_file(Path::new("Dockerfile"))?,
         });
     }
     for f in files {
-        let (context, context_source, context_detail) = sources.resolve(&f, args);
+        let config = configs.for_file(&f)?;
+        let (context, context_source, context_detail) =
+            sources.resolve(&f, config.as_deref(), args);
         let infer_top = (context_source == ContextSource::DockerfileDir)
             .then(|| crate::contexts::repo_root(&f, &tops));
         out.push(Target {
@@ -235,6 +241,7 @@ fn targets_and_walk_errors(
             context_source,
             context_detail,
             infer_top,
+            config,
         });
     }
     if args.context.is_some() && out.len() > 1 {
@@ -346,27 +353,25 @@ pub(crate) fn setup(args: &Args) -> Result<Setup> {
 }
 
 pub fn run(args: &Args) -> Result<u8> {
-    let Setup {
-        config,
-        presets,
-        disabled,
-    } = setup(args)?;
+    let Setup { config, .. } = setup(args)?;
     let (targets, walk_errors) =
         targets_and_walk_errors(args, config, crate::jobs::wanted(args.jobs))?;
+    let rule_sets = crate::configs::rule_sets(&targets, args)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(crate::jobs::pool_size(args.jobs, targets.len()))
         .build()
         .context("cannot start worker threads")?;
-    let opts = Options {
-        presets: &presets,
-        unsafe_fixes: args.unsafe_fixes,
-        disabled_rules: &disabled,
-    };
     let progress = progress_bar(targets.len(), args.quiet);
     let mut results: Vec<FileResult> = pool.install(|| {
         targets
             .par_iter()
             .map(|t| {
+                let set = &rule_sets[&t.config.as_ref().map(|c| c.path.clone())];
+                let opts = Options {
+                    presets: &set.presets,
+                    unsafe_fixes: args.unsafe_fixes,
+                    disabled_rules: &set.disabled,
+                };
                 let r = process(t, &opts);
                 progress.inc(1);
                 r

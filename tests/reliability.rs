@@ -590,3 +590,78 @@ fn patch_headers_never_hold_dot_dot() {
     );
     assert_eq!(again.code, 0, "{}{}", again.stderr, again.stdout);
 }
+
+// ---------------------------------------------------------------------------
+// dockopt.toml where the files are
+// ---------------------------------------------------------------------------
+
+/// `dockopt --check ~/src`: each repository's own dockopt.toml applies to its
+/// Dockerfiles (nearest wins, up to the repository root), and JSON says which.
+#[test]
+fn each_repository_uses_its_own_config() {
+    let s = Scratch::empty();
+    // quiet/: its config disables the rule.
+    npm_dir(&s, "src/quiet", "Dockerfile");
+    s.write("src/quiet/.git/HEAD", "ref: refs/heads/main\n");
+    s.write(
+        "src/quiet/dockopt.toml",
+        "ignore = [\"copy-manifests-first\"]\n",
+    );
+    // mapped/: the Dockerfile in docker/ is built from the repository root.
+    npm_dir(&s, "src/mapped", "unused");
+    std::fs::remove_file(s.path("src/mapped/unused")).unwrap();
+    s.write("src/mapped/docker/Dockerfile", NPM_DOCKERFILE);
+    s.write("src/mapped/.git/HEAD", "ref: refs/heads/main\n");
+    s.write(
+        "src/mapped/dockopt.toml",
+        "[contexts]\n\"docker/Dockerfile\" = \".\"\n",
+    );
+    // plain/: no config of its own; the outer one (above the repository) is not its.
+    npm_dir(&s, "src/plain", "Dockerfile");
+    s.write("src/plain/.git/HEAD", "ref: refs/heads/main\n");
+    s.write("src/dockopt.toml", "ignore = [\"copy-manifests-first\"]\n");
+    let out = s.run(&["--format", "json", "--isolated", "src"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["config"], serde_json::Value::Null, "{v}");
+    let out = crate::support::run_in(&s.path("src/plain"), &["--format", "json", "../"], None);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let file = |p: &str| {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("{p} in {v}"))
+            .clone()
+    };
+    let quiet = file("../quiet/Dockerfile");
+    assert!(
+        quiet["config"]
+            .as_str()
+            .unwrap()
+            .ends_with("/src/quiet/dockopt.toml"),
+        "{quiet}"
+    );
+    assert_eq!(quiet["status"], "unchanged", "{quiet}");
+    let mapped = file("../mapped/docker/Dockerfile");
+    assert!(
+        mapped["config"]
+            .as_str()
+            .unwrap()
+            .ends_with("/src/mapped/dockopt.toml"),
+        "{mapped}"
+    );
+    assert_eq!(mapped["context_source"], "dockopt.toml", "{mapped}");
+    assert_eq!(mapped["status"], "changed", "{mapped}");
+    // plain/ has no config up to its repository root; the one found from the
+    // working directory (src/plain → src/dockopt.toml) applies to it.
+    let plain = file("../plain/Dockerfile");
+    assert!(
+        plain["config"]
+            .as_str()
+            .unwrap()
+            .ends_with("/src/dockopt.toml"),
+        "{plain}"
+    );
+    assert_eq!(plain["status"], "unchanged", "{plain}");
+}

@@ -1,0 +1,156 @@
+//! Which `dockopt.toml` applies to each Dockerfile: the nearest one in the
+//! Dockerfile's directory or above, up to the repository root (the first
+//! directory holding `.git`); when there is none, the one found from the
+//! working directory. A run over `~/src` honours every repository's own
+//! config. Each config brings its presets and disabled rules.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+
+use crate::cli::Args;
+use crate::config::Loaded;
+use crate::preset::Presets;
+
+/// Config discovery with a cache by directory.
+pub struct Configs {
+    /// Found from the working directory.
+    fallback: Option<Arc<Loaded>>,
+    isolated: bool,
+    by_dir: HashMap<PathBuf, Option<Arc<Loaded>>>,
+    by_path: HashMap<PathBuf, Arc<Loaded>>,
+}
+
+impl Configs {
+    pub fn new(fallback: Option<Loaded>, isolated: bool) -> Configs {
+        Configs {
+            fallback: fallback.map(Arc::new),
+            isolated,
+            by_dir: HashMap::new(),
+            by_path: HashMap::new(),
+        }
+    }
+
+    /// The config for the Dockerfile `f`.
+    pub fn for_file(&mut self, f: &Path) -> Result<Option<Arc<Loaded>>> {
+        if self.isolated {
+            return Ok(None);
+        }
+        let abs = crate::compose::clean(&crate::config::absolute(f));
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let found = self.nearest(&dir)?;
+        Ok(found.or_else(|| self.fallback.clone()))
+    }
+
+    /// The nearest config at or above `dir`, up to the repository root.
+    fn nearest(&mut self, dir: &Path) -> Result<Option<Arc<Loaded>>> {
+        if let Some(c) = self.by_dir.get(dir) {
+            return Ok(c.clone());
+        }
+        let path = dir.join(crate::config::FILE_NAME);
+        let here = if path.is_file() {
+            Some(self.load(&path)?)
+        } else if dir.join(".git").exists() {
+            None
+        } else {
+            match dir.parent() {
+                Some(up) => self.nearest(up)?,
+                None => None,
+            }
+        };
+        self.by_dir.insert(dir.to_path_buf(), here.clone());
+        Ok(here)
+    }
+
+    fn load(&mut self, path: &Path) -> Result<Arc<Loaded>> {
+        if let Some(f) = &self.fallback {
+            if f.path == path || crate::config::absolute(&f.path) == path {
+                return Ok(f.clone());
+            }
+        }
+        if let Some(c) = self.by_path.get(path) {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(crate::config::load(path)?);
+        self.by_path.insert(path.to_path_buf(), c.clone());
+        Ok(c)
+    }
+}
+
+/// Presets and disabled rules for one config (or none).
+pub struct RuleSet {
+    pub presets: Presets,
+    pub disabled: Vec<String>,
+}
+
+/// Load the presets and disabled rules of `config` plus the command line's.
+pub fn rule_set(config: Option<&Loaded>, args: &Args) -> Result<RuleSet> {
+    let mut preset_dirs = config.map(|c| c.preset_dirs()).unwrap_or_default();
+    preset_dirs.extend(args.preset_dir.iter().cloned());
+    let presets = Presets::load(&preset_dirs)?;
+    let mut disabled = args.ignore_rules.clone();
+    if let Some(c) = config {
+        disabled.extend(c.config.ignore.iter().map(|r| r.get_ref().clone()));
+    }
+    for d in &disabled {
+        if crate::rules::find(d).is_none() {
+            bail!("unknown rule `{d}`");
+        }
+    }
+    Ok(RuleSet { presets, disabled })
+}
+
+/// One rule set per config the targets use, keyed by the config's path.
+pub fn rule_sets(
+    targets: &[crate::runner::Target],
+    args: &Args,
+) -> Result<HashMap<Option<PathBuf>, RuleSet>> {
+    let mut out = HashMap::new();
+    for t in targets {
+        let key = t.config.as_ref().map(|c| c.path.clone());
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(key) {
+            slot.insert(rule_set(t.config.as_deref(), args)?);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_config_up_to_the_repository_root() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        let w = |p: &str, s: &str| {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, s).unwrap();
+        };
+        w("dockopt.toml", "");
+        w("a/.git/HEAD", "");
+        w("a/dockopt.toml", "");
+        w("a/svc/Dockerfile", "");
+        w("b/.git/HEAD", "");
+        w("b/svc/Dockerfile", "");
+        w("c/svc/Dockerfile", "");
+        let mut c = Configs::new(None, false);
+        let at =
+            |c: &mut Configs, f: &str| c.for_file(&root.join(f)).unwrap().map(|l| l.path.clone());
+        assert_eq!(
+            at(&mut c, "a/svc/Dockerfile"),
+            Some(root.join("a/dockopt.toml"))
+        );
+        // The repository root b/ stops the search: the outer config is not b's.
+        assert_eq!(at(&mut c, "b/svc/Dockerfile"), None);
+        // Not in a repository: the search goes up.
+        assert_eq!(
+            at(&mut c, "c/svc/Dockerfile"),
+            Some(root.join("dockopt.toml"))
+        );
+        assert_eq!(at(&mut Configs::new(None, true), "a/svc/Dockerfile"), None);
+    }
+}
