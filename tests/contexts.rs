@@ -356,3 +356,26 @@ fn package_json_scripts_declare_the_context() {
         )
     );
 }
+
+/// A wildcard source needs one match; a URL source proves nothing either way.
+#[test]
+fn wildcard_sources_need_one_match_and_urls_are_not_checked() {
+    let s = repo();
+    s.write(
+        "docker/Dockerfile",
+        "FROM node:20\nWORKDIR /app\nADD https://example.com/tool.tgz /opt/\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n",
+    );
+    let (ctx, src, detail) = context_of(&s, "docker/Dockerfile");
+    assert_eq!((ctx.as_str(), src), (".", ContextSource::Inferred));
+    assert_eq!(
+        detail,
+        "every COPY/ADD source is in . (line 4: `package*.json` is not in the Dockerfile's directory)"
+    );
+    // One match in docker/ is enough to keep the Dockerfile's directory.
+    s.write("docker/package-extra.json", "{}");
+    let (ctx, src, _) = context_of(&s, "docker/Dockerfile");
+    assert_eq!(
+        (ctx.as_str(), src),
+        ("docker", ContextSource::DockerfileDir)
+    );
+}
