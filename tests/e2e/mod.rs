@@ -555,7 +555,7 @@ fn reject_wrong_rewrite(name: &str, wrong_dockerfile: &str, depth: Depth) -> Opt
     if !e2e_ready() {
         return None;
     }
-    let fx = Fixture::load(name);
+    let fx = Fixture::load_ready(name)?;
     let scratch = scratch_dir(&format!("{name}-wrong"));
     let original = scratch.path().join("original");
     let wrong = scratch.path().join("wrong");

@@ -15,8 +15,8 @@ use std::sync::Mutex;
 
 use serde::Deserialize;
 
-use super::run_fixture;
 use super::support::skip_or_fail;
+use super::{reject_wrong_rewrite, run_fixture, Depth, Failure};
 
 /// Which base image of `realbase.sh` a fixture builds on.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -171,4 +171,23 @@ fn e2e_real_cargo_multistage() {
 #[test]
 fn e2e_real_cargo_workspace() {
     run_fixture("real-cargo-workspace");
+}
+
+#[test]
+fn e2e_real_wrong_rewrite_is_caught_cargo_stub_binary() {
+    // The comparison catches a real bug with the real cargo: a stub-target dependency build
+    // without refreshing the sources' mtimes afterwards ships the stub binary.
+    let failure = reject_wrong_rewrite(
+        "real-cargo-multistage",
+        "wrong-no-touch.Dockerfile",
+        Depth::Image,
+    );
+    match failure {
+        None => {}
+        Some(Failure::TreesDiffer(differences)) => assert!(
+            differences.contains("/usr/local/bin/hello"),
+            "{differences}"
+        ),
+        Some(other) => panic!("{other:?}"),
+    }
 }
