@@ -309,6 +309,24 @@ fn read_small(path: &Path) -> Option<String> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// No input text makes a declaration reader panic (multi-byte
+        /// characters next to the bytes the scanners look for included).
+        #[test]
+        fn readers_never_panic(text in "(\\PC|[\\$(){}\"'`\\\\#=\n\t -]|docker build|<<EOF|\u{e9}|\u{a7}){0,80}") {
+            let root = Path::new("/nonexistent-dockopt-root");
+            let _ = bake::parse_hcl(&text);
+            let _ = bake::parse_json(&text);
+            let _ = script::read_shell(&root.join("b.sh"), &text, root);
+            let _ = script::read_makefile(&root.join("Makefile"), &text, root);
+            let _ = script::read_package_json(&root.join("package.json"), &text, root);
+            let _ = workflow::read(&root.join(".github/workflows/ci.yml"), &text);
+            let env = shellpath::Env { root: root.into(), script: Some(root.join("b.sh")), vars: vec![("X".into(), text.clone())] };
+            let _ = shellpath::resolve(&text, false, root, &env);
+            let _ = shellpath::resolve("$X/a", false, root, &env);
+        }
+    }
+
     #[test]
     fn declaration_kinds() {
         let k = |p: &str| declaration_kind(Path::new(p));
