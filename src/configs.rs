@@ -20,7 +20,9 @@ pub struct Configs {
     fallback: Option<Arc<Loaded>>,
     isolated: bool,
     by_dir: HashMap<PathBuf, Option<Arc<Loaded>>>,
-    by_path: HashMap<PathBuf, Arc<Loaded>>,
+    /// Loaded configs, and the error of each that failed (reported once per
+    /// Dockerfile it applies to, not for the whole run).
+    by_path: HashMap<PathBuf, Result<Arc<Loaded>, String>>,
 }
 
 impl Configs {
@@ -70,12 +72,17 @@ impl Configs {
                 return Ok(f.clone());
             }
         }
-        if let Some(c) = self.by_path.get(path) {
-            return Ok(c.clone());
-        }
-        let c = Arc::new(crate::config::load(path)?);
-        self.by_path.insert(path.to_path_buf(), c.clone());
-        Ok(c)
+        let loaded = match self.by_path.get(path) {
+            Some(c) => c.clone(),
+            None => {
+                let c = crate::config::load(path)
+                    .map(Arc::new)
+                    .map_err(|e| format!("{e:#}"));
+                self.by_path.insert(path.to_path_buf(), c.clone());
+                c
+            }
+        };
+        loaded.map_err(anyhow::Error::msg)
     }
 }
 
@@ -102,19 +109,24 @@ pub fn rule_set(config: Option<&Loaded>, args: &Args) -> Result<RuleSet> {
     Ok(RuleSet { presets, disabled })
 }
 
-/// One rule set per config the targets use, keyed by the config's path.
+/// The key of a target's rule set.
+pub fn key(t: &crate::runner::Target) -> Option<PathBuf> {
+    t.config.as_ref().map(|c| c.path.clone())
+}
+
+/// One rule set per config the targets use, keyed by [`key`]; a config
+/// whose presets fail to load gets the error (for its files only).
 pub fn rule_sets(
     targets: &[crate::runner::Target],
     args: &Args,
-) -> Result<HashMap<Option<PathBuf>, RuleSet>> {
+) -> HashMap<Option<PathBuf>, Result<RuleSet, String>> {
     let mut out = HashMap::new();
     for t in targets {
-        let key = t.config.as_ref().map(|c| c.path.clone());
-        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(key) {
-            slot.insert(rule_set(t.config.as_deref(), args)?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(key(t)) {
+            slot.insert(rule_set(t.config.as_deref(), args).map_err(|e| format!("{e:#}")));
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

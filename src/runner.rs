@@ -32,6 +32,8 @@ pub struct Target {
     pub aliases: Vec<String>,
     /// The `dockopt.toml` that applies (see [`crate::configs`]).
     pub config: Option<std::sync::Arc<crate::config::Loaded>>,
+    /// The nearest `dockopt.toml` could not be loaded: an error for this file.
+    pub config_error: Option<String>,
 }
 
 /// The result for one file.
@@ -222,10 +224,14 @@ fn targets_and_walk_errors(
             infer_top: None,
             aliases: Vec::new(),
             config: configs.for_file(Path::new("Dockerfile"))?,
+            config_error: None,
         });
     }
     for f in files {
-        let config = configs.for_file(&f)?;
+        let (config, config_error) = match configs.for_file(&f) {
+            Ok(c) => (c, None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        };
         let (context, context_source, context_detail) =
             sources.resolve(&f, config.as_deref(), args);
         let infer_top = (context_source == ContextSource::DockerfileDir)
@@ -242,6 +248,7 @@ fn targets_and_walk_errors(
             context_detail,
             infer_top,
             config,
+            config_error,
         });
     }
     if args.context.is_some() && out.len() > 1 {
@@ -356,7 +363,7 @@ pub fn run(args: &Args) -> Result<u8> {
     let Setup { config, .. } = setup(args)?;
     let (targets, walk_errors) =
         targets_and_walk_errors(args, config, crate::jobs::wanted(args.jobs))?;
-    let rule_sets = crate::configs::rule_sets(&targets, args)?;
+    let rule_sets = crate::configs::rule_sets(&targets, args);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(crate::jobs::pool_size(args.jobs, targets.len()))
         .build()
@@ -366,13 +373,22 @@ pub fn run(args: &Args) -> Result<u8> {
         targets
             .par_iter()
             .map(|t| {
-                let set = &rule_sets[&t.config.as_ref().map(|c| c.path.clone())];
-                let opts = Options {
-                    presets: &set.presets,
-                    unsafe_fixes: args.unsafe_fixes,
-                    disabled_rules: &set.disabled,
+                let set = rule_sets[&crate::configs::key(t)].as_ref();
+                let r = match (&t.config_error, set) {
+                    (Some(e), _) | (None, Err(e)) => FileResult {
+                        target: t.clone(),
+                        original: None,
+                        outcome: Err(e.clone()),
+                    },
+                    (None, Ok(set)) => process(
+                        t,
+                        &Options {
+                            presets: &set.presets,
+                            unsafe_fixes: args.unsafe_fixes,
+                            disabled_rules: &set.disabled,
+                        },
+                    ),
                 };
-                let r = process(t, &opts);
                 progress.inc(1);
                 r
             })

@@ -665,3 +665,33 @@ fn each_repository_uses_its_own_config() {
     );
     assert_eq!(plain["status"], "unchanged", "{plain}");
 }
+
+/// A broken dockopt.toml in one repository is an error for that
+/// repository's Dockerfiles, not for the whole run.
+#[test]
+fn a_broken_repository_config_fails_only_its_files() {
+    let s = Scratch::empty();
+    npm_dir(&s, "src/good", "Dockerfile");
+    s.write("src/good/.git/HEAD", "ref: refs/heads/main\n");
+    npm_dir(&s, "src/bad", "Dockerfile");
+    s.write("src/bad/.git/HEAD", "ref: refs/heads/main\n");
+    s.write("src/bad/dockopt.toml", "ignore = []\nbogus = 1\n");
+    let out = s.run(&["--check", "src"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("src/bad/dockopt.toml:2: invalid config"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("src/good/Dockerfile:3"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("2 Dockerfiles: 1 would change"),
+        "{}",
+        out.stderr
+    );
+}
