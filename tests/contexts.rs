@@ -379,3 +379,20 @@ fn wildcard_sources_need_one_match_and_urls_are_not_checked() {
         ("docker", ContextSource::DockerfileDir)
     );
 }
+
+#[test]
+fn gitlab_ci_script_lines() {
+    let s = repo();
+    s.write("docker/package.json", PKG);
+    s.write("docker/package-lock.json", "{}");
+    s.write(
+        ".gitlab-ci.yml",
+        "stages: [build]\nvariables:\n  IMAGE: x\nbuild-image:\n  stage: build\n  script:\n    - docker login -u u -p p\n    - docker build -t $IMAGE -f docker/Dockerfile $CI_PROJECT_DIR\n",
+    );
+    let (ctx, src, detail) = context_of(&s, "docker/Dockerfile");
+    assert_eq!((ctx.as_str(), src), (".", ContextSource::Workflow));
+    assert_eq!(
+        detail,
+        ".gitlab-ci.yml: job `build-image`: docker build -t $IMAGE -f docker/Dockerfile $CI_PROJECT_DIR"
+    );
+}

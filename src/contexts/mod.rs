@@ -96,6 +96,8 @@ pub struct Call {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeclFile {
     Workflow,
+    /// `.gitlab-ci.yml`.
+    GitlabCi,
     Makefile,
     Shell,
     /// `package.json` `scripts`.
@@ -129,6 +131,9 @@ pub fn declaration_kind(path: &Path) -> Option<DeclFile> {
     }
     if name == "package.json" {
         return Some(DeclFile::PackageJson);
+    }
+    if name == ".gitlab-ci.yml" {
+        return Some(DeclFile::GitlabCi);
     }
     let parent = path.parent()?;
     let in_workflows = parent.file_name()? == "workflows"
@@ -222,6 +227,7 @@ impl Declarations {
         let abs = clean(&crate::config::absolute(path));
         let (source, calls) = match kind {
             DeclFile::Workflow => (ContextSource::Workflow, workflow::read(&abs, &text)),
+            DeclFile::GitlabCi => (ContextSource::Workflow, workflow::read_gitlab(&abs, &text)),
             DeclFile::Bake => (ContextSource::Bake, bake::read(&abs, &text)),
             DeclFile::Makefile => (
                 ContextSource::Script,
@@ -321,6 +327,7 @@ mod tests {
             let _ = script::read_makefile(&root.join("Makefile"), &text, root);
             let _ = script::read_package_json(&root.join("package.json"), &text, root);
             let _ = workflow::read(&root.join(".github/workflows/ci.yml"), &text);
+            let _ = workflow::read_gitlab(&root.join(".gitlab-ci.yml"), &text);
             let env = shellpath::Env { root: root.into(), script: Some(root.join("b.sh")), vars: vec![("X".into(), text.clone())] };
             let _ = shellpath::resolve(&text, false, root, &env);
             let _ = shellpath::resolve("$X/a", false, root, &env);
@@ -338,6 +345,7 @@ mod tests {
         assert_eq!(k("build/docker.mk"), Some(DeclFile::Makefile));
         assert_eq!(k("scripts/build.sh"), Some(DeclFile::Shell));
         assert_eq!(k("web/package.json"), Some(DeclFile::PackageJson));
+        assert_eq!(k(".gitlab-ci.yml"), Some(DeclFile::GitlabCi));
         assert_eq!(k("docker-bake.hcl"), Some(DeclFile::Bake));
         assert_eq!(k("main.hcl"), None);
     }

@@ -148,7 +148,9 @@ fn build_args(args: &[Word]) -> Option<(Option<Word>, Vec<Word>)> {
                 None => (text.to_string(), None),
             }
         } else {
-            let (n, v) = text.split_at(2.min(text.len()));
+            // `-X` then the value; `X` may be any character.
+            let cut = text.char_indices().nth(2).map_or(text.len(), |(i, _)| i);
+            let (n, v) = text.split_at(cut);
             let v = v.strip_prefix('=').unwrap_or(v);
             (n.to_string(), (!v.is_empty()).then(|| v.to_string()))
         };

@@ -6,7 +6,8 @@
 //! one expansion that is clearly a known directory, followed by nothing or a
 //! literal `/path`:
 //! - the working directory: `$PWD`, `${PWD}`, `$(pwd)`, `` `pwd` ``;
-//! - the repository root: `$GITHUB_WORKSPACE`, `$(git rev-parse --show-toplevel)`;
+//! - the repository root: `$GITHUB_WORKSPACE`, GitLab's `$CI_PROJECT_DIR`,
+//!   `$(git rev-parse --show-toplevel)`;
 //! - the script: `$0`, `${BASH_SOURCE[0]}` (its path), `${0%/*}` (its directory);
 //! - `$(dirname X)`, `$(realpath X)`, `$(readlink -f X)`, `$(cd X && pwd)`
 //!   of a word X that resolves;
@@ -141,7 +142,7 @@ fn expansion(head: &str, cwd: &Path, env: &Env, depth: usize) -> Option<PathBuf>
         .or_else(|| head.strip_prefix('$'))?;
     match name {
         "PWD" => Some(cwd.to_path_buf()),
-        "GITHUB_WORKSPACE" => Some(env.root.clone()),
+        "GITHUB_WORKSPACE" | "CI_PROJECT_DIR" => Some(env.root.clone()),
         "0" | "BASH_SOURCE" | "BASH_SOURCE[0]" => env.script.clone(),
         "0%/*" | "BASH_SOURCE%/*" => script_dir(),
         n => {

@@ -1,7 +1,8 @@
-//! GitHub Actions workflows (`.github/workflows/*.yml`): steps using
-//! `docker/build-push-action` (`with: context:` / `file:`), and `run:` steps
-//! with a build command (read like a shell script, in the step's
-//! `working-directory`).
+//! CI definitions. GitHub Actions workflows (`.github/workflows/*.yml`):
+//! steps using `docker/build-push-action` (`with: context:` / `file:`), and
+//! `run:` steps with a build command (read like a shell script, in the step's
+//! `working-directory`). GitLab CI (`.gitlab-ci.yml`): each job's
+//! `before_script` and `script` lines, run from the repository root.
 //!
 //! Paths are relative to the workspace, the repository root (the directory
 //! holding `.github`). The action's default context is the Git context, the
@@ -143,6 +144,66 @@ fn run_calls(run: &str, dir: Option<&str>, root: &Path, at: &str, order: usize) 
             detail: format!("{at}: run line {n}: {line}"),
         })
         .collect()
+}
+
+/// GitLab CI keys that are not jobs.
+const GITLAB_KEYWORDS: &[&str] = &[
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+];
+
+/// Build calls in the `before_script` and `script` lines of the jobs of a
+/// `.gitlab-ci.yml` (at the repository root, where jobs start).
+pub fn read_gitlab(path: &Path, text: &str) -> Vec<Call> {
+    let Some(root) = path.parent().map(Path::to_path_buf) else {
+        return Vec::new();
+    };
+    let Ok(docs) = YamlLoader::load_from_str(text) else {
+        return Vec::new();
+    };
+    let shown = display_path(path);
+    let mut out = Vec::new();
+    for doc in &docs {
+        let Yaml::Hash(jobs) = doc else { continue };
+        for (name, job) in jobs {
+            let Some(name) = name.as_str().filter(|n| !GITLAB_KEYWORDS.contains(n)) else {
+                continue;
+            };
+            let lines: Vec<&str> = ["before_script", "script"]
+                .iter()
+                .flat_map(|k| match &job[*k] {
+                    Yaml::Array(a) => a.iter().filter_map(Yaml::as_str).collect(),
+                    Yaml::String(s) => vec![s.as_str()],
+                    _ => Vec::new(),
+                })
+                .collect();
+            let b = Bases {
+                cwds: vec![root.clone()],
+                env: Env {
+                    root: root.clone(),
+                    ..Env::default()
+                },
+            };
+            let order = out.len();
+            out.extend(script::scan_script(&lines.join("\n"), b).into_iter().map(
+                |(_, dockerfile, context, line)| Call {
+                    dockerfile,
+                    context,
+                    order,
+                    detail: format!("{shown}: job `{name}`: {line}"),
+                },
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
