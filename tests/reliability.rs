@@ -695,3 +695,62 @@ fn a_broken_repository_config_fails_only_its_files() {
         out.stderr
     );
 }
+
+/// Another process appends to the Dockerfile after dockopt read it and
+/// before it writes: --fix refuses, keeping the other change. The window is
+/// held open deterministically: with one worker, dockopt reads `Dockerfile`,
+/// then blocks opening `zz.Dockerfile`, a FIFO, until the test has appended.
+#[test]
+fn fix_refuses_a_file_changed_since_it_was_read() {
+    use std::io::Write;
+    let s = Scratch::empty();
+    s.write("Dockerfile", NPM_DOCKERFILE);
+    s.write("package.json", "{\"name\":\"x\",\"version\":\"1.0.0\"}");
+    s.write("package-lock.json", "{}");
+    let fifo = s.path("zz.Dockerfile");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let mut child = std::process::Command::new(crate::support::bin())
+        .args(["--fix", "-j", "1", "Dockerfile", "zz.Dockerfile"])
+        .current_dir(&s.dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Opening for writing succeeds once dockopt opens it to read, that is,
+    // after it has read the Dockerfile (polled, so a dockopt that never
+    // opens it fails the test instead of hanging it).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut pipe = loop {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+        {
+            Ok(f) => break f,
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+                assert!(child.try_wait().unwrap().is_none(), "dockopt exited early");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "dockopt never read the FIFO"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let appended = format!("{NPM_DOCKERFILE}CMD [\"node\", \"server.js\"]\n");
+    std::fs::write(s.path("Dockerfile"), &appended).unwrap();
+    pipe.write_all(b"FROM alpine\n").unwrap();
+    drop(pipe);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("Dockerfile: changed on disk since dockopt read it, not rewritten"),
+        "{stderr}"
+    );
+    assert_eq!(s.read("Dockerfile"), appended.as_bytes());
+}
