@@ -33,6 +33,35 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "adv-adduser",
+    "adv-alias",
+    "adv-braces",
+    "adv-cdonly",
+    "adv-chmodminus",
+    "adv-cpt",
+    "adv-curlo",
+    "adv-curlo2",
+    "adv-excl1",
+    "adv-exportsubst",
+    "adv-homeguess",
+    "adv-keptafter",
+    "adv-lnsingle",
+    "adv-lsout",
+    "adv-mvnfrom",
+    "adv-mvt",
+    "adv-npmg",
+    "adv-npmg2",
+    "adv-npmrcprefix",
+    "adv-parentdir",
+    "adv-sedei",
+    "adv-shasum",
+    "adv-shellvar",
+    "adv-subst",
+    "adv-substbetween",
+    "adv-substrm",
+    "adv-touchr",
+    "adv-wcc",
+    "adv-wgetnoo",
     "effects-symlink-manifest",
     "effects-symlink-project-dir",
     "subdir-npm-src",
@@ -1423,4 +1452,70 @@ fn effects_manifest_linking_outside_the_context_is_refused() {
         "missing-manifest",
         &["package-lock.json"],
     );
+}
+
+// ---------------------------------------------------------------------------
+// Adversarial cases: each was a wrong rewrite (a build failure or a different
+// image) before the command table and the commutation check learned it.
+// ---------------------------------------------------------------------------
+
+/// Each of these must be left alone for the given reason kind.
+#[test]
+fn adversarial_cases_are_refused() {
+    for (fixture, kind) in [
+        ("adv-adduser", "crossing"),
+        ("adv-alias", "crossing"),
+        ("adv-braces", "crossing"),
+        ("adv-cdonly", "crossing"),
+        ("adv-chmodminus", "crossing"),
+        ("adv-cpt", "crossing"),
+        ("adv-curlo", "crossing"),
+        ("adv-curlo2", "crossing"),
+        ("adv-excl1", "layout"),
+        ("adv-exportsubst", "prelude"),
+        ("adv-homeguess", "prelude"),
+        ("adv-lnsingle", "crossing"),
+        ("adv-lsout", "crossing"),
+        ("adv-mvt", "crossing"),
+        ("adv-npmg2", "needs-source"),
+        ("adv-npmrcprefix", "prelude"),
+        ("adv-parentdir", "crossing"),
+        ("adv-sedei", "prelude"),
+        ("adv-shasum", "crossing"),
+        ("adv-shellvar", "crossing"),
+        ("adv-subst", "crossing"),
+        ("adv-substbetween", "crossing"),
+        ("adv-substrm", "crossing"),
+        ("adv-touchr", "crossing"),
+        ("adv-wcc", "crossing"),
+        ("adv-wgetnoo", "crossing"),
+    ] {
+        refused(fixture, kind, &[]);
+    }
+}
+
+/// `npm ci && cp node_modules/... public/x`: the cp needs public/, which only
+/// the source copy brings, so it moves after the copy instead of staying in
+/// the install's RUN.
+#[test]
+fn adversarial_command_needing_a_copied_directory_moves_after_the_copy() {
+    rewritten(
+        "adv-keptafter",
+        "RUN npm ci\nCOPY . .\nRUN cp node_modules/express/package.json public/express.json\n",
+    );
+}
+
+/// `npm install -g` without a package installs the project: after the copy.
+#[test]
+fn adversarial_global_install_of_the_project_moves_after_the_copy() {
+    rewritten("adv-npmg", "RUN npm ci\nCOPY . .\nRUN npm install -g\n");
+}
+
+/// A warm-up whose caches a later stage copies out (`COPY --from=build
+/// /root/.m2`) is unsafe even though the stage is not exported.
+#[test]
+fn adversarial_warm_up_copied_out_of_a_builder_stage_is_unsafe() {
+    let c = snap("adv-mvnfrom", "adv-mvnfrom", "Dockerfile", &[]);
+    assert_eq!(c.fixed, c.original);
+    assert!(c.diff.stderr.contains("unsafe"), "{}", c.diff.stderr);
 }

@@ -4,7 +4,7 @@ use crate::model::{clean_abs, expand, Vars};
 use crate::preset::program_name;
 use crate::shell;
 
-use super::table::{CommandTable, Entry, Role, StateChange};
+use super::table::{CommandTable, Entry, PackagePaths, Role, StateChange};
 use super::{Effect, PathPat, PathSet};
 
 /// The shell's state where a command runs.
@@ -43,7 +43,11 @@ impl ShellEnv<'_> {
     /// A word used as a path: exact, a tree when `tree`, and the tree above
     /// the first glob character when the word is a pattern. Everything when unknown.
     fn pattern(&self, text: &str, literal: bool, tree: bool) -> PathPat {
-        let glob_at = (!literal).then(|| text.find(['*', '?', '['])).flatten();
+        // Brace expansion (bash, zsh) is read like a glob: the tree above it.
+        let glob_at = match (!literal).then(|| text.find(['*', '?', '['])).flatten() {
+            Some(i) => Some(text.find('{').map_or(i, |b| b.min(i))),
+            None => text.find('{'),
+        };
         let (text, tree) = match glob_at {
             Some(i) => (parent_of(&text[..i]), true),
             None => (text, tree),
@@ -79,6 +83,11 @@ pub fn effect(
 ) -> Effect {
     if cmd.compound {
         return Effect::unknown("a compound command (subshell, group, if, for, while, case)");
+    }
+    if let Some(w) = substitution(cmd) {
+        return Effect::unknown(format!(
+            "`{w}` runs a command substitution, whose effects dockopt does not follow"
+        ));
     }
     let mut eff = redirect_effect(cmd, env);
     if cmd.words.is_empty() {
@@ -119,7 +128,24 @@ pub fn effect(
         ));
     };
     eff.merge(entry_effect(entry, words, env));
+    if let Some(dir) = cmd.cd_target() {
+        match env.resolve(dir) {
+            Some(d) => eff.needs_dirs.push(d),
+            None => eff.needs_dirs.push("/".into()),
+        }
+    }
     eff
+}
+
+/// A word of `cmd` (argument, assignment or redirection target) that runs a
+/// command substitution (`$(...)` or backquotes) when expanded.
+fn substitution(cmd: &shell::Command) -> Option<&str> {
+    cmd.words
+        .iter()
+        .chain(&cmd.assignments)
+        .chain(cmd.redirects.iter().map(|r| &r.target))
+        .find(|w| !w.literal && (w.text.contains("$(") || w.text.contains('`')))
+        .map(|w| w.text.as_str())
 }
 
 fn redirect_effect(cmd: &shell::Command, env: &ShellEnv) -> Effect {
@@ -133,7 +159,9 @@ fn redirect_effect(cmd: &shell::Command, env: &ShellEnv) -> Effect {
             continue;
         }
         if r.writes() {
-            eff.writes.push(env.pattern(&t.text, t.literal, false));
+            let pat = env.pattern(&t.text, t.literal, false);
+            push_parent(&mut eff, &pat);
+            eff.writes.push(pat);
             eff.repeatable = false;
         }
         if r.reads() {
@@ -145,6 +173,8 @@ fn redirect_effect(cmd: &shell::Command, env: &ShellEnv) -> Effect {
 
 /// Flags and positional arguments of a command, read with its entry.
 struct Args<'w> {
+    /// Flags as written, for presence checks.
+    flags: Vec<&'w str>,
     positionals: Vec<&'w shell::Word>,
     recursive: bool,
     write_mode: bool,
@@ -154,6 +184,7 @@ struct Args<'w> {
 
 fn parse_args<'w>(entry: &Entry, words: &'w [shell::Word]) -> Args<'w> {
     let mut a = Args {
+        flags: Vec::new(),
         positionals: Vec::new(),
         recursive: entry.trees,
         write_mode: false,
@@ -170,32 +201,47 @@ fn parse_args<'w>(entry: &Entry, words: &'w [shell::Word]) -> Args<'w> {
             end_of_flags = !script_args;
             continue;
         }
-        if end_of_flags || !w.starts_with('-') || w == "-" {
+        let mode_like = !entry.mode_flag_letters.is_empty()
+            && !w.starts_with("--")
+            && w.len() > 1
+            && w[1..].chars().all(|c| entry.mode_flag_letters.contains(c));
+        if end_of_flags || !w.starts_with('-') || w == "-" || mode_like {
             a.positionals.push(&words[i - 1]);
             continue;
         }
+        a.flags.push(w);
         let (flag, inline) = match w.split_once('=') {
             Some((f, v)) if w.starts_with("--") => (f, Some(v)),
             _ => (w, None),
         };
-        let has = |list: &[String]| list.iter().any(|f| f == flag);
-        let short_group = |list: &[String]| {
-            !flag.starts_with("--")
-                && list
-                    .iter()
-                    .any(|f| f.len() == 2 && !f.starts_with("--") && flag[1..].contains(&f[1..]))
+        // Letters of a short-flag group count one by one (`-rf`, `sed -Ei`).
+        let in_group = |list: &[String]| {
+            list.iter().any(|f| f == flag)
+                || (!flag.starts_with("--")
+                    && list.iter().any(|f| {
+                        f.len() == 2 && !f.starts_with("--") && flag[1..].contains(&f[1..])
+                    }))
         };
-        if has(&entry.recursive_flags) || short_group(&entry.recursive_flags) {
+        if in_group(&entry.recursive_flags) {
             a.recursive = true;
         }
-        if has(&entry.write_if_flags)
-            || entry
-                .write_if_flags
-                .iter()
-                .any(|f| f.len() == 2 && flag.starts_with(f.as_str()))
-        {
+        if in_group(&entry.write_if_flags) {
             a.write_mode = true;
         }
+        // `-fsSLo FILE`: a group of short flags whose last one takes the value.
+        let last_of_group = (!flag.starts_with("--") && flag.len() > 2)
+            .then(|| format!("-{}", &flag[flag.len() - 1..]));
+        let flag = match &last_of_group {
+            Some(last)
+                if [&entry.read_flags, &entry.write_flags, &entry.value_flags]
+                    .iter()
+                    .any(|l| l.iter().any(|f| f == last)) =>
+            {
+                last.as_str()
+            }
+            _ => flag,
+        };
+        let has = |list: &[String]| list.iter().any(|f| f == flag);
         let mut value = || -> Option<&'w str> {
             inline.or_else(|| {
                 let v = words.get(i).map(|w| w.text.as_str());
@@ -224,9 +270,26 @@ fn entry_effect(entry: &Entry, words: &[shell::Word], env: &ShellEnv) -> Effect 
         repeatable: entry.repeatable && !a.recursive,
         ..Effect::default()
     };
-    let n = a.positionals.len();
-    for (idx, w) in a.positionals.iter().enumerate() {
-        let mut role = match (idx, entry.first, entry.last) {
+    let default_word = entry.default_path.as_ref().map(|p| shell::Word {
+        text: p.clone(),
+        literal: true,
+        ..shell::Word::default()
+    });
+    let mut positionals = a.positionals.clone();
+    // With no path argument (beyond a leading non-path one), the default path.
+    let paths_given = positionals.len() > usize::from(entry.first == Some(Role::None));
+    if let (Some(d), false) = (&default_word, paths_given) {
+        positionals.push(d);
+    }
+    let n = positionals.len();
+    // `cp -t DIR a b`: the destination is the flag's value, not the last argument.
+    let last = if a.flag_writes.is_empty() {
+        entry.last
+    } else {
+        None
+    };
+    for (idx, w) in positionals.iter().enumerate() {
+        let mut role = match (idx, entry.first, last) {
             (0, Some(r), _) => r,
             (i, _, Some(r)) if i + 1 == n && n > 1 => r,
             _ => entry.args,
@@ -237,37 +300,113 @@ fn entry_effect(entry: &Entry, words: &[shell::Word], env: &ShellEnv) -> Effect 
         if !w.literal && role != Role::None {
             eff.repeatable = false;
         }
-        apply_role(&mut eff, role, w, a.recursive, env);
+        apply_role(&mut eff, role, w, a.recursive, entry, env);
+        // `ln -s TARGET` makes ./basename(TARGET).
+        if let (Some(r), 1) = (last, n) {
+            let base = w
+                .text
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            if !base.is_empty() {
+                let linked = shell::Word {
+                    text: base.to_string(),
+                    literal: w.literal,
+                    ..shell::Word::default()
+                };
+                apply_role(&mut eff, r, &linked, a.recursive, entry, env);
+            }
+        }
     }
     for v in a.flag_reads {
         eff.reads.push(env.pattern(v, true, true));
     }
     for v in a.flag_writes {
-        eff.writes.push(env.pattern(v, true, true));
+        let pat = env.pattern(v, true, true);
+        push_parent(&mut eff, &pat);
+        eff.writes.push(pat);
+    }
+    let flag_present = |list: &[String]| {
+        a.flags.iter().any(|w| {
+            list.iter().any(|f| {
+                *w == f
+                    || w.starts_with(&format!("{f}="))
+                    || (f.len() == 2 && !w.starts_with("--") && w[1..].contains(&f[1..]))
+            })
+        })
+    };
+    let cwd_write = flag_present(&entry.cwd_write_if)
+        || entry
+            .cwd_write_unless
+            .as_ref()
+            .is_some_and(|l| !flag_present(l));
+    if cwd_write {
+        eff.writes.push(env.pattern(".", true, true));
     }
     fixed_paths(entry, env, &mut eff);
     eff
 }
 
-fn apply_role(eff: &mut Effect, role: Role, w: &shell::Word, recursive: bool, env: &ShellEnv) {
+/// A write needs its parent directory to exist.
+fn push_parent(eff: &mut Effect, pat: &PathPat) {
+    let p = pat.path();
+    if let Some((parent, _)) = p.rsplit_once('/') {
+        let parent = if parent.is_empty() { "/" } else { parent };
+        if p != "/" && !eff.needs_dirs.iter().any(|d| d == parent) {
+            eff.needs_dirs.push(parent.to_string());
+        }
+    }
+}
+
+fn apply_role(
+    eff: &mut Effect,
+    role: Role,
+    w: &shell::Word,
+    recursive: bool,
+    entry: &Entry,
+    env: &ShellEnv,
+) {
     match role {
         Role::None => {}
         Role::Read => eff.reads.push(env.pattern(&w.text, w.literal, recursive)),
-        Role::Write => eff.writes.push(env.pattern(&w.text, w.literal, recursive)),
+        Role::Write => {
+            let pat = env.pattern(&w.text, w.literal, recursive);
+            push_parent(eff, &pat);
+            eff.writes.push(pat);
+        }
         Role::ReadWrite => {
-            eff.reads.push(env.pattern(&w.text, w.literal, recursive));
-            eff.writes.push(env.pattern(&w.text, w.literal, recursive));
+            let pat = env.pattern(&w.text, w.literal, recursive);
+            push_parent(eff, &pat);
+            eff.reads.push(pat.clone());
+            eff.writes.push(pat);
         }
         Role::EnsureDir => match env.pattern(&w.text, w.literal, false) {
             PathPat::Exact(p) => eff.ensures.push(p),
             tree => eff.writes.push(tree),
         },
         Role::Packages => {
+            let explicit = entry.package_paths == PackagePaths::Explicit;
             if let Some(p) = package_path(&w.text) {
-                eff.reads.push(env.pattern(p, w.literal, true));
+                if !explicit || !w.literal || looks_like_path(p) {
+                    eff.reads.push(env.pattern(p, w.literal, true));
+                }
             }
         }
     }
+}
+
+/// A package argument written as a path: `./x`, `../x`, `/x`, `~/x`, `a/b`
+/// (not an npm `@scope/name`), `.`, or a package file name.
+fn looks_like_path(p: &str) -> bool {
+    const FILES: &[&str] = &[
+        ".deb", ".rpm", ".apk", ".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip",
+        ".gem", ".crate", ".egg", ".nupkg",
+    ];
+    p == "."
+        || p.starts_with(['.', '/', '~'])
+        || (p.contains('/') && !p.starts_with('@'))
+        || FILES.iter().any(|x| p.ends_with(x))
 }
 
 /// The local path a package argument may name (`./tools/cli`, `libs/x`,
@@ -394,7 +533,8 @@ mod tests {
         let e = eff_of("apt-get install -y --no-install-recommends ffmpeg", "/app");
         assert!(e.unknown.is_none());
         assert!(e.writes.pats.contains(&PathPat::Tree("/usr/lib".into())));
-        assert_eq!(e.reads.pats, [PathPat::Tree("/app/ffmpeg".into())]);
+        // A package name is not read as a path (only `./x`, `a/b`, `x.deb` are).
+        assert!(e.reads.pats.is_empty(), "{:?}", e.reads);
         let e = eff_of("apt-get install -y ./vendor/x.deb", "/app");
         assert_eq!(e.reads.pats, [PathPat::Tree("/app/vendor/x.deb".into())]);
     }

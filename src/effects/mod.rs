@@ -61,6 +61,9 @@ pub struct Effect {
     /// Directories the step creates when missing (`mkdir -p`, WORKDIR): a
     /// no-op when the directory exists.
     pub ensures: Vec<String>,
+    /// Directories that must exist for the step to work (the parents of what
+    /// it writes, the target of a `cd`).
+    pub needs_dirs: Vec<String>,
     /// Set when the step's effects are unknown (it reads and writes
     /// everything); the text says why.
     pub unknown: Option<String>,
@@ -96,6 +99,11 @@ impl Effect {
         for d in other.ensures {
             if !self.ensures.contains(&d) {
                 self.ensures.push(d);
+            }
+        }
+        for d in other.needs_dirs {
+            if !self.needs_dirs.contains(&d) {
+                self.needs_dirs.push(d);
             }
         }
         if self.unknown.is_none() {

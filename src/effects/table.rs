@@ -28,6 +28,15 @@ pub enum Role {
     Packages,
 }
 
+/// Which package arguments may name local files.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PackagePaths {
+    #[default]
+    Any,
+    Explicit,
+}
+
 /// Shell state a command changes.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -77,6 +86,21 @@ pub struct Entry {
     pub path_env_writes: bool,
     #[serde(default)]
     pub state: StateChange,
+    /// With no path argument, this one (`ls` lists `.`).
+    pub default_path: Option<String>,
+    /// `explicit`: a package argument is a local path only when it looks like
+    /// one (`./x`, `a/b`, `x.deb`); `any` (default): every argument may name one.
+    #[serde(default)]
+    pub package_paths: PackagePaths,
+    /// A single-dash word made only of these letters is an argument, not a
+    /// flag (`chmod -w file`).
+    #[serde(default)]
+    pub mode_flag_letters: String,
+    /// With one of these flags, the command writes into the working directory.
+    #[serde(default)]
+    pub cwd_write_if: Vec<String>,
+    /// Unless one of these flags is present, the command writes into the working directory.
+    pub cwd_write_unless: Option<Vec<String>>,
     #[serde(default)]
     pub repeatable: bool,
 }

@@ -34,6 +34,8 @@ pub struct Candidate<'p> {
     pub install: Install<'p>,
     /// The stage is exported (its files end up in the image).
     pub exported: bool,
+    /// Index of the stage in the model.
+    pub stage: usize,
 }
 
 /// If `cv` copies a whole directory of the context, its context-relative path.
@@ -57,7 +59,7 @@ pub fn broad_source(rc: &RuleContext, cv: &CopyView) -> Option<String> {
 pub fn candidates<'p>(rc: &'p RuleContext) -> Vec<Candidate<'p>> {
     let m = rc.model;
     let mut out = Vec::new();
-    for stage in &m.stages {
+    for (stage_index, stage) in m.stages.iter().enumerate() {
         let body = &stage.body;
         for (pos, &ci) in body.iter().enumerate() {
             let Some(view) = m.copy_view(ci) else {
@@ -82,6 +84,7 @@ pub fn candidates<'p>(rc: &'p RuleContext) -> Vec<Candidate<'p>> {
                 src_dir,
                 install,
                 exported: stage.exported,
+                stage: stage_index,
             });
         }
     }

@@ -33,6 +33,8 @@ pub enum Conflict {
     Creates(String),
     /// The step changes the user database C reads for `--chown` names.
     UserDatabase(String),
+    /// The step needs a directory that only C brings (it would not exist yet).
+    NeedsDir(String),
 }
 
 impl Conflict {
@@ -58,6 +60,10 @@ impl Conflict {
             ),
             Conflict::UserDatabase(p) => format!(
                 "changes {p}, from which the source copy resolves its --chown names"
+            ),
+            Conflict::NeedsDir(p) => format!(
+                "needs the directory {}, which only the source copy brings",
+                shown(p)
             ),
         }
     }
@@ -136,6 +142,11 @@ impl SourceCopy<'_> {
         for d in &eff.ensures {
             if !self.m_creates_dir(d) && self.brings(&PathPat::Exact(d.clone())) {
                 return Some(Conflict::Creates(d.clone()));
+            }
+        }
+        for d in &eff.needs_dirs {
+            if !self.m_creates_dir(d) && self.brings(&PathPat::Exact(d.clone())) {
+                return Some(Conflict::NeedsDir(d.clone()));
             }
         }
         None

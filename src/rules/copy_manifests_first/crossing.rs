@@ -33,6 +33,8 @@ fn config_only(k: Keyword) -> bool {
 /// The steps C moves past, with their effects.
 pub struct Crossing {
     pub steps: Vec<(usize, Effect)>,
+    /// A symbolic link into C's destination was made earlier in the stage (its line).
+    pub link_line: Option<usize>,
     /// A WORKDIR between changes where C's relative destination resolves:
     /// the moved C must name its destination absolutely.
     pub absolute_dest: bool,
@@ -46,6 +48,7 @@ pub fn check_kinds(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<Cr
     c_vars.extend(c.flags.iter().flat_map(|f| referenced_vars(&f.text)));
     let mut out = Crossing {
         steps: Vec::new(),
+        link_line: steps::link_into(rc, cand.run, &dest.abs),
         absolute_dest: false,
     };
     for &xi in &cand.between {
@@ -121,6 +124,15 @@ pub fn check_paths(
     source: &SourceCopy,
 ) -> Result<(), Refusal> {
     for (xi, effect) in &crossing.steps {
+        if let (Some(line), false) = (crossing.link_line, effect.is_pure()) {
+            let x = rc.model.ins[*xi];
+            return Err(Refusal::Crossing(format!(
+                "{} at line {} (`{}`) touches files, and the symbolic link made at line {line} may point them into the source copy's destination",
+                x.name,
+                x.start_line,
+                one_line(&x.logical_str())
+            )));
+        }
         if let Some(conflict) = source.conflict(effect) {
             let x = rc.model.ins[*xi];
             return Err(Refusal::Crossing(format!(

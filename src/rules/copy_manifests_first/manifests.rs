@@ -211,8 +211,20 @@ pub fn check_prelude_paths(split: &Split, files: &[String], map: CopyMap) -> Res
 }
 
 /// Every manifest must lie in the copied directory and be writable into a COPY line.
-pub fn check_layout(ctx: &BuildContext, files: &[String], src_dir: &str) -> Result<(), Refusal> {
+pub fn check_layout(
+    ctx: &BuildContext,
+    files: &[String],
+    src_dir: &str,
+    excludes: &[String],
+) -> Result<(), Refusal> {
     for f in files {
+        // C's `--exclude` drops it from the source copy; named in M, it would be copied.
+        let rel = f.strip_prefix(src_dir).unwrap_or(f).trim_start_matches('/');
+        if let Some(x) = excludes.iter().find(|x| excluded_by(x, rel)) {
+            return Err(Refusal::Layout(format!(
+                "{f} is excluded from the source copy by --exclude={x}, so the install never read it there"
+            )));
+        }
         if let Some(link) = symlink_on_path(ctx, f) {
             return Err(Refusal::Layout(format!(
                 "{link} is a symbolic link in the context: a manifests copy would follow it where the source copy keeps the link"
@@ -250,4 +262,22 @@ fn symlink_on_path(ctx: &BuildContext, f: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Does an `--exclude` pattern (Go `filepath.Match`, matched against the path
+/// and each of its parent directories) cover context path `rel`?
+fn excluded_by(pattern: &str, rel: &str) -> bool {
+    let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+    let mut prefix = String::new();
+    for part in rel.split('/') {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(part);
+        // A malformed pattern is taken to match: refuse rather than guess.
+        if crate::context::go_match(pattern, &prefix).unwrap_or(true) {
+            return true;
+        }
+    }
+    false
 }

@@ -11,7 +11,7 @@ mod clobber;
 mod commute;
 mod crossing;
 mod manifests;
-mod paths;
+pub(crate) mod paths;
 mod plan;
 pub mod refusal;
 mod split;

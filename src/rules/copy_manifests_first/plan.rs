@@ -119,7 +119,17 @@ fn plan_with(
         // Already in the image: no manifests copy.
         found.files.clear();
     } else {
-        manifests::check_layout(ctx, &found.files, &cand.src_dir)?;
+        let excludes: Vec<String> = rc.model.ins[cand.copy]
+            .flags
+            .iter()
+            .filter(|f| f.name == "exclude")
+            .filter_map(|f| {
+                f.value
+                    .as_ref()
+                    .map(|v| v.trim_matches(['"', '\'']).to_string())
+            })
+            .collect();
+        manifests::check_layout(ctx, &found.files, &cand.src_dir, &excludes)?;
     }
     manifests::check_prelude_paths(split, &found.files, map)?;
     let source = SourceCopy {
@@ -130,7 +140,7 @@ fn plan_with(
     };
     crossing::check_paths(rc, crossing, &source)?;
     let deps_only = text::deps_only(cand).is_some();
-    let split_plan = split::plan_split(cand, split, &source, deps_only)?;
+    let split_plan = split::plan_split(cand, split, &source, deps_only, crossing.link_line)?;
     // Above C, the install's directories are not in what C brings.
     let ignore_additions = if above {
         Vec::new()

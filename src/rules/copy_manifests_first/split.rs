@@ -114,6 +114,7 @@ pub fn plan_split(
     split: &Split,
     source: &SourceCopy,
     deps_only: bool,
+    link_line: Option<usize>,
 ) -> Result<SplitPlan, Refusal> {
     let script = &cand.install.script;
     let text = |i: usize| cand.install.text[script.commands[i].span.clone()].to_string();
@@ -127,6 +128,12 @@ pub fn plan_split(
         if eff.state && eff.is_pure() {
             plan.carried.push(text(ce.index));
             continue;
+        }
+        if let (Some(line), false) = (link_line, eff.is_pure()) {
+            return Err(Refusal::Prelude(format!(
+                "the RUN runs `{}` before the install; it touches files, and the symbolic link made at line {line} may point them into the source copy's destination",
+                text(ce.index)
+            )));
         }
         let Some(conflict) = source.conflict(eff) else {
             continue;
@@ -149,7 +156,11 @@ pub fn plan_split(
         plan.kept_after = split
             .after
             .iter()
-            .take_while(|ce| !ce.effect.state && source.conflict(&ce.effect).is_none())
+            .take_while(|ce| {
+                !ce.effect.state
+                    && (link_line.is_none() || ce.effect.is_pure())
+                    && source.conflict(&ce.effect).is_none()
+            })
             .count();
     }
     Ok(plan)

@@ -53,10 +53,11 @@ fn home_at(m: &Model, i: usize) -> Option<String> {
         None => return Some("/root".into()),
         Some(u) => u.split(':').next().unwrap_or(""),
     };
+    // Another user's home comes from the image's passwd file, which dockopt
+    // cannot see (`adduser -h /app app`): unknown.
     match name {
         "" | "root" | "0" => Some("/root".into()),
-        n if n.contains('$') || n.bytes().all(|b| b.is_ascii_digit()) => None,
-        n => Some(format!("/home/{n}")),
+        _ => None,
     }
 }
 
@@ -116,15 +117,26 @@ pub fn script_effects(
     range: std::ops::Range<usize>,
 ) -> Vec<CommandEffect> {
     let m = rc.model;
-    let vars = &m.state[i].vars;
+    // Variables the script itself assigns shadow the Dockerfile's.
+    let mut vars = m.state[i].vars.clone();
+    for cmd in &script.commands[..range.start] {
+        shell_assignments(cmd, &mut vars);
+    }
     let mut out = Vec::new();
     for index in range {
         let cmd = &script.commands[index];
+        // `VAR=x cmd`: the assignment is in the command's environment.
+        let mut cmd_vars = vars.clone();
+        for a in &cmd.assignments {
+            if let Some((k, v)) = a.assignment() {
+                cmd_vars.insert(k.to_string(), a.literal.then(|| v.to_string()));
+            }
+        }
         let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
         let vouched = !words.is_empty() && rc.presets.list.iter().any(|p| p.is_prelude(&words));
         let shell_env = ShellEnv {
             cwd: env.cwd.clone(),
-            vars,
+            vars: &cmd_vars,
             home: env.home.clone(),
             path_dirs: &env.path_dirs,
         };
@@ -135,9 +147,44 @@ pub fn script_effects(
                 _ => None,
             };
         }
+        shell_assignments(cmd, &mut vars);
         out.push(CommandEffect { index, effect });
     }
     out
+}
+
+/// Record what `cmd` assigns to shell variables: `X=1` alone, `export X=1`,
+/// `read X`, `for X in`. A value not known literally becomes unknown.
+fn shell_assignments(cmd: &shell::Command, vars: &mut crate::model::Vars) {
+    if cmd.words.is_empty() {
+        for a in &cmd.assignments {
+            if let Some((k, v)) = a.assignment() {
+                vars.insert(k.to_string(), a.literal.then(|| v.to_string()));
+            }
+        }
+        return;
+    }
+    match cmd.program() {
+        Some("export" | "readonly" | "local" | "declare" | "typeset") => {
+            for w in &cmd.words[1..] {
+                if let Some((k, v)) = w.text.split_once('=') {
+                    vars.insert(k.to_string(), w.literal.then(|| v.to_string()));
+                }
+            }
+        }
+        Some("read" | "unset" | "getopts") => {
+            for w in &cmd.words[1..] {
+                if !w.text.starts_with('-') {
+                    vars.insert(w.text.clone(), None);
+                }
+            }
+        }
+        _ => {}
+    }
+    if cmd.compound {
+        // `for X in ...`, `case`, functions: anything may be assigned.
+        vars.insert("\0any".into(), None);
+    }
 }
 
 /// The whole effect of RUN `i`.
@@ -218,4 +265,45 @@ pub fn copy_effect(rc: &RuleContext, i: usize) -> Effect {
         eff.writes.push(pat);
     }
     eff
+}
+
+/// The line of a RUN before `until` in the same stage that makes a symbolic
+/// link pointing into (or above) `dest` — or one dockopt cannot resolve.
+/// Through such a link, a path outside `dest` may name a file the source
+/// copy brings.
+pub fn link_into(rc: &RuleContext, until: usize, dest: &str) -> Option<usize> {
+    let m = rc.model;
+    let stage = m.stages.iter().find(|s| s.body.contains(&until))?;
+    for &j in stage.body.iter().take_while(|&&j| j < until) {
+        if m.ins[j].kind != Keyword::Run {
+            continue;
+        }
+        let Ok(text) = run_text(m, j) else { continue };
+        let cwd = m.state[j].workdir.clone();
+        for cmd in &shell::parse(&text).commands {
+            let words = &cmd.words;
+            if words.first().map(|w| crate::preset::program_name(&w.text)) != Some("ln") {
+                continue;
+            }
+            let symbolic = words[1..].iter().any(|w| {
+                w.text == "--symbolic"
+                    || (w.text.starts_with('-')
+                        && !w.text.starts_with("--")
+                        && w.text.contains('s'))
+            });
+            let target = words[1..].iter().find(|w| !w.text.starts_with('-'));
+            let into = match (target, &cwd) {
+                (Some(t), Some(c)) if t.literal && !t.text.contains('$') => {
+                    let t = resolve(c, &t.text);
+                    crate::rules::copy_manifests_first::paths::is_under(&t, dest)
+                        || crate::rules::copy_manifests_first::paths::is_under(dest, &t)
+                }
+                _ => true,
+            };
+            if symbolic && into {
+                return Some(m.ins[j].start_line);
+            }
+        }
+    }
+    None
 }

@@ -108,7 +108,9 @@ pub fn build_fix(
         }
         edits.push(Edit::replace(Span::new(start, args_end), before));
         after_parts.push(fill.apply(d.after.as_deref().unwrap_or("{command}")));
-        if d.always_unsafe || (d.unsafe_when_exported && cand.exported) {
+        if d.always_unsafe
+            || (d.unsafe_when_exported && (cand.exported || leaks_outside(rc, cand, &dest.abs)))
+        {
             applicability = Applicability::Unsafe;
             let why = if d.always_unsafe {
                 format!("the deps-only step is a best-effort warm-up ({})", d.note)
@@ -149,6 +151,62 @@ pub fn build_fix(
         ignore_additions,
         unsafe_reason,
     })
+}
+
+/// Later stages take more of this stage than its project directory: a
+/// `FROM <stage>` inherits everything, a `COPY --from=<stage>` of a path
+/// outside `dest` (`/root/.m2`, `/`) may take what a warm-up step left in
+/// caches.
+fn leaks_outside(rc: &RuleContext, cand: &Candidate, dest: &str) -> bool {
+    let m = rc.model;
+    let stage = &m.stages[cand.stage];
+    let names: Vec<String> = stage
+        .alias
+        .iter()
+        .cloned()
+        .chain([cand.stage.to_string()])
+        .collect();
+    let named = |v: &str| names.iter().any(|n| n.eq_ignore_ascii_case(v));
+    m.stages.iter().enumerate().any(|(j, st)| {
+        let base = st
+            .from
+            .and_then(|f| m.ins[f].words().first().map(|w| w.text.clone()));
+        let inherits = j != cand.stage && base.as_deref().is_some_and(named);
+        inherits
+            || st.body.iter().any(|&i| {
+                m.ins[i].flag("from").is_some_and(named)
+                    && m.copy_view(i).map_or(true, |v| {
+                        v.sources.map_or(true, |srcs| {
+                            srcs.iter().any(|s| {
+                                let s = crate::model::clean_abs(s);
+                                !super::paths::is_under(&s, dest) && takes_caches(&s)
+                            })
+                        })
+                    })
+            })
+    })
+}
+
+/// Where package managers keep downloads and caches (home directories, the
+/// Go module cache, cargo's and bundler's homes, temp and cache directories).
+const CACHE_ROOTS: &[&str] = &[
+    "/root",
+    "/home",
+    "/go/pkg",
+    "/usr/local/cargo/registry",
+    "/usr/local/cargo/git",
+    "/usr/local/bundle/cache",
+    "/tmp",
+    "/var/cache",
+    "/usr/local/share/.cache",
+    "/opt/conda/pkgs",
+];
+
+/// Does copying `src` out of the stage take a cache directory (or all of one)?
+fn takes_caches(src: &str) -> bool {
+    CACHE_ROOTS
+        .iter()
+        .any(|c| super::paths::is_under(src, c) || super::paths::is_under(c, src))
 }
 
 /// M: one COPY per directory of manifests, with C's keyword case and flags.
