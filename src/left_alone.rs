@@ -23,12 +23,25 @@ pub struct Group {
 
 /// Group the left-alone files of `results` by reason kind.
 pub fn group(results: &[FileResult]) -> Vec<Group> {
-    let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut g = Grouper::default();
     for r in results {
+        g.add(r);
+    }
+    g.finish()
+}
+
+/// [`group`] one result at a time, for runs that stream their results.
+#[derive(Debug, Default)]
+pub struct Grouper {
+    by_kind: BTreeMap<String, Vec<String>>,
+}
+
+impl Grouper {
+    pub fn add(&mut self, r: &FileResult) {
         if r.status() != "left-alone" {
-            continue;
+            return;
         }
-        let Ok(o) = &r.outcome else { continue };
+        let Ok(o) = &r.outcome else { return };
         let mut seen: Vec<String> = Vec::new();
         for f in &o.findings {
             let kind = match (&f.reason, &f.fix) {
@@ -39,19 +52,23 @@ pub fn group(results: &[FileResult]) -> Vec<Group> {
             if seen.contains(&kind) {
                 continue;
             }
-            by_kind
+            self.by_kind
                 .entry(kind.clone())
                 .or_default()
                 .push(format!("{}:{}", r.target.display, f.line));
             seen.push(kind);
         }
     }
-    let mut groups: Vec<Group> = by_kind
-        .into_iter()
-        .map(|(kind, files)| Group { kind, files })
-        .collect();
-    groups.sort_by(|a, b| b.files.len().cmp(&a.files.len()).then(a.kind.cmp(&b.kind)));
-    groups
+
+    pub fn finish(self) -> Vec<Group> {
+        let mut groups: Vec<Group> = self
+            .by_kind
+            .into_iter()
+            .map(|(kind, files)| Group { kind, files })
+            .collect();
+        groups.sort_by(|a, b| b.files.len().cmp(&a.files.len()).then(a.kind.cmp(&b.kind)));
+        groups
+    }
 }
 
 /// The groups as text: a heading, then per kind its label, count and files.

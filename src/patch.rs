@@ -22,6 +22,15 @@ fn fits(shown: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
+/// Does every file the run over `targets` may change fit a header as it is
+/// shown? (A Dockerfile, and the ignore file next to it or in its context.)
+/// Then the root is the working directory, whatever the results.
+pub fn targets_fit(targets: &[crate::runner::Target]) -> bool {
+    targets
+        .iter()
+        .all(|t| fits(&t.display) && t.context.as_ref().map_or(true, |c| fits(&display_path(c))))
+}
+
 fn absolute(p: &Path) -> PathBuf {
     crate::compose::clean(&crate::config::absolute(p))
 }

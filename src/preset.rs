@@ -209,7 +209,7 @@ impl Presets {
     fn try_builtin() -> Result<Presets> {
         let list = BUILTIN
             .iter()
-            .map(|(name, text)| parse_preset(text, Path::new(&format!("presets/{name}.toml"))))
+            .map(|(name, json)| builtin_preset(json, Path::new(&format!("presets/{name}.toml"))))
             .collect::<Result<Vec<_>>>()?;
         Ok(Presets { list })
     }
@@ -255,6 +255,14 @@ impl Presets {
     }
 }
 
+/// A built-in preset: its TOML was parsed by build.rs and embedded as JSON;
+/// the schema and the checks are the same as for a user's TOML preset.
+fn builtin_preset(json: &str, path: &Path) -> Result<Preset> {
+    let preset: Preset = serde_json::from_str(json)
+        .map_err(|e| anyhow::anyhow!("{}: invalid preset: {e}", path.display()))?;
+    validate(preset, path)
+}
+
 /// Parse and validate one preset; errors name the file, line and key.
 pub fn parse_preset(text: &str, path: &Path) -> Result<Preset> {
     let preset: Preset = toml::from_str(text).map_err(|e| {
@@ -267,6 +275,11 @@ pub fn parse_preset(text: &str, path: &Path) -> Result<Preset> {
             .unwrap_or_default();
         anyhow::anyhow!("{}{loc}: invalid preset: {}", path.display(), e.message())
     })?;
+    validate(preset, path)
+}
+
+/// The checks serde cannot express.
+fn validate(preset: Preset, path: &Path) -> Result<Preset> {
     if preset.commands.is_empty() {
         bail!("{}: invalid preset: no [[command]]", path.display());
     }
@@ -626,6 +639,21 @@ mod tests {
     fn builtin_presets_parse() {
         let p = Presets::builtin();
         assert!(p.list.iter().any(|p| p.name == "npm"));
+    }
+
+    /// The JSON build.rs embeds reads back to exactly what the TOML file
+    /// says, for every built-in preset.
+    #[test]
+    fn embedded_presets_equal_their_toml() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+        let builtin = Presets::builtin();
+        assert_eq!(builtin.list.len(), BUILTIN.len());
+        for (p, (name, _)) in builtin.list.iter().zip(BUILTIN) {
+            let path = dir.join(format!("{name}.toml"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let from_toml = parse_preset(&text, &path).unwrap();
+            assert_eq!(format!("{p:?}"), format!("{from_toml:?}"), "{name}");
+        }
     }
 
     #[test]

@@ -164,26 +164,31 @@ pub fn file_diff_in(r: &FileResult, root: &crate::patch::PatchRoot) -> String {
 }
 
 pub fn summarize(results: &[FileResult]) -> JsonSummary {
-    let mut s = JsonSummary {
-        files: results.len(),
-        ..JsonSummary::default()
-    };
+    let mut s = JsonSummary::default();
     for r in results {
+        s.add(r);
+    }
+    s
+}
+
+impl JsonSummary {
+    /// Count one file (a run streams its results through this).
+    pub fn add(&mut self, r: &FileResult) {
+        self.files += 1;
         match r.status() {
-            "changed" => s.changed += 1,
-            "unchanged" => s.unchanged += 1,
-            "left-alone" => s.left_alone += 1,
-            _ => s.errors += 1,
+            "changed" => self.changed += 1,
+            "unchanged" => self.unchanged += 1,
+            "left-alone" => self.left_alone += 1,
+            _ => self.errors += 1,
         }
         if r.status() == "left-alone" {
             if let Ok(o) = &r.outcome {
                 if let Some(reason) = o.findings.iter().find_map(|f| f.reason.as_ref()) {
-                    *s.reasons.entry(reason.kind.to_string()).or_default() += 1;
+                    *self.reasons.entry(reason.kind.to_string()).or_default() += 1;
                 }
             }
         }
     }
-    s
 }
 
 fn thousands(n: usize) -> String {
@@ -248,21 +253,38 @@ pub fn summary_line(s: &JsonSummary, mode: Mode) -> String {
     line
 }
 
-/// Print (and for `--fix`, write) the results; returns the exit code.
-pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
-    let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
+/// Print (and for `--fix`, write) the results, in the order given, one at a
+/// time: a result is dropped once printed, so a run over many files holds
+/// only the summary (and, for JSON and SARIF, the records). Returns the exit
+/// code.
+pub fn emit(
+    results: impl IntoIterator<Item = FileResult>,
+    mode: Mode,
+    args: &Args,
+    bar: &indicatif::ProgressBar,
+    patch_root: crate::patch::PatchRoot,
+) -> Result<u8> {
+    let mut stdout = crate::progress::AroundBar::new(bar, std::io::stdout().lock());
+    let mut stderr = crate::progress::AroundBar::new(bar, std::io::stderr().lock());
     let (out_paint, err_paint) = painters(args);
     let mut code = 0u8;
     let mut json_files = Vec::new();
     let mut write_errors = 0;
-    let patch_root = crate::patch::PatchRoot::of(results);
     if mode == Mode::Diff && args.format == Format::Text && !args.quiet {
         if let Some(note) = patch_root.note() {
             writeln!(stderr, "{note}")?;
         }
     }
+    let mut summary = JsonSummary::default();
+    let mut groups = crate::left_alone::Grouper::default();
+    let mut sarif_results = Vec::new();
     for r in results {
+        let r = &r;
+        summary.add(r);
+        groups.add(r);
+        if args.format == Format::Sarif {
+            sarif_results.extend(crate::sarif::file_results(r));
+        }
         let display = &r.target.display;
         let outcome = match &r.outcome {
             Err(e) => {
@@ -427,7 +449,6 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             unused_suppressions: unused_json(outcome),
         });
     }
-    let mut summary = summarize(results);
     summary.changed = summary.changed.saturating_sub(write_errors);
     summary.errors += write_errors;
     match args.format {
@@ -440,16 +461,16 @@ pub fn emit(results: &[FileResult], mode: Mode, args: &Args) -> Result<u8> {
             writeln!(stdout)?;
         }
         Format::Sarif => {
-            serde_json::to_writer_pretty(&mut stdout, &crate::sarif::build(results))?;
+            serde_json::to_writer_pretty(&mut stdout, &crate::sarif::log(sarif_results))?;
             writeln!(stdout)?;
         }
         Format::Text => {
-            if !args.quiet && mode == Mode::Check && results.len() > 1 {
-                let groups = crate::left_alone::group(results);
+            if !args.quiet && mode == Mode::Check && summary.files > 1 {
+                let groups = groups.finish();
                 let text = crate::left_alone::render(&groups, |k| reason_label(k).to_string());
                 write!(stderr, "{text}")?;
             }
-            if !args.quiet && (mode == Mode::Check || results.len() > 1) {
+            if !args.quiet && (mode == Mode::Check || summary.files > 1) {
                 writeln!(stderr, "{}", summary_line(&summary, mode))?;
             }
         }

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use rayon::prelude::*;
 
 use crate::cli::Args;
 use crate::context::BuildContext;
@@ -361,42 +360,25 @@ pub(crate) fn setup(args: &Args) -> Result<Setup> {
 
 pub fn run(args: &Args) -> Result<u8> {
     let Setup { config, .. } = setup(args)?;
-    let (targets, walk_errors) =
+    let (mut targets, walk_errors) =
         targets_and_walk_errors(args, config, crate::jobs::wanted(args.jobs))?;
     let rule_sets = crate::configs::rule_sets(&targets, args);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(crate::jobs::pool_size(args.jobs, targets.len()))
-        .build()
-        .context("cannot start worker threads")?;
+    let threads = crate::jobs::pool_size(args.jobs, targets.len());
+    // One worker (one file, or -j 1) runs on this thread: starting a thread
+    // pool was a good part of a one-file run.
+    let pool = match threads {
+        1 => None,
+        n => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .context("cannot start worker threads")?,
+        ),
+    };
+    // Reported in path order; processed in that order too, so results can
+    // be printed and dropped as they come (bounded memory on big trees).
+    targets.sort_by(|a, b| a.display.cmp(&b.display));
     let progress = progress_bar(targets.len(), args.quiet);
-    let mut results: Vec<FileResult> = pool.install(|| {
-        targets
-            .par_iter()
-            .map(|t| {
-                let set = rule_sets[&crate::configs::key(t)].as_ref();
-                let r = match (&t.config_error, set) {
-                    (Some(e), _) | (None, Err(e)) => FileResult {
-                        target: t.clone(),
-                        original: None,
-                        outcome: Err(e.clone()),
-                    },
-                    (None, Ok(set)) => process(
-                        t,
-                        &Options {
-                            presets: &set.presets,
-                            unsafe_fixes: args.unsafe_fixes,
-                            disabled_rules: &set.disabled,
-                        },
-                    ),
-                };
-                progress.inc(1);
-                r
-            })
-            .collect()
-    });
-    progress.finish_and_clear();
-    results.sort_by(|a, b| a.target.display.cmp(&b.target.display));
-    crate::ignore_merge::merge(&mut results);
     let mode = if args.fix {
         Mode::Fix
     } else if args.check {
@@ -404,7 +386,45 @@ pub fn run(args: &Args) -> Result<u8> {
     } else {
         Mode::Diff
     };
-    let code = report::emit(&results, mode, args)?;
+    // Batches of files run in parallel; each batch is reported (in order)
+    // before the next one starts, so at most one batch of results is held.
+    let results = crate::stream::results(
+        &targets,
+        pool.as_ref(),
+        crate::stream::batch_size(threads),
+        |t| {
+            let set = rule_sets[&crate::configs::key(t)].as_ref();
+            let r = match (&t.config_error, set) {
+                (Some(e), _) | (None, Err(e)) => FileResult {
+                    target: t.clone(),
+                    original: None,
+                    outcome: Err(e.clone()),
+                },
+                (None, Ok(set)) => process(
+                    t,
+                    &Options {
+                        presets: &set.presets,
+                        unsafe_fixes: args.unsafe_fixes,
+                        disabled_rules: &set.disabled,
+                    },
+                ),
+            };
+            progress.inc(1);
+            r
+        },
+    );
+    // Diff headers are relative to the working directory when every file the
+    // run may change is under it (then results stream); otherwise to the
+    // directory above the changed files, known once all are processed.
+    let code = if crate::patch::targets_fit(&targets) {
+        report::emit(results, mode, args, &progress, Default::default())
+    } else {
+        let all: Vec<FileResult> = results.collect();
+        let root = crate::patch::PatchRoot::of(&all);
+        report::emit(all, mode, args, &progress, root)
+    };
+    progress.finish_and_clear();
+    let code = code?;
     // A directory that could not be searched may hide Dockerfiles: an error.
     Ok(if walk_errors > 0 { 2 } else { code })
 }

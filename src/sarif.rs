@@ -136,6 +136,100 @@ fn region(text: &str, start: usize, end: usize) -> Region {
 }
 
 pub fn build(results: &[FileResult]) -> Log {
+    log(results.iter().flat_map(file_results).collect())
+}
+
+/// The SARIF results of one file (so a run can stream its files).
+pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
+    let mut out = Vec::new();
+    let (Some(orig), Ok(o)) = (&r.original, &r.outcome) else {
+        return out;
+    };
+    let uri = r.target.display.clone();
+    for (f, applied) in o.findings.iter().zip(&o.applied) {
+        let rule_index = crate::rules::RULES
+            .iter()
+            .position(|x| x.name == f.rule)
+            .unwrap_or(0);
+        let mut message = f.message.clone();
+        if let Some(reason) = &f.reason {
+            message.push_str(&format!(". Left as is: {}", reason.text));
+        }
+        let mut fixes = Vec::new();
+        if let Some(fix) = f
+            .fix
+            .as_ref()
+            .filter(|x| x.applicability >= Applicability::Unsafe)
+        {
+            let mut changes = vec![ArtifactChange {
+                artifact_location: ArtifactLocation { uri: uri.clone() },
+                replacements: fix
+                    .edits
+                    .iter()
+                    .map(|e| Replacement {
+                        deleted_region: region(orig, e.range.start, e.range.end),
+                        inserted_content: Text {
+                            text: crate::input::lossy(&e.text).into_owned(),
+                        },
+                    })
+                    .collect(),
+            }];
+            if let Some(ig) = &o.ignore {
+                let old = ig.old.as_deref().unwrap_or("");
+                let (line, col) = line_col(old, old.len());
+                changes.push(ArtifactChange {
+                    artifact_location: ArtifactLocation {
+                        uri: display_path(&ig.path),
+                    },
+                    replacements: vec![Replacement {
+                        deleted_region: Region {
+                            start_line: line,
+                            start_column: Some(col),
+                            end_line: Some(line),
+                            end_column: Some(col),
+                        },
+                        inserted_content: Text {
+                            text: ig.new[old.len().min(ig.new.len())..].to_string(),
+                        },
+                    }],
+                });
+            }
+            let safety = if fix.applicability == Applicability::Safe {
+                "safe"
+            } else {
+                "unsafe"
+            };
+            fixes.push(SarifFix {
+                description: Text {
+                    text: format!("Copy the manifests first ({safety} fix)"),
+                },
+                artifact_changes: changes,
+            });
+        }
+        out.push(SarifResult {
+            rule_id: f.rule.into(),
+            rule_index,
+            level: crate::gate::Level::of(*applied).sarif().into(),
+            message: Text { text: message },
+            locations: vec![Location {
+                physical_location: PhysicalLocation {
+                    artifact_location: ArtifactLocation { uri: uri.clone() },
+                    region: Some(Region {
+                        start_line: f.line,
+                        start_column: None,
+                        end_line: None,
+                        end_column: None,
+                    }),
+                },
+            }],
+            fixes,
+        });
+    }
+    out
+}
+
+/// The SARIF log holding `out`.
+pub fn log(out: Vec<SarifResult>) -> Log {
     let rules: Vec<Rule> = crate::rules::RULES
         .iter()
         .map(|r| Rule {
@@ -149,92 +243,6 @@ pub fn build(results: &[FileResult]) -> Log {
             help: Text { text: r.doc.into() },
         })
         .collect();
-    let mut out = Vec::new();
-    for r in results {
-        let (Some(orig), Ok(o)) = (&r.original, &r.outcome) else {
-            continue;
-        };
-        let uri = r.target.display.clone();
-        for (f, applied) in o.findings.iter().zip(&o.applied) {
-            let rule_index = crate::rules::RULES
-                .iter()
-                .position(|x| x.name == f.rule)
-                .unwrap_or(0);
-            let mut message = f.message.clone();
-            if let Some(reason) = &f.reason {
-                message.push_str(&format!(". Left as is: {}", reason.text));
-            }
-            let mut fixes = Vec::new();
-            if let Some(fix) = f
-                .fix
-                .as_ref()
-                .filter(|x| x.applicability >= Applicability::Unsafe)
-            {
-                let mut changes = vec![ArtifactChange {
-                    artifact_location: ArtifactLocation { uri: uri.clone() },
-                    replacements: fix
-                        .edits
-                        .iter()
-                        .map(|e| Replacement {
-                            deleted_region: region(orig, e.range.start, e.range.end),
-                            inserted_content: Text {
-                                text: crate::input::lossy(&e.text).into_owned(),
-                            },
-                        })
-                        .collect(),
-                }];
-                if let Some(ig) = &o.ignore {
-                    let old = ig.old.as_deref().unwrap_or("");
-                    let (line, col) = line_col(old, old.len());
-                    changes.push(ArtifactChange {
-                        artifact_location: ArtifactLocation {
-                            uri: display_path(&ig.path),
-                        },
-                        replacements: vec![Replacement {
-                            deleted_region: Region {
-                                start_line: line,
-                                start_column: Some(col),
-                                end_line: Some(line),
-                                end_column: Some(col),
-                            },
-                            inserted_content: Text {
-                                text: ig.new[old.len().min(ig.new.len())..].to_string(),
-                            },
-                        }],
-                    });
-                }
-                let safety = if fix.applicability == Applicability::Safe {
-                    "safe"
-                } else {
-                    "unsafe"
-                };
-                fixes.push(SarifFix {
-                    description: Text {
-                        text: format!("Copy the manifests first ({safety} fix)"),
-                    },
-                    artifact_changes: changes,
-                });
-            }
-            out.push(SarifResult {
-                rule_id: f.rule.into(),
-                rule_index,
-                level: crate::gate::Level::of(*applied).sarif().into(),
-                message: Text { text: message },
-                locations: vec![Location {
-                    physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation { uri: uri.clone() },
-                        region: Some(Region {
-                            start_line: f.line,
-                            start_column: None,
-                            end_line: None,
-                            end_column: None,
-                        }),
-                    },
-                }],
-                fixes,
-            });
-        }
-    }
     Log {
         schema: SCHEMA.into(),
         version: "2.1.0".into(),

@@ -16,5 +16,6 @@ mod reliability;
 mod replay;
 mod rewrite;
 mod shellint;
+mod stream;
 mod support;
 mod syntax;
