@@ -195,6 +195,9 @@ pub struct DepsOnly {
 #[derive(Clone, Debug)]
 pub struct Presets {
     pub list: Vec<Preset>,
+    /// What shell commands read and write: the built-in table, plus the
+    /// `commands/*.toml` of each preset directory (tried first).
+    pub commands: crate::effects::table::CommandTable,
 }
 
 impl Presets {
@@ -211,7 +214,10 @@ impl Presets {
             .iter()
             .map(|(name, json)| builtin_preset(json, Path::new(&format!("presets/{name}.toml"))))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Presets { list })
+        Ok(Presets {
+            list,
+            commands: crate::effects::table::CommandTable::builtin(),
+        })
     }
 
     /// Built-in presets plus every `*.toml` in `dir` (a file with an existing
@@ -250,6 +256,15 @@ impl Presets {
                     None => p.list.push(preset),
                 }
             }
+        }
+        // A preset directory may hold a `commands/` directory of command tables.
+        let command_dirs: Vec<PathBuf> = dirs
+            .iter()
+            .map(|d| d.join("commands"))
+            .filter(|d| d.is_dir())
+            .collect();
+        if !command_dirs.is_empty() {
+            p.commands = crate::effects::table::CommandTable::load(&command_dirs)?;
         }
         Ok(p)
     }

@@ -33,6 +33,7 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "effects-user-command-table",
     "adv-adduser",
     "adv-alias",
     "adv-braces",
@@ -1518,4 +1519,25 @@ fn adversarial_warm_up_copied_out_of_a_builder_stage_is_unsafe() {
     let c = snap("adv-mvnfrom", "adv-mvnfrom", "Dockerfile", &[]);
     assert_eq!(c.fixed, c.original);
     assert!(c.diff.stderr.contains("unsafe"), "{}", c.diff.stderr);
+}
+
+/// The command table is extendable: a preset directory's `commands/*.toml`
+/// describes a team's own tool, which then commutes with the source copy;
+/// without it the tool is unknown and blocks.
+#[test]
+fn effects_user_command_table_extends_the_builtin_one() {
+    refused("effects-user-command-table", "crossing", &["certsync"]);
+    let c = snap(
+        "effects-user-command-table--preset-dir",
+        "effects-user-command-table",
+        "Dockerfile",
+        &["--preset-dir", "tools"],
+    );
+    assert!(c.reasons().is_empty(), "{}", c.diff.stderr);
+    assert!(
+        c.fixed
+            .contains("RUN certsync --refresh\nRUN npm ci\nCOPY . .\n"),
+        "{}",
+        c.fixed
+    );
 }

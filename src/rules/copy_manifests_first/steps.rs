@@ -1,10 +1,7 @@
 //! The effects of the instructions and RUN commands the rewrite moves C
 //! past, computed with the command table.
 
-use std::sync::OnceLock;
-
 use crate::effects::command::{self, ShellEnv};
-use crate::effects::table::CommandTable;
 use crate::effects::{Effect, PathPat};
 use crate::model::{key_values, unquote_simple, Model};
 use crate::shell;
@@ -12,12 +9,6 @@ use crate::syntax::{Form, Keyword};
 
 use super::paths::resolve;
 use crate::rules::RuleContext;
-
-/// The built-in command table, parsed once.
-pub fn table() -> &'static CommandTable {
-    static TABLE: OnceLock<CommandTable> = OnceLock::new();
-    TABLE.get_or_init(CommandTable::builtin)
-}
 
 /// The shell environment in which RUN `i` starts.
 pub struct RunEnv {
@@ -140,7 +131,7 @@ pub fn script_effects(
             home: env.home.clone(),
             path_dirs: &env.path_dirs,
         };
-        let effect = command::effect(table(), cmd, &shell_env, vouched);
+        let effect = command::effect(&rc.presets.commands, cmd, &shell_env, vouched);
         if cmd.program() == Some("cd") {
             env.cwd = match (cmd.cd_target(), &env.cwd) {
                 (Some(d), Some(cwd)) => Some(resolve(cwd, d)),
