@@ -53,21 +53,7 @@ pub fn build_fix(
     };
     let stub_paths = stub_paths(&found.stubs, map, &split.cwd)?;
     let fill = Templates::new(cand, &stub_paths);
-    let spec = cand.install.m.spec;
-    // An ignore entry for a directory the install does not empty first drops
-    // host files the original image kept (merged under the installed ones).
-    let (mut applicability, mut unsafe_reason) = if ignore_additions.is_empty()
-        || spec.clears_writes
-    {
-        (Applicability::Safe, None)
-    } else {
-        let why = format!(
-                "`{}` does not empty {} first, so the original image kept the host's files there, which the ignore entry drops",
-                cand.install.command_text,
-                ignore_additions.join(", ")
-            );
-        (Applicability::Unsafe, Some(why))
-    };
+    let (mut applicability, mut unsafe_reason) = ignore_applicability(cand, &ignore_additions);
     let script = &cand.install.script;
     let k = cand.install.k;
     let kept = layout.plan.kept_after;
@@ -83,40 +69,14 @@ pub fn build_fix(
         .first()
         .map_or(args_end, |f| r.to_source(r.args.start + f.span.start));
     let mut removed_from = None;
-    let deps_only = spec.deps_only.as_ref().filter(|d| {
-        !d.unless_flag
-            .iter()
-            .any(|f| cand.install.m.flags.contains(f))
-    });
-    if let Some(d) = deps_only {
-        if d.before.contains("{stubs}") && stub_paths.is_empty() {
-            return Err(Refusal::NeedsSource(
-                "no stub targets could be found for the deps-only step".into(),
-            ));
-        }
-        if r.form == Form::Exec {
-            return Err(Refusal::Shell(
-                "an exec-form RUN cannot take the deps-only step".into(),
-            ));
-        }
+    if let Some(d) = deps_only(cand) {
         let start = r.to_source(r.args.start + cmd_span.start);
         removed_from = Some(start);
-        let mut before = fill.apply(&d.before);
-        // `pre && mvn ... || true` would swallow a failure of `pre`: group it.
-        if k > 0 && before.contains("||") {
-            before = format!("{{ {before}; }}");
-        }
-        edits.push(Edit::replace(Span::new(start, args_end), before));
-        after_parts.push(fill.apply(d.after.as_deref().unwrap_or("{command}")));
-        if d.always_unsafe
-            || (d.unsafe_when_exported && (cand.exported || leaks_outside(rc, cand, &dest.abs)))
-        {
+        let step = deps_only_step(rc, cand, layout, d, &fill, !stub_paths.is_empty())?;
+        edits.push(Edit::replace(Span::new(start, args_end), step.before));
+        after_parts.push(step.after);
+        if let Some(why) = step.unsafe_reason {
             applicability = Applicability::Unsafe;
-            let why = if d.always_unsafe {
-                format!("the deps-only step is a best-effort warm-up ({})", d.note)
-            } else {
-                "the deps-only step leaves its own files in this stage, whose files are in the image (it is exported)".to_string()
-            };
             unsafe_reason.get_or_insert(why);
         }
     } else if !after_cmds.is_empty() {
@@ -149,6 +109,73 @@ pub fn build_fix(
         applicability,
         edits,
         ignore_additions,
+        unsafe_reason,
+    })
+}
+
+/// An ignore entry for a directory the install does not empty first drops
+/// host files the original image kept (merged under the installed ones).
+fn ignore_applicability(
+    cand: &Candidate,
+    ignore_additions: &[String],
+) -> (Applicability, Option<String>) {
+    if ignore_additions.is_empty() || cand.install.m.spec.clears_writes {
+        return (Applicability::Safe, None);
+    }
+    let why = format!(
+        "`{}` does not empty {} first, so the original image kept the host's files there, which the ignore entry drops",
+        cand.install.command_text,
+        ignore_additions.join(", ")
+    );
+    (Applicability::Unsafe, Some(why))
+}
+
+/// The preset's deps-only step in R's place, and what runs after C.
+struct DepsOnlyStep {
+    before: String,
+    after: String,
+    /// Why the fix is unsafe, when it is.
+    unsafe_reason: Option<String>,
+}
+
+fn deps_only_step(
+    rc: &RuleContext,
+    cand: &Candidate,
+    layout: &Layout,
+    d: &DepsOnly,
+    fill: &Templates,
+    has_stubs: bool,
+) -> Result<DepsOnlyStep, Refusal> {
+    if d.before.contains("{stubs}") && !has_stubs {
+        return Err(Refusal::NeedsSource(
+            "no stub targets could be found for the deps-only step".into(),
+        ));
+    }
+    if rc.model.ins[cand.run].form == Form::Exec {
+        return Err(Refusal::Shell(
+            "an exec-form RUN cannot take the deps-only step".into(),
+        ));
+    }
+    let mut before = fill.apply(&d.before);
+    // `pre && mvn ... || true` would swallow a failure of `pre`: group it.
+    if cand.install.k > 0 && before.contains("||") {
+        before = format!("{{ {before}; }}");
+    }
+    let unsafe_reason = if d.always_unsafe {
+        Some(format!(
+            "the deps-only step is a best-effort warm-up ({})",
+            d.note
+        ))
+    } else if d.unsafe_when_exported && cand.exported {
+        Some("the deps-only step leaves its own files in this stage, whose files are in the image (it is exported)".to_string())
+    } else if d.unsafe_when_exported && leaks_outside(rc, cand, &layout.dest.abs) {
+        Some("the deps-only step leaves its own files in caches, and a later stage copies them out of this stage".to_string())
+    } else {
+        None
+    };
+    Ok(DepsOnlyStep {
+        before,
+        after: fill.apply(d.after.as_deref().unwrap_or("{command}")),
         unsafe_reason,
     })
 }
