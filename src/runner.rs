@@ -199,15 +199,16 @@ fn targets_and_walk_errors(
     for c in &compose_files {
         compose.extend(crate::compose::read(c));
     }
+    let mut tops = dirs.clone();
+    tops.push(PathBuf::from("."));
+    let mut roots = crate::contexts::Roots::new(&tops);
     let declared = if args.context.is_some() {
         Declarations::default()
     } else {
-        Declarations::collect(&files, &dirs, declaration_files, compose)
+        Declarations::collect(&files, &dirs, declaration_files, compose, &mut roots)
     };
     let sources = ContextSources { declared };
     let mut configs = crate::configs::Configs::new(config, args.isolated);
-    let mut tops = dirs.clone();
-    tops.push(PathBuf::from("."));
     let mut out = Vec::new();
     if stdin {
         out.push(Target {
@@ -233,8 +234,7 @@ fn targets_and_walk_errors(
         };
         let (context, context_source, context_detail) =
             sources.resolve(&f, config.as_deref(), args);
-        let infer_top = (context_source == ContextSource::DockerfileDir)
-            .then(|| crate::contexts::repo_root(&f, &tops));
+        let infer_top = (context_source == ContextSource::DockerfileDir).then(|| roots.of(&f));
         out.push(Target {
             display: display_path(&f),
             aliases: aliases

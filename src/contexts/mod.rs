@@ -145,18 +145,64 @@ pub fn declaration_kind(path: &Path) -> Option<DeclFile> {
 /// The repository root of `path`: the nearest ancestor holding `.git`, else
 /// the outermost of `tops` that contains it, else its own directory.
 pub fn repo_root(path: &Path, tops: &[PathBuf]) -> PathBuf {
-    let abs = clean(&crate::config::absolute(path));
-    let dir = abs.parent().unwrap_or(&abs).to_path_buf();
-    for a in dir.ancestors() {
-        if a.join(".git").exists() {
-            return a.to_path_buf();
+    Roots::new(tops).of(path)
+}
+
+/// [`repo_root`] for many paths, remembering what each directory's
+/// ancestors hold (a bulk run asks for thousands of files in few repositories).
+#[derive(Debug, Default)]
+pub struct Roots {
+    tops: Vec<PathBuf>,
+    /// Directory → nearest ancestor-or-self holding `.git`.
+    git: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Roots {
+    pub fn new(tops: &[PathBuf]) -> Roots {
+        Roots {
+            tops: tops
+                .iter()
+                .map(|t| clean(&crate::config::absolute(t)))
+                .collect(),
+            git: Default::default(),
         }
     }
-    tops.iter()
-        .map(|t| clean(&crate::config::absolute(t)))
-        .filter(|t| dir.starts_with(t))
-        .min_by_key(|t| t.components().count())
-        .unwrap_or(dir)
+
+    /// The repository root of `path` (see [`repo_root`]).
+    pub fn of(&mut self, path: &Path) -> PathBuf {
+        let abs = clean(&crate::config::absolute(path));
+        let dir = abs.parent().unwrap_or(&abs).to_path_buf();
+        if let Some(root) = self.git_root(&dir) {
+            return root;
+        }
+        self.tops
+            .iter()
+            .filter(|t| dir.starts_with(t))
+            .min_by_key(|t| t.components().count())
+            .cloned()
+            .unwrap_or(dir)
+    }
+
+    fn git_root(&mut self, dir: &Path) -> Option<PathBuf> {
+        let mut missed: Vec<&Path> = Vec::new();
+        let mut found = None;
+        for a in dir.ancestors() {
+            if let Some(known) = self.git.get(a) {
+                found = known.clone();
+                break;
+            }
+            if a.join(".git").exists() {
+                found = Some(a.to_path_buf());
+                self.git.insert(a.to_path_buf(), found.clone());
+                break;
+            }
+            missed.push(a);
+        }
+        for m in missed {
+            self.git.insert(m.to_path_buf(), found.clone());
+        }
+        found
+    }
 }
 
 /// Every declaration found, by Dockerfile.
@@ -174,14 +220,13 @@ impl Declarations {
         walked: &[PathBuf],
         mut decl_files: Vec<PathBuf>,
         compose: BTreeMap<PathBuf, ComposeContext>,
+        finder: &mut Roots,
     ) -> Declarations {
-        let mut tops: Vec<PathBuf> = walked.to_vec();
-        tops.push(PathBuf::from("."));
         let walked_abs: Vec<PathBuf> = walked
             .iter()
             .map(|w| clean(&crate::config::absolute(w)))
             .collect();
-        let mut roots: Vec<PathBuf> = dockerfiles.iter().map(|f| repo_root(f, &tops)).collect();
+        let mut roots: Vec<PathBuf> = dockerfiles.iter().map(|f| finder.of(f)).collect();
         roots.sort();
         roots.dedup();
         for root in roots {
@@ -205,7 +250,7 @@ impl Declarations {
             );
         }
         for f in decl_files {
-            out.read_file(&f, &tops);
+            out.read_file(&f, finder);
         }
         out
     }
@@ -214,7 +259,7 @@ impl Declarations {
         self.map.entry(dockerfile).or_default().push(d);
     }
 
-    fn read_file(&mut self, path: &Path, tops: &[PathBuf]) {
+    fn read_file(&mut self, path: &Path, finder: &mut Roots) {
         let Some(kind) = declaration_kind(path) else {
             return;
         };
@@ -231,15 +276,15 @@ impl Declarations {
             DeclFile::Bake => (ContextSource::Bake, bake::read(&abs, &text)),
             DeclFile::Makefile => (
                 ContextSource::Script,
-                script::read_makefile(&abs, &text, &repo_root(&abs, tops)),
+                script::read_makefile(&abs, &text, &finder.of(&abs)),
             ),
             DeclFile::Shell => (
                 ContextSource::Script,
-                script::read_shell(&abs, &text, &repo_root(&abs, tops)),
+                script::read_shell(&abs, &text, &finder.of(&abs)),
             ),
             DeclFile::PackageJson => (
                 ContextSource::Script,
-                script::read_package_json(&abs, &text, &repo_root(&abs, tops)),
+                script::read_package_json(&abs, &text, &finder.of(&abs)),
             ),
         };
         for c in calls {
@@ -332,6 +377,26 @@ mod tests {
             let _ = shellpath::resolve(&text, false, root, &env);
             let _ = shellpath::resolve("$X/a", false, root, &env);
         }
+    }
+
+    #[test]
+    fn roots_cache_keeps_nested_repositories_apart() {
+        let t = tempfile::tempdir().unwrap();
+        let r = crate::config::absolute(t.path());
+        for d in ["a/.git", "a/sub/.git", "a/sub/x/y", "a/z", "plain/q"] {
+            std::fs::create_dir_all(r.join(d)).unwrap();
+        }
+        let mut roots = Roots::new(&[r.clone()]);
+        assert_eq!(roots.of(&r.join("a/sub/x/y/Dockerfile")), r.join("a/sub"));
+        assert_eq!(roots.of(&r.join("a/z/Dockerfile")), r.join("a"));
+        assert_eq!(roots.of(&r.join("a/sub/Dockerfile")), r.join("a/sub"));
+        assert_eq!(roots.of(&r.join("a/Dockerfile")), r.join("a"));
+        assert_eq!(
+            roots.of(&r.join("plain/q/Dockerfile")),
+            r,
+            "no .git: the top"
+        );
+        assert_eq!(roots.of(&r.join("plain/Dockerfile")), r);
     }
 
     #[test]
