@@ -386,7 +386,7 @@ mod tests {
         for d in ["a/.git", "a/sub/.git", "a/sub/x/y", "a/z", "plain/q"] {
             std::fs::create_dir_all(r.join(d)).unwrap();
         }
-        let mut roots = Roots::new(&[r.clone()]);
+        let mut roots = Roots::new(std::slice::from_ref(&r));
         assert_eq!(roots.of(&r.join("a/sub/x/y/Dockerfile")), r.join("a/sub"));
         assert_eq!(roots.of(&r.join("a/z/Dockerfile")), r.join("a"));
         assert_eq!(roots.of(&r.join("a/sub/Dockerfile")), r.join("a/sub"));
