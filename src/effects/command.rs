@@ -590,6 +590,51 @@ mod tests {
     }
 
     #[test]
+    fn apt_repository_setup_touches_only_system_paths() {
+        let e = eff_of(
+            "install -d /etc/apt/keyrings && curl -fsSL https://x/k.asc | gpg --dearmor -o /etc/apt/keyrings/k.gpg && echo deb | tee /etc/apt/sources.list.d/k.list",
+            "/app",
+        );
+        assert!(e.unknown.is_none(), "{e:?}");
+        assert_eq!(e.ensures, ["/etc/apt/keyrings"]);
+        assert!(e
+            .writes
+            .pats
+            .contains(&PathPat::Tree("/etc/apt/keyrings/k.gpg".into())));
+        assert!(e
+            .writes
+            .pats
+            .contains(&PathPat::Exact("/etc/apt/sources.list.d/k.list".into())));
+        assert!(!e
+            .writes
+            .pats
+            .iter()
+            .chain(&e.reads.pats)
+            .any(|p| p.path().starts_with("/app")));
+    }
+
+    #[test]
+    fn flag_groups_and_value_flags_are_read_like_the_tools() {
+        // `sed -Ei` edits in place; `-fsSLo FILE` names curl's output.
+        let e = eff_of("sed -Ei s/a/b/ package.json", "/app");
+        assert!(e
+            .writes
+            .pats
+            .contains(&PathPat::Exact("/app/package.json".into())));
+        let e = eff_of("curl -fsSLo w.sh https://x/w.sh", "/app");
+        assert!(e.writes.pats.contains(&PathPat::Tree("/app/w.sh".into())));
+        // `cat -n FILE` reads FILE (no value flag); `cp -t DIR a` writes DIR.
+        let e = eff_of("cat -n VERSION", "/app");
+        assert_eq!(e.reads.pats, [PathPat::Exact("/app/VERSION".into())]);
+        let e = eff_of("cp -t /app/conf /etc/group", "/");
+        assert!(e.writes.pats.contains(&PathPat::Tree("/app/conf".into())));
+        // A command substitution makes the effect unknown.
+        assert!(eff_of("echo \"$(cat VERSION)\" > /etc/v", "/app")
+            .unknown
+            .is_some());
+    }
+
+    #[test]
     fn mkdir_ensures_directories() {
         let e = eff_of("mkdir -p logs /data", "/app");
         assert_eq!(e.ensures, ["/app/logs", "/data"]);
