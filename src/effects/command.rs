@@ -5,7 +5,7 @@ use crate::preset::program_name;
 use crate::shell;
 
 use super::table::{CommandTable, Entry, PackagePaths, Role, StateChange};
-use super::{Effect, PathPat, PathSet};
+use super::{Effect, PathPat};
 
 /// The shell's state where a command runs.
 pub struct ShellEnv<'a> {
@@ -470,11 +470,6 @@ fn fixed_paths(entry: &Entry, env: &ShellEnv, eff: &mut Effect) {
             }
         }
     }
-}
-
-/// Paths read by a set of effects, for messages.
-pub fn first_path(set: &PathSet) -> Option<&str> {
-    set.pats.first().map(PathPat::path)
 }
 
 #[cfg(test)]

@@ -122,7 +122,7 @@ impl SourceCopy<'_> {
     }
 
     /// Write conflicts only (for steps that may be repeated after C).
-    pub fn write_conflict(&self, eff: &Effect) -> Option<Conflict> {
+    fn write_conflict(&self, eff: &Effect) -> Option<Conflict> {
         for w in &eff.writes.pats {
             if self.brings(w) {
                 return Some(Conflict::Writes(w.path().to_string()));

@@ -11,7 +11,7 @@ mod clobber;
 mod commute;
 mod crossing;
 mod manifests;
-pub(crate) mod paths;
+mod paths;
 mod plan;
 pub mod refusal;
 mod split;

@@ -286,8 +286,7 @@ pub fn link_into(rc: &RuleContext, until: usize, dest: &str) -> Option<usize> {
             let into = match (target, &cwd) {
                 (Some(t), Some(c)) if t.literal && !t.text.contains('$') => {
                     let t = resolve(c, &t.text);
-                    crate::rules::copy_manifests_first::paths::is_under(&t, dest)
-                        || crate::rules::copy_manifests_first::paths::is_under(dest, &t)
+                    super::paths::is_under(&t, dest) || super::paths::is_under(dest, &t)
                 }
                 _ => true,
             };
