@@ -26,8 +26,6 @@ impl Edit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
-    /// Shown, never applied.
-    DisplayOnly,
     /// Applied with `--unsafe-fixes`: the image may differ (e.g. extra cache files).
     Unsafe,
     /// The rewritten file builds whenever the original did, to the same files.

@@ -54,14 +54,6 @@ pub struct CopyView {
     pub heredoc: bool,
 }
 
-/// A RUN split into commands.
-#[derive(Debug)]
-pub struct RunView {
-    pub script: Option<shell::Script>,
-    /// Exec-form argv.
-    pub exec: Option<Vec<String>>,
-}
-
 impl<'a> Model<'a> {
     pub fn new(src: &'a str, df: &'a Dockerfile) -> Model<'a> {
         let ins: Vec<&Instruction> = df.instructions().collect();
@@ -224,23 +216,6 @@ impl<'a> Model<'a> {
             dest_abs,
             from: ins.flag("from").map(str::to_string),
             heredoc,
-        })
-    }
-
-    pub fn run_view(&self, i: usize) -> Option<RunView> {
-        let ins = self.ins[i];
-        if ins.kind != Keyword::Run {
-            return None;
-        }
-        Some(match ins.form {
-            Form::Exec => RunView {
-                script: None,
-                exec: Some(ins.exec.clone()),
-            },
-            Form::Shell => RunView {
-                script: Some(shell::parse(&ins.args_str())),
-                exec: None,
-            },
         })
     }
 }

@@ -187,8 +187,10 @@ pub struct DepsOnly {
     /// `before`: the ones that change what is resolved (`-s settings.xml`, `-P prod`).
     #[serde(default)]
     pub carry_flags: Vec<String>,
-    /// Shown with the fix.
-    pub note: String,
+    /// Why a warm-up is unsafe: required with `unsafe = true`, whose
+    /// unsafe reason shows it; read nowhere else.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// The loaded presets.
@@ -310,6 +312,12 @@ fn validate(preset: Preset, path: &Path) -> Result<Preset> {
             );
         }
         if let Some(d) = &c.deps_only {
+            if d.always_unsafe && d.note.is_none() {
+                bail!(
+                    "{}: invalid preset: deps-only with `unsafe = true` needs a `note` saying why",
+                    path.display()
+                );
+            }
             for t in std::iter::once(&d.before).chain(d.after.as_ref()) {
                 check_template(t)
                     .with_context(|| format!("{}: invalid preset: deps-only", path.display()))?;
@@ -688,6 +696,20 @@ mod tests {
         .to_string();
         assert!(err.starts_with("p/x.toml:5: invalid preset"), "{err}");
         assert!(err.contains("bogus"), "{err}");
+    }
+
+    #[test]
+    fn an_unsafe_warm_up_needs_a_note_and_others_need_none() {
+        let deps = |extra: &str| {
+            let text = format!(
+                "name = \"x\"\ndescription = \"d\"\n[[command]]\nmatch = [\"x\"]\n[command.deps-only]\nbefore = \"{{command}}\"\n{extra}"
+            );
+            parse_preset(&text, Path::new("p/x.toml"))
+        };
+        let err = deps("unsafe = true\n").unwrap_err().to_string();
+        assert!(err.contains("needs a `note`"), "{err}");
+        assert!(deps("unsafe = true\nnote = \"why\"\n").is_ok());
+        assert!(deps("").is_ok());
     }
 
     fn first(src: &str) -> shell::Command {

@@ -134,7 +134,6 @@ fn applicability_name(a: Applicability) -> &'static str {
     match a {
         Applicability::Safe => "safe",
         Applicability::Unsafe => "unsafe",
-        Applicability::DisplayOnly => "display-only",
     }
 }
 

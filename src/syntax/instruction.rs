@@ -374,11 +374,6 @@ impl Instruction {
         String::from_utf8_lossy(&self.logical[self.args.clone()])
     }
 
-    /// Source span of the arguments (start of first to end of last byte).
-    pub fn args_span(&self) -> Span {
-        self.source_span(self.args.clone())
-    }
-
     /// Whitespace-delimited argument words, as written.
     pub fn words(&self) -> Vec<Word> {
         let mut out = Vec::new();

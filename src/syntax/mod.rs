@@ -63,8 +63,6 @@ pub enum Item {
     /// A comment line (`#` after optional whitespace), not a directive.
     Comment(Span),
     Directive(Span),
-    /// Boxed: an instruction is ~260 bytes, and moving that many bytes per
-    /// item while the list grows cost more than one small allocation.
     Instruction(Instruction),
 }
 

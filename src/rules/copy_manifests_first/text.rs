@@ -164,7 +164,7 @@ fn deps_only_step(
     let unsafe_reason = if d.always_unsafe {
         Some(format!(
             "the deps-only step is a best-effort warm-up ({})",
-            d.note
+            d.note.as_deref().unwrap_or_default()
         ))
     } else if d.unsafe_when_exported && cand.exported {
         Some("the deps-only step leaves its own files in this stage, whose files are in the image (it is exported)".to_string())
