@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::shell;
 use crate::syntax::{Dockerfile, Form, Instruction, Keyword};
 
 /// Stand-in for the base image's WORKDIR, which the Dockerfile does not show.
