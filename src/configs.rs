@@ -35,6 +35,21 @@ impl Configs {
         }
     }
 
+    /// [`Configs::new`] with a fallback already shared.
+    pub fn shared(fallback: Option<Arc<Loaded>>, isolated: bool) -> Configs {
+        Configs {
+            fallback,
+            isolated,
+            by_dir: HashMap::new(),
+            by_path: HashMap::new(),
+        }
+    }
+
+    /// The config found from the working directory.
+    pub fn fallback(&self) -> Option<Arc<Loaded>> {
+        self.fallback.clone()
+    }
+
     /// The config for the Dockerfile `f`.
     pub fn for_file(&mut self, f: &Path) -> Result<Option<Arc<Loaded>>> {
         if self.isolated {

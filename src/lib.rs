@@ -32,6 +32,7 @@ pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod sarif;
+pub mod sharing;
 pub mod shell;
 pub mod shellint;
 pub mod siblings;

@@ -33,6 +33,8 @@ pub struct Target {
     pub config: Option<std::sync::Arc<crate::config::Loaded>>,
     /// The nearest `dockopt.toml` could not be loaded: an error for this file.
     pub config_error: Option<String>,
+    /// Which Dockerfiles share a context (for the ignore-file sibling check).
+    pub sharing: Option<std::sync::Arc<crate::sharing::Sharing>>,
 }
 
 /// The result for one file.
@@ -209,6 +211,11 @@ fn targets_and_walk_errors(
     };
     let sources = ContextSources { declared };
     let mut configs = crate::configs::Configs::new(config, args.isolated);
+    let sharing = std::sync::Arc::new(crate::sharing::Sharing::new(
+        &tops,
+        configs.fallback(),
+        args.isolated,
+    ));
     let mut out = Vec::new();
     if stdin {
         out.push(Target {
@@ -225,6 +232,7 @@ fn targets_and_walk_errors(
             aliases: Vec::new(),
             config: configs.for_file(Path::new("Dockerfile"))?,
             config_error: None,
+            sharing: Some(sharing.clone()),
         });
     }
     for f in files {
@@ -248,6 +256,7 @@ fn targets_and_walk_errors(
             infer_top,
             config,
             config_error,
+            sharing: Some(sharing.clone()),
         });
     }
     if args.context.is_some() && out.len() > 1 {
@@ -316,7 +325,7 @@ fn run_in(
                 t.path.clone()
             };
             match BuildContext::open(dir, &df_path) {
-                Ok(c) => Some(c),
+                Ok(c) => Some(c.with_sharing(t.sharing.clone())),
                 Err(e) => return Err(format!("{}: {e:#}", t.display)),
             }
         }

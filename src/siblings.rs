@@ -1,8 +1,10 @@
 //! Shared ignore files: an entry added to a context's ignore file applies to
 //! every Dockerfile built from that context, so the fix must not change what
 //! a sibling (`Dockerfile.runtime` doing `COPY node_modules ...` or
-//! `COPY . .`) copies. Siblings are the Dockerfiles in the context root and
-//! in the Dockerfile's own directory that read the same ignore file.
+//! `COPY . .`) copies. Siblings are the Dockerfiles that read the same
+//! ignore file and are in the context root or the Dockerfile's own
+//! directory, or anywhere in the repository with the same declared or
+//! inferred context ([`crate::sharing`]; known when run through the runner).
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +31,7 @@ impl BuildContext {
             };
             dirs.push(d.to_path_buf());
         }
-        let mut out: Vec<PathBuf> = Vec::new();
+        let mut candidates: Vec<PathBuf> = Vec::new();
         for dir in dirs {
             let Ok(rd) = std::fs::read_dir(&dir) else {
                 continue;
@@ -37,21 +39,28 @@ impl BuildContext {
             for e in rd.flatten() {
                 let name = e.file_name();
                 let Some(name) = name.to_str() else { continue };
-                if !crate::walk::is_dockerfile_name(name) || !e.path().is_file() {
-                    continue;
+                if crate::walk::is_dockerfile_name(name) && e.path().is_file() {
+                    candidates.push(e.path());
                 }
-                let canon = e.path().canonicalize().ok();
-                if canon.is_none()
-                    || canon == me
-                    || out.iter().any(|o| o.canonicalize().ok() == canon)
-                {
-                    continue;
-                }
-                let shares = BuildContext::open(self.root(), &e.path())
-                    .is_ok_and(|c| c.ignore_file() == self.ignore_file());
-                if shares {
-                    out.push(e.path());
-                }
+            }
+        }
+        if let Some(sharing) = self.sharing() {
+            candidates.extend(sharing.users_of(self.root(), self.dockerfile()));
+        }
+        let mut out: Vec<PathBuf> = Vec::new();
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for path in candidates {
+            let Some(canon) = path.canonicalize().ok() else {
+                continue;
+            };
+            if Some(&canon) == me.as_ref() || seen.contains(&canon) {
+                continue;
+            }
+            seen.push(canon);
+            let shares = BuildContext::open(self.root(), &path)
+                .is_ok_and(|c| c.ignore_file() == self.ignore_file());
+            if shares {
+                out.push(path);
             }
         }
         out.sort();

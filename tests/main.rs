@@ -16,6 +16,7 @@ mod reliability;
 mod replay;
 mod rewrite;
 mod shellint;
+mod siblings;
 mod stream;
 mod support;
 mod syntax;

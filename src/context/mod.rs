@@ -80,6 +80,8 @@ pub struct BuildContext {
     containers: Option<(Option<PathBuf>, DockerIgnore)>,
     /// The Dockerfile this context was opened for.
     dockerfile: PathBuf,
+    /// The run's view of which Dockerfiles share a context ([`crate::sharing`]).
+    sharing: Option<std::sync::Arc<crate::sharing::Sharing>>,
 }
 
 /// Read an ignore file: `None` when it does not exist.
@@ -155,7 +157,22 @@ impl BuildContext {
             ignore_specific,
             containers,
             dockerfile: dockerfile.to_path_buf(),
+            sharing: None,
         })
+    }
+
+    /// This context, knowing the run's Dockerfiles that may share it.
+    pub fn with_sharing(
+        mut self,
+        sharing: Option<std::sync::Arc<crate::sharing::Sharing>>,
+    ) -> BuildContext {
+        self.sharing = sharing;
+        self
+    }
+
+    /// See [`BuildContext::with_sharing`].
+    pub fn sharing(&self) -> Option<&crate::sharing::Sharing> {
+        self.sharing.as_deref()
     }
 
     /// Why no entry can be added to the ignore file: Docker and

@@ -304,6 +304,13 @@ impl Declarations {
         }
     }
 
+    /// Every context declared for `dockerfile` (the winner and the others).
+    pub fn contexts_of(&self, dockerfile: &Path) -> Vec<PathBuf> {
+        let abs = clean(&crate::config::absolute(dockerfile));
+        let all = self.map.get(&abs).map(Vec::as_slice).unwrap_or_default();
+        all.iter().map(|d| d.context.clone()).collect()
+    }
+
     /// The declared context of `dockerfile`, its source and the evidence.
     pub fn resolve(&self, dockerfile: &Path) -> Option<(PathBuf, ContextSource, String)> {
         let abs = clean(&crate::config::absolute(dockerfile));
