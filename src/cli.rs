@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 
+pub use crate::report::Format;
+
 /// Rewrites Dockerfiles so dependency installs stay cached: copy the
 /// manifests first, install, then copy the rest of the source.
 ///
@@ -89,13 +91,6 @@ pub struct Args {
     /// Print nothing on stderr but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,7 +23,9 @@ impl Edit {
 }
 
 /// How sure a fix is (ordered: `Safe` is the strongest).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Applied with `--unsafe-fixes`: the image may differ (e.g. extra cache files).

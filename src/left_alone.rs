@@ -38,7 +38,7 @@ pub struct Grouper {
 
 impl Grouper {
     pub fn add(&mut self, r: &FileResult) {
-        if r.status() != "left-alone" {
+        if r.status() != crate::runner::FileStatus::LeftAlone {
             return;
         }
         let Ok(o) = &r.outcome else { return };

@@ -14,6 +14,7 @@ pub mod diff;
 pub mod edit;
 pub mod effects;
 pub mod engine;
+pub mod fixwrite;
 pub mod fsutil;
 pub mod gate;
 pub mod ignore_merge;

@@ -1,4 +1,5 @@
-//! The only module that prints (and, for `--fix`, writes).
+//! The only module that prints. Writing `--fix` files is a separate step
+//! ([`crate::fixwrite`]); this module reports what it did.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -7,17 +8,35 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cli::{Args, Format};
 use crate::diff;
 use crate::edit::Applicability;
 use crate::input;
-use crate::runner::{display_path, FileResult};
+use crate::runner::{display_path, FileResult, FileStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Diff,
     Fix,
     Check,
+}
+
+/// The output format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// What the report needs from the command line (the CLI fills it in).
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub mode: Mode,
+    pub format: Format,
+    pub color: clap::ColorChoice,
+    pub quiet: bool,
+    pub strict: bool,
+    pub exit_non_zero_on_finding: bool,
 }
 
 /// JSON output, one entry per file (schema in the README).
@@ -34,8 +53,7 @@ pub struct JsonFile {
     pub context_source: crate::contexts::ContextSource,
     /// Which config key or compose service chose the context.
     pub context_detail: Option<String>,
-    /// `changed`, `unchanged`, `left-alone` or `error`.
-    pub status: String,
+    pub status: FileStatus,
     /// The `dockopt.toml` that applied (nearest above the file, up to the
     /// repository root; else the one above the working directory), or null.
     #[serde(default)]
@@ -75,20 +93,20 @@ fn unused_json(o: &crate::engine::Outcome) -> Vec<JsonUnusedSuppression> {
 }
 
 /// Colour for stdout and stderr (`--color`, `NO_COLOR`, terminals).
-fn painters(args: &Args) -> (crate::color::Painter, crate::color::Painter) {
+fn painters(opts: &Options) -> (crate::color::Painter, crate::color::Painter) {
     use std::io::IsTerminal;
-    let for_stream = |tty: bool| crate::color::Painter::for_stream(args.color, tty);
+    let for_stream = |tty: bool| crate::color::Painter::for_stream(opts.color, tty);
     (
         for_stream(std::io::stdout().is_terminal()),
         for_stream(std::io::stderr().is_terminal()),
     )
 }
 
-fn policy(mode: Mode, args: &Args) -> crate::gate::Policy {
+fn policy(opts: &Options) -> crate::gate::Policy {
     crate::gate::Policy {
-        mode,
-        exit_non_zero_on_finding: args.exit_non_zero_on_finding,
-        strict: args.strict,
+        mode: opts.mode,
+        exit_non_zero_on_finding: opts.exit_non_zero_on_finding,
+        strict: opts.strict,
     }
 }
 
@@ -98,7 +116,7 @@ pub struct JsonFinding {
     pub rule: String,
     pub message: String,
     /// `safe`, `unsafe`, or null when there is no fix.
-    pub applicability: Option<String>,
+    pub applicability: Option<Applicability>,
     pub applied: bool,
     /// `change` when this run changes the file for it, `note` when it is left alone.
     pub level: crate::gate::Level,
@@ -128,13 +146,6 @@ pub struct JsonSummary {
 
 fn config_shown(r: &FileResult) -> Option<String> {
     r.target.config.as_ref().map(|c| display_path(&c.path))
-}
-
-fn applicability_name(a: Applicability) -> &'static str {
-    match a {
-        Applicability::Safe => "safe",
-        Applicability::Unsafe => "unsafe",
-    }
 }
 
 /// The diff for one file (Dockerfile and ignore file), empty if unchanged.
@@ -175,12 +186,12 @@ impl JsonSummary {
     pub fn add(&mut self, r: &FileResult) {
         self.files += 1;
         match r.status() {
-            "changed" => self.changed += 1,
-            "unchanged" => self.unchanged += 1,
-            "left-alone" => self.left_alone += 1,
-            _ => self.errors += 1,
+            FileStatus::Changed => self.changed += 1,
+            FileStatus::Unchanged => self.unchanged += 1,
+            FileStatus::LeftAlone => self.left_alone += 1,
+            FileStatus::Error => self.errors += 1,
         }
-        if r.status() == "left-alone" {
+        if r.status() == FileStatus::LeftAlone {
             if let Ok(o) = &r.outcome {
                 if let Some(reason) = o.findings.iter().find_map(|f| f.reason.as_ref()) {
                     *self.reasons.entry(reason.kind.to_string()).or_default() += 1;
@@ -252,49 +263,97 @@ pub fn summary_line(s: &JsonSummary, mode: Mode) -> String {
     line
 }
 
-/// Print (and for `--fix`, write) the results, in the order given, one at a
-/// time: a result is dropped once printed, so a run over many files holds
-/// only the summary (and, for JSON and SARIF, the records). Returns the exit
-/// code.
+/// Where a run prints, and how.
+struct Printer<'b> {
+    stdout: crate::progress::AroundBar<'b, std::io::StdoutLock<'static>>,
+    stderr: crate::progress::AroundBar<'b, std::io::StderrLock<'static>>,
+    out_paint: crate::color::Painter,
+    err_paint: crate::color::Painter,
+    opts: Options,
+}
+
+/// Print the results, in the order given, one at a time: a result is
+/// dropped once printed, so a run over many files holds only the summary
+/// (and, for JSON and SARIF, the records). With `--fix` the caller has
+/// written each result first ([`crate::fixwrite`]); this reports what that
+/// did. Returns the exit code.
 pub fn emit(
     results: impl IntoIterator<Item = FileResult>,
-    mode: Mode,
-    args: &Args,
+    opts: &Options,
     bar: &indicatif::ProgressBar,
     patch_root: crate::patch::PatchRoot,
 ) -> Result<u8> {
-    let mut stdout = crate::progress::AroundBar::new(bar, std::io::stdout().lock());
-    let mut stderr = crate::progress::AroundBar::new(bar, std::io::stderr().lock());
-    let (out_paint, err_paint) = painters(args);
+    let (out_paint, err_paint) = painters(opts);
+    let mut p = Printer {
+        stdout: crate::progress::AroundBar::new(bar, std::io::stdout().lock()),
+        stderr: crate::progress::AroundBar::new(bar, std::io::stderr().lock()),
+        out_paint,
+        err_paint,
+        opts: *opts,
+    };
     let mut code = 0u8;
     let mut json_files = Vec::new();
-    let mut write_errors = 0;
-    if mode == Mode::Diff && args.format == Format::Text && !args.quiet {
+    if opts.mode == Mode::Diff && opts.format == Format::Text && !opts.quiet {
         if let Some(note) = patch_root.note() {
-            writeln!(stderr, "{note}")?;
+            writeln!(p.stderr, "{note}")?;
         }
     }
     let mut summary = JsonSummary::default();
     let mut groups = crate::left_alone::Grouper::default();
     let mut sarif_results = Vec::new();
     for r in results {
-        let r = &r;
-        summary.add(r);
-        groups.add(r);
-        if args.format == Format::Sarif {
-            sarif_results.extend(crate::sarif::file_results(r));
+        summary.add(&r);
+        groups.add(&r);
+        if opts.format == Format::Sarif {
+            sarif_results.extend(crate::sarif::file_results(&r));
         }
-        let display = &r.target.display;
+        code = code.max(p.file(&r, &patch_root, &mut json_files)?);
+    }
+    match opts.format {
+        Format::Json => {
+            let report = JsonReport {
+                files: json_files,
+                summary,
+            };
+            serde_json::to_writer_pretty(&mut p.stdout, &report)?;
+            writeln!(p.stdout)?;
+        }
+        Format::Sarif => {
+            serde_json::to_writer_pretty(&mut p.stdout, &crate::sarif::log(sarif_results))?;
+            writeln!(p.stdout)?;
+        }
+        Format::Text => {
+            if !opts.quiet && opts.mode == Mode::Check && summary.files > 1 {
+                let groups = groups.finish();
+                let text = crate::left_alone::render(&groups, |k| reason_label(k).to_string());
+                write!(p.stderr, "{text}")?;
+            }
+            if !opts.quiet && (opts.mode == Mode::Check || summary.files > 1) {
+                writeln!(p.stderr, "{}", summary_line(&summary, opts.mode))?;
+            }
+        }
+    }
+    Ok(code)
+}
+
+impl Printer<'_> {
+    /// Print one result (and keep its JSON record); returns its exit code.
+    fn file(
+        &mut self,
+        r: &FileResult,
+        patch_root: &crate::patch::PatchRoot,
+        json_files: &mut Vec<JsonFile>,
+    ) -> Result<u8> {
+        let opts = self.opts;
         let outcome = match &r.outcome {
             Err(e) => {
-                code = 2;
-                writeln!(stderr, "dockopt: error: {e}")?;
+                writeln!(self.stderr, "dockopt: error: {e}")?;
                 json_files.push(JsonFile {
-                    path: display.clone(),
+                    path: r.target.display.clone(),
                     context: None,
                     context_source: r.target.context_source,
                     context_detail: r.target.context_detail.clone(),
-                    status: "error".into(),
+                    status: FileStatus::Error,
                     config: config_shown(r),
                     aliases: r.target.aliases.clone(),
                     findings: vec![],
@@ -303,204 +362,201 @@ pub fn emit(
                     suppressed: 0,
                     unused_suppressions: vec![],
                 });
-                continue;
+                return Ok(2);
             }
             Ok(o) => o,
         };
-        let changed = outcome.fixed.is_some() || outcome.ignore.is_some();
-        code = code.max(crate::gate::file_code(outcome, &policy(mode, args)));
+        let mut code = crate::gate::file_code(outcome, &policy(&opts));
         // Diffs and JSON records only when they will be printed (memory in bulk runs).
         let want_diff =
-            args.format == Format::Json || (args.format == Format::Text && mode == Mode::Diff);
+            opts.format == Format::Json || (opts.format == Format::Text && opts.mode == Mode::Diff);
         let diff_text = if want_diff {
-            file_diff_in(r, &patch_root)
+            file_diff_in(r, patch_root)
         } else {
             String::new()
         };
         // A failed write is an error, and keeps its JSON record saying why.
-        let mut write_error = None;
-        if mode == Mode::Fix && changed {
-            match write_fix(r) {
-                Err(e) => {
-                    code = 2;
-                    writeln!(stderr, "dockopt: error: {e:#}")?;
-                    write_error = Some(format!("{e:#}"));
-                }
-                Ok(w) => {
-                    for p in &w.removed_stale {
-                        writeln!(
-                            stderr,
-                            "dockopt: removed {}, a temporary file left by an interrupted run",
-                            display_path(p)
-                        )?;
-                    }
-                }
-            }
-        }
+        let write_error = r.written.as_ref().and_then(|w| w.error.clone());
+        self.write_notes(r)?;
         if write_error.is_some() {
-            write_errors += 1;
-        } else if mode == Mode::Fix && changed {
-            if let Some(ig) = &outcome.ignore {
-                if !args.quiet || r.target.path == Path::new("-") {
-                    let verb = if ig.old.is_some() {
-                        "updated"
-                    } else {
-                        "created"
-                    };
-                    writeln!(
-                        stderr,
-                        "{}: {verb} so that the rewritten {display} does not copy over what the install wrote",
-                        display_path(&ig.path)
-                    )?;
-                }
-            }
+            code = 2;
         }
-        if args.format == Format::Text && write_error.is_none() {
-            match mode {
-                Mode::Diff => stdout.write_all(&input::restore(&out_paint.diff(&diff_text)))?,
-                Mode::Fix if r.target.path == Path::new("-") => {
-                    let text = outcome
-                        .fixed
-                        .as_deref()
-                        .or(r.original.as_deref())
-                        .unwrap_or("");
-                    stdout.write_all(&input::restore(text))?;
-                }
-                _ => {}
-            }
-            for (f, applied) in outcome.findings.iter().zip(&outcome.applied) {
-                let line = match (&f.reason, &f.fix, applied) {
-                    (Some(reason), _, _) => {
-                        format!("{display}:{}: {}; left as is", f.line, reason.text)
-                    }
-                    (None, Some(_), true) if mode == Mode::Fix => {
-                        format!("{display}:{}: {} [fixed]", f.line, f.message)
-                    }
-                    (None, Some(_), true) => format!(
-                        "{display}:{}: {} [fix: copy the manifests first]",
-                        f.line, f.message
-                    ),
-                    (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => {
-                        format!(
-                            "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes; unsafe because {}]",
-                            f.line,
-                            f.message,
-                            fix.unsafe_reason.as_deref().unwrap_or("the image may differ")
-                        )
-                    }
-                    _ => format!("{display}:{}: {}", f.line, f.message),
+        if opts.format == Format::Text && write_error.is_none() {
+            self.text(r, outcome, &diff_text)?;
+        }
+        if opts.format == Format::Json {
+            json_files.push(json_record(r, outcome, opts.mode, write_error, &diff_text));
+        }
+        Ok(code)
+    }
+
+    /// What writing did: an error, stale temp files removed, the ignore file.
+    fn write_notes(&mut self, r: &FileResult) -> Result<()> {
+        let Some(w) = &r.written else {
+            return Ok(());
+        };
+        if let Some(e) = &w.error {
+            writeln!(self.stderr, "dockopt: error: {e}")?;
+            return Ok(());
+        }
+        for p in &w.removed_stale {
+            writeln!(
+                self.stderr,
+                "dockopt: removed {}, a temporary file left by an interrupted run",
+                display_path(p)
+            )?;
+        }
+        let ig = r.outcome.as_ref().ok().and_then(|o| o.ignore.as_ref());
+        if let Some(ig) = ig {
+            if !self.opts.quiet || r.target.path == Path::new("-") {
+                let verb = if ig.old.is_some() {
+                    "updated"
+                } else {
+                    "created"
                 };
-                // A note (left alone) goes to stderr in every mode.
-                let line = input::lossy(&line);
-                if mode == Mode::Check && *applied {
-                    writeln!(stdout, "{}", out_paint.finding(&line, false))?;
-                } else if !args.quiet {
-                    writeln!(stderr, "{}", err_paint.finding(&line, !applied))?;
+                writeln!(
+                    self.stderr,
+                    "{}: {verb} so that the rewritten {} does not copy over what the install wrote",
+                    display_path(&ig.path),
+                    r.target.display
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The text output of one file: the diff (or the fixed stdin), the findings.
+    fn text(
+        &mut self,
+        r: &FileResult,
+        outcome: &crate::engine::Outcome,
+        diff_text: &str,
+    ) -> Result<()> {
+        let (mode, display) = (self.opts.mode, &r.target.display);
+        match mode {
+            Mode::Diff => self
+                .stdout
+                .write_all(&input::restore(&self.out_paint.diff(diff_text)))?,
+            Mode::Fix if r.target.path == Path::new("-") => {
+                let text = outcome
+                    .fixed
+                    .as_deref()
+                    .or(r.original.as_deref())
+                    .unwrap_or("");
+                self.stdout.write_all(&input::restore(text))?;
+            }
+            _ => {}
+        }
+        for (f, applied) in outcome.findings.iter().zip(&outcome.applied) {
+            let line = finding_line(display, f, *applied, mode);
+            // A note (left alone) goes to stderr in every mode.
+            let line = input::lossy(&line);
+            if mode == Mode::Check && *applied {
+                writeln!(self.stdout, "{}", self.out_paint.finding(&line, false))?;
+            } else if !self.opts.quiet {
+                writeln!(self.stderr, "{}", self.err_paint.finding(&line, !applied))?;
+            }
+        }
+        if self.opts.strict {
+            for u in &outcome.suppressions.unused {
+                let line = format!("{display}:{}: {}", u.line, u.message());
+                if mode == Mode::Check {
+                    writeln!(self.stdout, "{line}")?;
+                } else {
+                    writeln!(self.stderr, "{line}")?;
                 }
             }
-            if args.strict {
-                for u in &outcome.suppressions.unused {
-                    let line = format!("{display}:{}: {}", u.line, u.message());
-                    if mode == Mode::Check {
-                        writeln!(stdout, "{line}")?;
-                    } else {
-                        writeln!(stderr, "{line}")?;
-                    }
-                }
-            }
         }
-        if args.format != Format::Json {
-            continue;
-        }
-        json_files.push(JsonFile {
-            path: display.clone(),
-            context: r.target.context.as_ref().map(|c| display_path(c)),
-            context_source: r.target.context_source,
-            context_detail: r.target.context_detail.clone(),
-            status: if write_error.is_some() {
-                "error".into()
-            } else {
-                r.status().into()
-            },
-            config: config_shown(r),
-            aliases: r.target.aliases.clone(),
-            findings: outcome
-                .findings
-                .iter()
-                .zip(&outcome.applied)
-                .map(|(f, applied)| JsonFinding {
-                    line: f.line,
-                    rule: f.rule.into(),
-                    message: f.message.clone(),
-                    applicability: f.applicability().map(|a| applicability_name(a).into()),
-                    applied: *applied && mode == Mode::Fix && write_error.is_none(),
-                    level: crate::gate::Level::of(*applied),
-                    reason: f.reason.as_ref().map(|r| JsonReason {
-                        kind: r.kind.into(),
-                        text: r.text.clone(),
-                    }),
-                    unsafe_reason: f.fix.as_ref().and_then(|x| x.unsafe_reason.clone()),
-                })
-                .collect(),
-            error: write_error,
-            diff: (!diff_text.is_empty()).then(|| input::lossy(&diff_text).into_owned()),
-            suppressed: outcome.suppressions.suppressed,
-            unused_suppressions: unused_json(outcome),
-        });
+        Ok(())
     }
-    summary.changed = summary.changed.saturating_sub(write_errors);
-    summary.errors += write_errors;
-    match args.format {
-        Format::Json => {
-            let report = JsonReport {
-                files: json_files,
-                summary,
-            };
-            serde_json::to_writer_pretty(&mut stdout, &report)?;
-            writeln!(stdout)?;
-        }
-        Format::Sarif => {
-            serde_json::to_writer_pretty(&mut stdout, &crate::sarif::log(sarif_results))?;
-            writeln!(stdout)?;
-        }
-        Format::Text => {
-            if !args.quiet && mode == Mode::Check && summary.files > 1 {
-                let groups = groups.finish();
-                let text = crate::left_alone::render(&groups, |k| reason_label(k).to_string());
-                write!(stderr, "{text}")?;
-            }
-            if !args.quiet && (mode == Mode::Check || summary.files > 1) {
-                writeln!(stderr, "{}", summary_line(&summary, mode))?;
-            }
-        }
-    }
-    Ok(code)
 }
 
-/// Write the Dockerfile and its ignore file, both or neither.
-fn write_fix(r: &FileResult) -> Result<crate::fsutil::Written> {
-    use crate::fsutil::FileWrite;
-    let Ok(o) = &r.outcome else {
-        return Ok(Default::default());
-    };
-    let mut writes = Vec::new();
-    let (old, new);
-    if let (Some(fixed), Some(orig), false) =
-        (&o.fixed, &r.original, r.target.path == Path::new("-"))
-    {
-        (old, new) = (input::restore(orig), input::restore(fixed));
-        writes.push(FileWrite {
-            path: &r.target.path,
-            expected: Some(&old),
-            contents: &new,
-        });
+/// One finding as a line of text.
+fn finding_line(display: &str, f: &crate::rules::Finding, applied: bool, mode: Mode) -> String {
+    match (&f.reason, &f.fix, applied) {
+        (Some(reason), _, _) => format!("{display}:{}: {}; left as is", f.line, reason.text),
+        (None, Some(_), true) if mode == Mode::Fix => {
+            format!("{display}:{}: {} [fixed]", f.line, f.message)
+        }
+        (None, Some(_), true) => format!(
+            "{display}:{}: {} [fix: copy the manifests first]",
+            f.line, f.message
+        ),
+        (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => {
+            format!(
+            "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes; unsafe because {}]",
+            f.line,
+            f.message,
+            fix.unsafe_reason.as_deref().unwrap_or("the image may differ")
+        )
+        }
+        _ => format!("{display}:{}: {}", f.line, f.message),
     }
-    if let Some(ig) = &o.ignore {
-        writes.push(FileWrite {
-            path: &ig.path,
-            expected: ig.old.as_deref().map(str::as_bytes),
-            contents: ig.new.as_bytes(),
-        });
+}
+
+/// The JSON record of one processed file.
+fn json_record(
+    r: &FileResult,
+    outcome: &crate::engine::Outcome,
+    mode: Mode,
+    write_error: Option<String>,
+    diff_text: &str,
+) -> JsonFile {
+    JsonFile {
+        path: r.target.display.clone(),
+        context: r.target.context.as_ref().map(|c| display_path(c)),
+        context_source: r.target.context_source,
+        context_detail: r.target.context_detail.clone(),
+        status: r.status(),
+        config: config_shown(r),
+        aliases: r.target.aliases.clone(),
+        findings: outcome
+            .findings
+            .iter()
+            .zip(&outcome.applied)
+            .map(|(f, applied)| JsonFinding {
+                line: f.line,
+                rule: f.rule.into(),
+                message: f.message.clone(),
+                applicability: f.applicability(),
+                applied: *applied && mode == Mode::Fix && write_error.is_none(),
+                level: crate::gate::Level::of(*applied),
+                reason: f.reason.as_ref().map(|r| JsonReason {
+                    kind: r.kind.into(),
+                    text: r.text.clone(),
+                }),
+                unsafe_reason: f.fix.as_ref().and_then(|x| x.unsafe_reason.clone()),
+            })
+            .collect(),
+        error: write_error,
+        diff: (!diff_text.is_empty()).then(|| input::lossy(diff_text).into_owned()),
+        suppressed: outcome.suppressions.suppressed,
+        unused_suppressions: unused_json(outcome),
     }
-    crate::fsutil::write_all_or_nothing(&writes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON names of the typed status and applicability (README, "JSON output").
+    #[test]
+    fn json_names_stay_as_documented() {
+        let names = |v: serde_json::Value| v.as_str().unwrap().to_string();
+        let status = [
+            (FileStatus::Changed, "changed"),
+            (FileStatus::Unchanged, "unchanged"),
+            (FileStatus::LeftAlone, "left-alone"),
+            (FileStatus::Error, "error"),
+        ];
+        for (s, name) in status {
+            assert_eq!(names(serde_json::to_value(s).unwrap()), name);
+        }
+        for (a, name) in [
+            (Applicability::Safe, "safe"),
+            (Applicability::Unsafe, "unsafe"),
+        ] {
+            assert_eq!(names(serde_json::to_value(a).unwrap()), name);
+        }
+    }
 }

@@ -42,21 +42,35 @@ pub struct FileResult {
     pub target: Target,
     pub original: Option<String>,
     pub outcome: Result<Outcome, String>,
+    /// What `--fix` wrote (`None`: nothing was written, or not `--fix`).
+    pub written: Option<crate::fixwrite::WriteReport>,
+}
+
+/// What happened to one file (JSON `status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    Changed,
+    Unchanged,
+    LeftAlone,
+    Error,
 }
 
 impl FileResult {
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> FileStatus {
+        let write_failed = self.written.as_ref().is_some_and(|w| w.error.is_some());
         match &self.outcome {
-            Err(_) => "error",
-            Ok(o) if o.fixed.is_some() || o.ignore.is_some() => "changed",
+            Err(_) => FileStatus::Error,
+            Ok(_) if write_failed => FileStatus::Error,
+            Ok(o) if o.fixed.is_some() || o.ignore.is_some() => FileStatus::Changed,
             Ok(o)
                 if o.findings
                     .iter()
                     .any(|f| f.reason.is_some() || f.fix.is_some()) =>
             {
-                "left-alone"
+                FileStatus::LeftAlone
             }
-            Ok(_) => "unchanged",
+            Ok(_) => FileStatus::Unchanged,
         }
     }
 }
@@ -277,6 +291,7 @@ fn process(t: &Target, opts: &Options) -> FileResult {
                 target: t.clone(),
                 original: None,
                 outcome: Err(format!("{e:#}")),
+                written: None,
             }
         }
     };
@@ -307,6 +322,7 @@ fn process(t: &Target, opts: &Options) -> FileResult {
         target: t,
         original: Some(original),
         outcome,
+        written: None,
     }
 }
 
@@ -408,6 +424,7 @@ pub fn run(args: &Args) -> Result<u8> {
                     target: t.clone(),
                     original: None,
                     outcome: Err(e.clone()),
+                    written: None,
                 },
                 (None, Ok(set)) => process(
                     t,
@@ -422,15 +439,30 @@ pub fn run(args: &Args) -> Result<u8> {
             r
         },
     );
+    // `--fix` writes each result, in report order, before it is printed.
+    let results = results.map(|mut r| {
+        if mode == Mode::Fix {
+            r.written = crate::fixwrite::write(&r);
+        }
+        r
+    });
+    let opts = report::Options {
+        mode,
+        format: args.format,
+        color: args.color,
+        quiet: args.quiet,
+        strict: args.strict,
+        exit_non_zero_on_finding: args.exit_non_zero_on_finding,
+    };
     // Diff headers are relative to the working directory when every file the
     // run may change is under it (then results stream); otherwise to the
     // directory above the changed files, known once all are processed.
     let code = if crate::patch::targets_fit(&targets) {
-        report::emit(results, mode, args, &progress, Default::default())
+        report::emit(results, &opts, &progress, Default::default())
     } else {
         let all: Vec<FileResult> = results.collect();
         let root = crate::patch::PatchRoot::of(&all);
-        report::emit(all, mode, args, &progress, root)
+        report::emit(all, &opts, &progress, root)
     };
     progress.finish_and_clear();
     let code = code?;

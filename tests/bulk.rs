@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 use dockopt::contexts::ContextSource;
 use dockopt::report::JsonReport;
+use dockopt::runner::FileStatus;
 use dockopt::sarif;
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -93,19 +94,19 @@ fn tree_contexts_errors_and_summary() {
         .as_deref()
         .unwrap()
         .contains("service `api`"));
-    assert_eq!(b.status, "changed");
+    assert_eq!(b.status, FileStatus::Changed);
     let c = &report.files[2];
     assert_eq!(c.context_source, ContextSource::Config);
     assert_eq!(c.context.as_deref(), Some("c"));
     assert_eq!(
         c.status,
-        "changed",
+        FileStatus::Changed,
         "{:?}",
         c.findings.iter().map(|f| &f.reason).collect::<Vec<_>>()
     );
     assert_eq!(report.files[0].context_source, ContextSource::DockerfileDir);
     let d = &report.files[3];
-    assert_eq!(d.status, "error");
+    assert_eq!(d.status, FileStatus::Error);
     assert!(d.error.as_deref().unwrap().contains("d/Dockerfile"));
     assert_eq!(report.summary.files, 4);
     assert_eq!(report.summary.changed, 3);
@@ -296,7 +297,10 @@ fn json_report_round_trips() {
     assert_eq!(serde_json::to_value(&report).unwrap(), v);
     let f = &report.files[0];
     assert_eq!(f.findings[0].rule, "copy-manifests-first");
-    assert_eq!(f.findings[0].applicability.as_deref(), Some("safe"));
+    assert_eq!(
+        f.findings[0].applicability,
+        Some(dockopt::edit::Applicability::Safe)
+    );
     assert!(!f.findings[0].applied);
     assert!(f.diff.as_deref().unwrap().starts_with("--- a/a/Dockerfile"));
 }
@@ -338,7 +342,7 @@ fn directory_search_finds_every_dockerfile_name_and_nothing_else() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(report.files.iter().all(|f| f.status == "changed"));
+    assert!(report.files.iter().all(|f| f.status == FileStatus::Changed));
 }
 
 /// `--check` over a tree groups the left-alone files by reason kind, largest

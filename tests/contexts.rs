@@ -4,6 +4,7 @@
 
 use dockopt::contexts::ContextSource;
 use dockopt::report::{JsonFile, JsonReport};
+use dockopt::runner::FileStatus;
 
 use crate::support::Scratch;
 
@@ -170,7 +171,7 @@ fn inferred_from_the_manifests_the_file_now_gets_the_rewrite() {
         f.context_detail.as_deref(),
         Some("the install's manifests are missing from docker and found in .")
     );
-    assert_eq!(f.status, "changed");
+    assert_eq!(f.status, FileStatus::Changed);
     crate::snapshot!(
         "contexts",
         "inferred_repo_root_npm",
@@ -179,7 +180,7 @@ fn inferred_from_the_manifests_the_file_now_gets_the_rewrite() {
     // Without the inference (the old default: its directory) it was refused.
     let r = report(&s, &["--context", "docker", "docker/Dockerfile"]);
     let old = &r.files[0];
-    assert_eq!(old.status, "left-alone");
+    assert_eq!(old.status, FileStatus::LeftAlone);
     assert_eq!(
         old.findings[0].reason.as_ref().unwrap().kind,
         "missing-manifest"
