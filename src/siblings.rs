@@ -21,6 +21,9 @@ fn overlaps(p: &str, dir: &str) -> bool {
 impl BuildContext {
     /// Other Dockerfiles that read this context's ignore file.
     pub fn sibling_dockerfiles(&self) -> Vec<PathBuf> {
+        if !self.is_on_disk() {
+            return Vec::new(); // an in-memory context has no Dockerfiles beside it
+        }
         let me = self.dockerfile().canonicalize().ok();
         let mut dirs: Vec<PathBuf> = vec![self.root().to_path_buf()];
         if let Some(d) = self.dockerfile().parent() {

@@ -1,366 +1,152 @@
-//! The build context's filesystem queries: existence, reads, globs and
-//! directory searches, all behind the effective ignore file.
+//! Where a build context's files come from: the [`ContextFs`] trait, and
+//! [`DiskFs`], the real filesystem under the context directory.
+//!
+//! The trait is the storage only: paths are context-relative and cleaned
+//! (`""` is the root), and nothing here knows the ignore file. The queries
+//! the rules ask ([`super::BuildContext::exists`], `glob`, ...) are written
+//! once over it (`query.rs`), so a rule phase runs the same on a directory
+//! and on an in-memory context ([`super::MemContext`]).
 
+use std::ffi::OsStr;
+use std::fmt::Debug;
 use std::fs;
-use std::io::Read;
-use std::path::PathBuf;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 
-use super::gomatch::{go_clean, go_match, has_meta};
-use super::{clean_rel, join_rel, BuildContext, DockerIgnore, MAX_READ};
+/// The type of a directory entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    /// A socket, device or FIFO.
+    Other,
+}
 
-/// Depth bound for directory searches (children of the start are depth 1).
-const MAX_DEPTH: usize = 6;
-/// Bound on directory entries looked at by one search.
-const MAX_VISITED: usize = 20_000;
-/// Bound on directory entries looked at by [`BuildContext::find_dirs_named`];
-/// past it the search reports that it gave up (never a silent partial answer).
-const MAX_FIND_VISITED: usize = 2_000_000;
+/// What [`ContextFs::stat`] says about a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: EntryKind,
+    /// Unix permission bits, where the storage has them.
+    pub mode: Option<u32>,
+}
 
-impl BuildContext {
-    /// Absolute path of a non-excluded context path.
-    fn visible(&self, rel: &str) -> Option<PathBuf> {
-        let rel = clean_rel(rel);
-        if self.is_excluded(&rel) {
-            return None;
+/// One entry of a directory listing. `kind` is the entry's own type (a
+/// symbolic link is `Symlink`); `None` when the storage could not tell.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<'a> {
+    pub name: &'a OsStr,
+    pub kind: Option<EntryKind>,
+}
+
+/// The files of a build context. Paths are context-relative and cleaned.
+pub trait ContextFs: Debug + Send + Sync {
+    /// Metadata of `rel`, following a final symbolic link when `follow`
+    /// (links on the way are always followed); `None` when missing.
+    fn stat(&self, rel: &str, follow: bool) -> Option<Meta>;
+    /// The bytes of regular file `rel` (links followed); `None` when it is
+    /// missing, not a regular file, unreadable or larger than `max` bytes.
+    fn read(&self, rel: &str, max: u64) -> Option<Vec<u8>>;
+    /// Calls `f` with each entry of directory `rel` (an entry that cannot
+    /// be read as `Err`) until `f` returns false. Errors when `rel` cannot
+    /// be listed.
+    fn read_dir(
+        &self,
+        rel: &str,
+        f: &mut dyn FnMut(io::Result<Entry<'_>>) -> bool,
+    ) -> io::Result<()>;
+    /// The directory holding the files, when they are on disk.
+    fn disk_root(&self) -> Option<&Path> {
+        None
+    }
+}
+
+/// The real filesystem under a context directory.
+#[derive(Debug, Clone)]
+pub struct DiskFs {
+    root: PathBuf,
+}
+
+impl DiskFs {
+    pub fn new(root: PathBuf) -> DiskFs {
+        DiskFs { root }
+    }
+}
+
+fn kind_of(t: fs::FileType) -> EntryKind {
+    if t.is_symlink() {
+        EntryKind::Symlink
+    } else if t.is_dir() {
+        EntryKind::Dir
+    } else if t.is_file() {
+        EntryKind::File
+    } else {
+        EntryKind::Other
+    }
+}
+
+#[cfg(unix)]
+fn mode_of(m: &fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(m.permissions().mode())
+}
+
+#[cfg(not(unix))]
+fn mode_of(_: &fs::Metadata) -> Option<u32> {
+    None
+}
+
+impl ContextFs for DiskFs {
+    fn stat(&self, rel: &str, follow: bool) -> Option<Meta> {
+        let p = self.root.join(rel);
+        let m = if follow {
+            fs::metadata(p)
+        } else {
+            fs::symlink_metadata(p)
         }
-        Some(self.root.join(&*rel))
+        .ok()?;
+        Some(Meta {
+            kind: kind_of(m.file_type()),
+            mode: mode_of(&m),
+        })
     }
 
-    /// Exists in the context (file, dir or symlink) and is not excluded.
-    pub fn exists(&self, rel: &str) -> bool {
-        self.visible(rel)
-            .is_some_and(|p| fs::symlink_metadata(p).is_ok())
-    }
-
-    /// Regular file (following symlinks), not excluded.
-    pub fn is_file(&self, rel: &str) -> bool {
-        self.visible(rel)
-            .is_some_and(|p| fs::metadata(p).is_ok_and(|m| m.is_file()))
-    }
-
-    /// Directory (following symlinks), not excluded.
-    pub fn is_dir(&self, rel: &str) -> bool {
-        self.visible(rel)
-            .is_some_and(|p| fs::metadata(p).is_ok_and(|m| m.is_dir()))
-    }
-
-    /// A non-excluded regular file as UTF-8; `None` if missing, excluded,
-    /// unreadable, not UTF-8 or larger than 4 MiB.
-    pub fn read_to_string(&self, rel: &str) -> Option<String> {
-        let file = fs::File::open(self.visible(rel)?).ok()?;
+    fn read(&self, rel: &str, max: u64) -> Option<Vec<u8>> {
+        let file = fs::File::open(self.root.join(rel)).ok()?;
         let meta = file.metadata().ok()?;
-        if !meta.is_file() || meta.len() > MAX_READ {
+        if !meta.is_file() || meta.len() > max {
             return None;
         }
         let mut buf = Vec::with_capacity(meta.len() as usize);
-        file.take(MAX_READ + 1).read_to_end(&mut buf).ok()?;
-        if buf.len() as u64 > MAX_READ {
+        file.take(max + 1).read_to_end(&mut buf).ok()?;
+        if buf.len() as u64 > max {
             return None;
         }
-        String::from_utf8(buf).ok()
+        Some(buf)
     }
 
-    /// Can a search descend into `rel` (a directory)?
-    fn may_enter(&self, rel: &str) -> bool {
-        let enter = |ig: &DockerIgnore| !ig.is_excluded(rel) || ig.may_reinclude_under(rel);
-        enter(&self.ignore) || self.containers.as_ref().is_some_and(|(_, ig)| enter(ig))
-    }
-
-    /// Expands a Go `filepath.Match` glob (`*`, `?`, `[...]`, `\`; `*` does
-    /// not cross `/`) from the context root: sorted, non-excluded matches,
-    /// files and directories. Leading `./` and `/` and a trailing `/` are
-    /// ignored. Extension: a component that is exactly `**` matches any
-    /// number of directories (zero included; as the last component,
-    /// everything below), skipping `.git`, within the usual search bounds.
-    /// A malformed pattern or one leaving the context matches nothing.
-    pub fn glob(&self, pattern: &str) -> Vec<String> {
-        let cleaned = clean_rel(pattern.trim()).into_owned();
-        let pat = go_clean(pattern.trim());
-        if cleaned.is_empty() || pat == ".." || pat.starts_with("../") {
-            return Vec::new();
-        }
-        let comps: Vec<&str> = cleaned.split('/').collect();
-        if comps
-            .iter()
-            .any(|c| *c != "**" && go_match(c, "").is_none())
-        {
-            return Vec::new();
-        }
-        let mut budget = MAX_VISITED;
-        let mut cur = vec![String::new()];
-        for (k, comp) in comps.iter().enumerate() {
-            let last = k + 1 == comps.len();
-            let mut next = Vec::new();
-            for dir in &cur {
-                if *comp == "**" {
-                    if !last {
-                        next.push(dir.clone());
-                    }
-                    self.descendants(dir, last, &mut budget, &mut next);
-                } else if !has_meta(comp) {
-                    let rel = join_rel(dir, comp);
-                    if fs::symlink_metadata(self.root.join(&rel)).is_ok() {
-                        next.push(rel);
-                    }
-                } else if let Ok(rd) = fs::read_dir(self.root.join(dir)) {
-                    for entry in rd.flatten() {
-                        if budget == 0 {
-                            break;
-                        }
-                        budget -= 1;
-                        let name = entry.file_name();
-                        if let Some(name) = name.to_str() {
-                            if go_match(comp, name) == Some(true) {
-                                next.push(join_rel(dir, name));
-                            }
-                        }
-                    }
+    fn read_dir(
+        &self,
+        rel: &str,
+        f: &mut dyn FnMut(io::Result<Entry<'_>>) -> bool,
+    ) -> io::Result<()> {
+        for entry in fs::read_dir(self.root.join(rel))? {
+            let go_on = match entry {
+                Ok(e) => {
+                    let name = e.file_name();
+                    let kind = e.file_type().ok().map(kind_of);
+                    f(Ok(Entry { name: &name, kind }))
                 }
-            }
-            if !last {
-                next.retain(|d| {
-                    fs::metadata(self.root.join(d)).is_ok_and(|m| m.is_dir()) && self.may_enter(d)
-                });
-            }
-            next.sort();
-            next.dedup();
-            cur = next;
-        }
-        cur.retain(|r| !r.is_empty() && !self.is_excluded(r));
-        cur
-    }
-
-    /// Directories (and, with `files`, everything) strictly below `dir`,
-    /// bounded, not following symlinks, not entering `.git` or excluded dirs.
-    fn descendants(&self, dir: &str, files: bool, budget: &mut usize, out: &mut Vec<String>) {
-        let mut stack = vec![(dir.to_string(), 0usize)];
-        while let Some((d, depth)) = stack.pop() {
-            let Ok(rd) = fs::read_dir(self.root.join(&d)) else {
-                continue;
+                Err(e) => f(Err(e)),
             };
-            for entry in rd.flatten() {
-                if *budget == 0 {
-                    return;
-                }
-                *budget -= 1;
-                let name = entry.file_name();
-                let Some(name) = name.to_str() else { continue };
-                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                let rel = join_rel(&d, name);
-                if is_dir && name != ".git" && depth + 1 < MAX_DEPTH && self.may_enter(&rel) {
-                    stack.push((rel.clone(), depth + 1));
-                }
-                if is_dir || files {
-                    out.push(rel);
-                }
+            if !go_on {
+                break;
             }
         }
+        Ok(())
     }
 
-    /// Every directory named `name` under `under` ("" for the root) that is
-    /// in the context: not excluded, or excluded but with a `!` pattern that
-    /// may re-include something inside (Docker then still sends part of it).
-    /// A symlink to a directory counts. Never descends into a match, `.git`,
-    /// symlinks or excluded directories (unless
-    /// [`DockerIgnore::may_reinclude_under`]), at any depth. Sorted. Errors
-    /// (with the reason) when a directory cannot be read or the search passes
-    /// 2,000,000 entries: the answer would be incomplete.
-    pub fn find_dirs_named(&self, under: &str, name: &str) -> Result<Vec<String>, String> {
-        let mut found = Vec::new();
-        let start = clean_rel(under).into_owned();
-        if name.is_empty() || name.contains('/') || !self.may_enter(&start) {
-            return Ok(found);
-        }
-        let mut visited = 0;
-        let mut stack = vec![start];
-        while let Some(dir) = stack.pop() {
-            let rd = fs::read_dir(self.root.join(&dir)).map_err(|e| {
-                format!(
-                    "cannot search {} for `{name}` directories ({e})",
-                    shown_dir(&dir)
-                )
-            })?;
-            for entry in rd {
-                let entry = entry.map_err(|e| {
-                    format!(
-                        "cannot search {} for `{name}` directories ({e})",
-                        shown_dir(&dir)
-                    )
-                })?;
-                visited += 1;
-                if visited > MAX_FIND_VISITED {
-                    return Err(format!(
-                        "the search for `{name}` directories in the build context stopped after {MAX_FIND_VISITED} entries"
-                    ));
-                }
-                let fname = entry.file_name();
-                let Some(fname) = fname.to_str() else {
-                    continue;
-                };
-                let Ok(ft) = entry.file_type() else { continue };
-                if fname == ".git" || !(ft.is_dir() || ft.is_symlink()) {
-                    continue;
-                }
-                let rel = join_rel(&dir, fname);
-                if fname == name {
-                    let is_dir =
-                        ft.is_dir() || fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
-                    if is_dir && self.may_enter(&rel) {
-                        found.push(rel);
-                    }
-                } else if ft.is_dir() && self.may_enter(&rel) {
-                    stack.push(rel);
-                }
-            }
-        }
-        found.sort();
-        Ok(found)
-    }
-}
-
-/// A context directory for messages (`the context root` for "").
-fn shown_dir(rel: &str) -> String {
-    if rel.is_empty() {
-        "the context root".into()
-    } else {
-        rel.to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::tests::tree;
-    use super::*;
-
-    #[test]
-    fn exists_respects_ignore() {
-        let t = tree(&["package.json", "secret.env", "src/main.js"], &["empty"]);
-        fs::write(t.path().join(".dockerignore"), "*.env\nsrc\n").unwrap();
-        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
-        assert!(c.exists("package.json") && c.is_file("./package.json"));
-        assert!(!c.exists("secret.env") && !c.is_file("secret.env"));
-        assert!(!c.exists("src/main.js") && !c.is_dir("src"));
-        assert!(c.is_dir("empty") && !c.is_file("empty"));
-        assert!(!c.exists("missing"));
-        assert!(c.exists("../package.json"));
-        assert!(c.exists("") && c.is_dir("/"));
-        assert_eq!(c.read_to_string("package.json").as_deref(), Some("x"));
-        assert_eq!(c.read_to_string("secret.env"), None);
-        assert_eq!(c.read_to_string("empty"), None);
-        fs::write(t.path().join("bin"), b"\xff").unwrap();
-        assert_eq!(c.read_to_string("bin"), None);
-    }
-
-    #[test]
-    fn find_dirs_named_walk() {
-        let t = tree(
-            &[],
-            &[
-                "node_modules/x/node_modules",
-                "a/node_modules",
-                "ignored/node_modules",
-                ".git/node_modules",
-                "b/c/d/e/f/node_modules",
-                "b/c/d/e/f/g/node_modules",
-                "kept/node_modules",
-            ],
-        );
-        fs::write(t.path().join("file_node_modules"), "").unwrap();
-        fs::write(
-            t.path().join(".dockerignore"),
-            "ignored\nkept\n!kept/node_modules/keep\n",
-        )
-        .unwrap();
-        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
-        // Any depth: the search no longer stops at depth 6.
-        assert_eq!(
-            c.find_dirs_named("", "node_modules").unwrap(),
-            [
-                "a/node_modules",
-                "b/c/d/e/f/g/node_modules",
-                "b/c/d/e/f/node_modules",
-                "kept/node_modules",
-                "node_modules"
-            ]
-        );
-        assert_eq!(
-            c.find_dirs_named("a", "node_modules").unwrap(),
-            ["a/node_modules"]
-        );
-        assert!(c
-            .find_dirs_named("ignored", "node_modules")
-            .unwrap()
-            .is_empty());
-        assert!(!c.is_excluded_with("a/node_modules", &[]));
-        assert!(c.is_excluded_with("a/node_modules", &["**/node_modules"]));
-        assert!(c.is_excluded_with("kept/node_modules/keep", &["**/node_modules"]));
-        assert!(!c.is_excluded("kept/node_modules/keep"));
-    }
-
-    /// More than 20,000 entries before the host `node_modules`: still found.
-    #[test]
-    fn find_dirs_named_searches_past_twenty_thousand_entries() {
-        let t = tempfile::tempdir().unwrap();
-        for i in 0..21_000 {
-            fs::write(t.path().join(format!("a{i:05}")), "").unwrap();
-        }
-        fs::create_dir_all(t.path().join("zz/node_modules")).unwrap();
-        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
-        assert_eq!(
-            c.find_dirs_named("", "node_modules").unwrap(),
-            ["zz/node_modules"]
-        );
-    }
-
-    /// An unreadable directory is reported, not skipped.
-    #[test]
-    fn find_dirs_named_reports_an_unreadable_directory() {
-        let t = tempfile::tempdir().unwrap();
-        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
-        fs::remove_dir(t.path()).unwrap();
-        let e = c.find_dirs_named("", "node_modules").unwrap_err();
-        assert!(e.contains("cannot search the context root"), "{e}");
-    }
-
-    #[test]
-    fn glob_expands() {
-        let t = tree(
-            &[
-                "packages/a/package.json",
-                "packages/b/package.json",
-                "packages/c/package.json",
-                "packages/file.txt",
-                "apps/web/sub/package.json",
-            ],
-            &[],
-        );
-        fs::write(t.path().join(".dockerignore"), "packages/c\n").unwrap();
-        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
-        assert_eq!(
-            c.glob("packages/*"),
-            ["packages/a", "packages/b", "packages/file.txt"]
-        );
-        assert_eq!(c.glob("./packages/*/"), c.glob("packages/*"));
-        assert_eq!(c.glob("packages/[ab]"), ["packages/a", "packages/b"]);
-        assert_eq!(
-            c.glob("packages/*/package.json"),
-            ["packages/a/package.json", "packages/b/package.json"]
-        );
-        assert_eq!(c.glob("packages/a"), ["packages/a"]);
-        assert!(c.glob("packages/c").is_empty());
-        assert!(c.glob("packages/[").is_empty());
-        assert!(c.glob("../*").is_empty());
-        assert_eq!(
-            c.glob("**/package.json"),
-            [
-                "apps/web/sub/package.json",
-                "packages/a/package.json",
-                "packages/b/package.json"
-            ]
-        );
-        assert_eq!(
-            c.glob("apps/**"),
-            ["apps/web", "apps/web/sub", "apps/web/sub/package.json"]
-        );
+    fn disk_root(&self) -> Option<&Path> {
+        Some(&self.root)
     }
 }

@@ -26,15 +26,20 @@
 mod fs;
 mod gomatch;
 mod ignore;
+mod mem;
+mod query;
 mod regex;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 
+pub use fs::{ContextFs, DiskFs, Entry, EntryKind, Meta};
 pub use gomatch::go_match;
 pub use ignore::DockerIgnore;
+pub use mem::MemContext;
 
 use gomatch::go_clean;
 use ignore::excluded;
@@ -82,7 +87,12 @@ pub struct BuildContext {
     dockerfile: PathBuf,
     /// The run's view of which Dockerfiles share a context ([`crate::sharing`]).
     sharing: Option<std::sync::Arc<crate::sharing::Sharing>>,
+    /// Where the files come from: the directory `root`, or memory.
+    fs: Arc<dyn ContextFs>,
 }
+
+/// Reads an ignore file: `None` when it does not exist.
+type ReadIgnore<'a> = dyn Fn(&Path) -> anyhow::Result<Option<String>> + 'a;
 
 /// Read an ignore file: `None` when it does not exist.
 fn read_ignore(path: &Path) -> anyhow::Result<Option<String>> {
@@ -109,10 +119,11 @@ fn beside(dockerfile: &Path, suffix: &str) -> Option<PathBuf> {
 /// The first existing file of `candidates` (path, text, is Dockerfile-specific).
 fn first_ignore(
     candidates: &[(Option<PathBuf>, bool)],
+    read: &ReadIgnore<'_>,
 ) -> anyhow::Result<Option<(PathBuf, String, bool)>> {
     for (path, specific) in candidates {
         let Some(path) = path else { continue };
-        if let Some(text) = read_ignore(path)? {
+        if let Some(text) = read(path)? {
             return Ok(Some((path.clone(), text, *specific)));
         }
     }
@@ -130,16 +141,34 @@ impl BuildContext {
         std::fs::read_dir(root).with_context(|| {
             format!("build context {}: not a readable directory", root.display())
         })?;
-        let docker = first_ignore(&[
-            (beside(dockerfile, ".dockerignore"), true),
-            (Some(root.join(".dockerignore")), false),
-        ])?;
-        let containers = first_ignore(&[
-            (beside(dockerfile, ".dockerignore"), true),
-            (beside(dockerfile, ".containerignore"), true),
-            (Some(root.join(".containerignore")), false),
-            (Some(root.join(".dockerignore")), false),
-        ])?;
+        let fs = Arc::new(DiskFs::new(root.to_path_buf()));
+        BuildContext::over(root, dockerfile, fs, &read_ignore)
+    }
+
+    /// The context over files `fs` (the directory `root` on disk, or
+    /// memory), its ignore files read with `read`.
+    fn over(
+        root: &Path,
+        dockerfile: &Path,
+        fs: Arc<dyn ContextFs>,
+        read: &ReadIgnore<'_>,
+    ) -> anyhow::Result<BuildContext> {
+        let docker = first_ignore(
+            &[
+                (beside(dockerfile, ".dockerignore"), true),
+                (Some(root.join(".dockerignore")), false),
+            ],
+            read,
+        )?;
+        let containers = first_ignore(
+            &[
+                (beside(dockerfile, ".dockerignore"), true),
+                (beside(dockerfile, ".containerignore"), true),
+                (Some(root.join(".containerignore")), false),
+                (Some(root.join(".dockerignore")), false),
+            ],
+            read,
+        )?;
         let same = docker.as_ref().map(|d| &d.0) == containers.as_ref().map(|c| &c.0);
         let containers = (!same).then(|| match containers {
             Some((p, text, _)) => (Some(p), DockerIgnore::parse(&text)),
@@ -158,6 +187,7 @@ impl BuildContext {
             containers,
             dockerfile: dockerfile.to_path_buf(),
             sharing: None,
+            fs,
         })
     }
 
@@ -225,6 +255,11 @@ impl BuildContext {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The files are a directory on disk (not a [`MemContext`]).
+    pub fn is_on_disk(&self) -> bool {
+        self.fs.disk_root().is_some()
     }
 
     /// Path of the effective ignore file, if any.

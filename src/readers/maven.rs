@@ -104,20 +104,10 @@ pub(super) fn not_executable(input: &ReadInput, name: &str) -> Option<String> {
     if !input.ctx.is_file(&rel) {
         return None;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(input.ctx.root().join(&rel))
-            .ok()?
-            .permissions()
-            .mode();
-        if mode & 0o111 == 0 {
-            return Some(format!(
-                "{rel} is not executable in the build context: a `chmod +x` in the RUN would be undone by the source copy, which comes after it once the manifests are copied first"
-            ));
-        }
-    }
-    None
+    let mode = input.ctx.mode(&rel)?;
+    (mode & 0o111 == 0).then(|| format!(
+        "{rel} is not executable in the build context: a `chmod +x` in the RUN would be undone by the source copy, which comes after it once the manifests are copied first"
+    ))
 }
 
 /// What dockopt reads of a POM.

@@ -139,7 +139,7 @@ fn local_requirement<'a>(input: &ReadInput, first: &'a str, line: &'a str) -> Op
         .site
         .brought(path)
         .unwrap_or_else(|| join(input.dir, path));
-    if !path.is_empty() && input.ctx.root().join(&rel).is_dir() {
+    if !path.is_empty() && input.ctx.present_dir(&rel) {
         return Some(first);
     }
     // `name @ file:///path`

@@ -179,7 +179,7 @@ fn input_file(input: &ReadInput, what: &str, value: Option<&str>, out: &mut Site
         };
         if input.ctx.is_file(&rel) {
             out.out.required.push(rel);
-        } else if input.ctx.root().join(&rel).exists() {
+        } else if input.ctx.present(&rel) {
             out.out = ReadOutput::refuse_as(
                 RefuseKind::NeedsSource,
                 format!("{what} names {rel}, which only the source copy brings"),
@@ -267,7 +267,7 @@ pub(super) fn check(input: &ReadInput) -> SiteOut {
                 .and_then(local_value)
                 .and_then(|v| site.brought(v))
             {
-                if input.ctx.root().join(&rel).exists() {
+                if input.ctx.present(&rel) {
                     out.out = ReadOutput::refuse_as(
                         RefuseKind::NeedsSource,
                         format!("{what} names {rel}, which only the source copy brings"),
@@ -281,7 +281,7 @@ pub(super) fn check(input: &ReadInput) -> SiteOut {
         for p in &site.positional {
             let name = p.split('[').next().unwrap_or(p);
             if let Some(rel) = local_value(name).and_then(|v| site.brought(v)) {
-                if !name.is_empty() && input.ctx.root().join(&rel).exists() {
+                if !name.is_empty() && input.ctx.present(&rel) {
                     out.out = ReadOutput::refuse_as(
                         RefuseKind::NeedsSource,
                         format!("the install argument `{p}` names {rel}, which only the source copy brings"),

@@ -114,3 +114,42 @@ fn check_nothing_else_excluded(
     }
     Ok(())
 }
+
+/// On in-memory contexts: what the host context holds decides the entries.
+#[cfg(test)]
+mod tests {
+    use super::super::manifests::tests::{npm_project, plan_on, NPM};
+    use super::Refusal;
+
+    fn additions(ctx: crate::context::MemContext) -> Result<Vec<String>, Refusal> {
+        let mut plans = plan_on(NPM, &ctx.into_context());
+        assert_eq!(plans.len(), 1);
+        plans.pop().unwrap().map(|fix| fix.ignore_additions)
+    }
+
+    #[test]
+    fn no_host_node_modules_no_entry() {
+        assert_eq!(additions(npm_project()).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn host_node_modules_gets_an_entry() {
+        let ctx = npm_project().file("node_modules/dep/index.js", "");
+        assert_eq!(additions(ctx).unwrap(), ["**/node_modules"]);
+        // Already ignored: nothing to add.
+        let ctx = npm_project()
+            .file("node_modules/dep/index.js", "")
+            .file(".dockerignore", "node_modules\n");
+        assert_eq!(additions(ctx).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn different_ignore_files_per_builder_refuse_the_entry() {
+        let ctx = npm_project()
+            .file("node_modules/dep/index.js", "")
+            .file(".containerignore", "dist\n");
+        let r = additions(ctx).unwrap_err();
+        assert_eq!(r.kind(), "clobber");
+        assert!(r.text().contains("Podman and Buildah read"), "{}", r.text());
+    }
+}

@@ -186,6 +186,33 @@ mod tests {
         }
     }
 
+    /// C brings what the context holds after the ignore file, and nothing else.
+    #[test]
+    fn with_a_context_only_what_it_holds_is_brought() {
+        let ctx = crate::context::MemContext::new()
+            .file("package.json", "{}")
+            .file("src/a.js", "")
+            .dir("node_modules/x")
+            .file(".dockerignore", "node_modules\n")
+            .into_context();
+        let files = ["package.json".to_string()];
+        let c = SourceCopy {
+            ctx: Some(&ctx),
+            ..copy(&files)
+        };
+        assert!(c.brings(&PathPat::Exact("/app/src/a.js".into())));
+        assert!(c.brings(&PathPat::Tree("/app/src".into())));
+        assert!(!c.brings(&PathPat::Tree("/app/node_modules".into())));
+        assert!(!c.brings(&PathPat::Exact("/app/missing".into())));
+        assert!(!c.brings(&PathPat::Exact("/srv/src/a.js".into())));
+        let w = writes(PathPat::Exact("/app/src/a.js".into()));
+        assert!(matches!(c.conflict(&w), Some(Conflict::Writes(_))));
+        assert_eq!(
+            c.conflict(&writes(PathPat::Tree("/app/node_modules".into()))),
+            None
+        );
+    }
+
     #[test]
     fn without_a_context_everything_under_the_destination_is_brought() {
         let files = ["package.json".to_string()];

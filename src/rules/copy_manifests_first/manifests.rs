@@ -61,7 +61,7 @@ pub fn ignore_name(ctx: &BuildContext) -> String {
 }
 
 fn missing(ctx: &BuildContext, f: &str) -> Refusal {
-    if ctx.is_excluded(f) && ctx.root().join(f).exists() {
+    if ctx.is_excluded(f) && ctx.present(f) {
         Refusal::MissingManifest(format!("{f} is excluded by {}", ignore_name(ctx)))
     } else {
         Refusal::MissingManifest(format!("{f} is not in the build context"))
@@ -179,7 +179,7 @@ fn required_any(
         let excluded = group
             .iter()
             .map(|f| readers::join(project, f))
-            .find(|f| ctx.is_excluded(f) && ctx.root().join(f).exists());
+            .find(|f| ctx.is_excluded(f) && ctx.present(f));
         return Err(match excluded {
             Some(f) => missing(ctx, &f),
             None => Refusal::MissingManifest(format!(
@@ -255,9 +255,7 @@ fn symlink_on_path(ctx: &BuildContext, f: &str) -> Option<String> {
             prefix.push('/');
         }
         prefix.push_str(part);
-        let is_link = std::fs::symlink_metadata(ctx.root().join(&prefix))
-            .is_ok_and(|m| m.file_type().is_symlink());
-        if is_link {
+        if ctx.is_symlink(&prefix) {
             return Some(prefix);
         }
     }
@@ -280,4 +278,115 @@ fn excluded_by(pattern: &str, rel: &str) -> bool {
         }
     }
     false
+}
+
+/// The phases run on in-memory build contexts ([`MemContext`]): no directory
+/// is created, so each case shows the whole context it is about.
+///
+/// [`MemContext`]: crate::context::MemContext
+#[cfg(test)]
+pub(super) mod tests {
+    use crate::context::{BuildContext, MemContext};
+    use crate::edit::Fix;
+    use crate::model::Model;
+    use crate::preset::Presets;
+    use crate::rules::copy_manifests_first::{candidate, plan};
+    use crate::rules::RuleContext;
+
+    use super::Refusal;
+
+    pub const NPM: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+
+    /// The plan of each candidate of `src` over `ctx`.
+    pub fn plan_on(src: &str, ctx: &BuildContext) -> Vec<Result<Fix, Refusal>> {
+        let df = crate::syntax::parse(src.as_bytes());
+        let model = Model::new(src, &df);
+        let presets = Presets::builtin();
+        let rc = RuleContext {
+            model: &model,
+            presets: &presets,
+            ctx: Some(ctx),
+        };
+        let cands = candidate::candidates(&rc);
+        cands.iter().map(|c| plan::plan(&rc, c)).collect()
+    }
+
+    pub fn npm_project() -> MemContext {
+        MemContext::new()
+            .file("package.json", r#"{"name":"a"}"#)
+            .file("package-lock.json", "{}")
+            .file("index.js", "")
+    }
+
+    fn refusal(src: &str, ctx: MemContext) -> Refusal {
+        match plan_on(src, &ctx.into_context()).pop() {
+            Some(Err(r)) => r,
+            Some(Ok(_)) => panic!("expected a refusal, got a fix"),
+            None => panic!("no candidate"),
+        }
+    }
+
+    #[test]
+    fn a_complete_project_gets_a_fix() {
+        let plans = plan_on(NPM, &npm_project().into_context());
+        assert!(
+            matches!(plans.as_slice(), [Ok(_)]),
+            "{:?}",
+            plans[0].as_ref().err()
+        );
+    }
+
+    #[test]
+    fn a_missing_lock_file_is_named() {
+        let ctx = MemContext::new().file("package.json", "{}");
+        let r = refusal(NPM, ctx);
+        assert_eq!(r.kind(), "missing-manifest");
+        assert!(
+            r.text().contains("none is in the build context"),
+            "{}",
+            r.text()
+        );
+    }
+
+    #[test]
+    fn an_ignored_lock_file_names_the_ignore_file() {
+        let ctx = npm_project().file(".dockerignore", "package-lock.json\n");
+        let r = refusal(NPM, ctx);
+        assert_eq!(r.kind(), "missing-manifest");
+        assert!(
+            r.text().contains("excluded by .dockerignore"),
+            "{}",
+            r.text()
+        );
+    }
+
+    #[test]
+    fn a_manifest_that_is_a_link_is_refused() {
+        let ctx = npm_project()
+            .file("lock/package-lock.json", "{}")
+            .symlink("package-lock.json", "lock/package-lock.json");
+        let r = refusal(NPM, ctx);
+        assert_eq!(r.kind(), "layout");
+        assert!(
+            r.text().contains("package-lock.json is a symbolic link"),
+            "{}",
+            r.text()
+        );
+    }
+
+    #[test]
+    fn a_manifest_under_a_linked_directory_is_refused() {
+        let src = "FROM node:20\nWORKDIR /app\nCOPY . .\nWORKDIR /app/web\nRUN npm ci\n";
+        let ctx = MemContext::new()
+            .file("real/package.json", "{}")
+            .file("real/package-lock.json", "{}")
+            .symlink("web", "real");
+        let r = refusal(src, ctx);
+        assert_eq!(r.kind(), "layout");
+        assert!(
+            r.text().starts_with("web is a symbolic link"),
+            "{}",
+            r.text()
+        );
+    }
 }
