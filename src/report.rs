@@ -228,6 +228,7 @@ pub(crate) fn reason_label(kind: &str) -> &str {
         "no-context" => "no build context",
         "flags" => "copy flags",
         "unresolved" => "unresolved variables",
+        "onbuild" => "ONBUILD triggers (run in the child build)",
         crate::left_alone::UNSAFE_KIND => "only an unsafe fix (--unsafe-fixes)",
         k => k,
     }

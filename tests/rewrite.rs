@@ -33,6 +33,15 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "onbuild-base-image",
+    "onbuild-with-own-install",
+    "carry-chmod-rm",
+    "carry-copy-from-stage",
+    "carry-refuse-copy-onto-manifest",
+    "carry-refuse-later-step",
+    "carry-refuse-outside",
+    "carry-refuse-recursive",
+    "carry-refuse-user-between",
     "effects-user-command-table",
     "adv-adduser",
     "adv-alias",
@@ -722,15 +731,22 @@ fn condition_2_crossing_refuses_env_the_copy_uses() {
     assert!(c.diff.stderr.contains("APP_HOME"));
 }
 
+/// A later COPY onto a file the source copy brings (`config/default.json`)
+/// was refused; it now moves after the install with the source copy, in
+/// its order (issue 12, class 3). The fixture keeps its old name.
 #[test]
-fn condition_2_crossing_refuses_overlapping_copy() {
+fn condition_2_crossing_moves_an_overlapping_copy_with_the_source_copy() {
     let c = snap(
         "refuse-overlapping-copy",
         "refuse-overlapping-copy",
         "Dockerfile",
         &[],
     );
-    assert_eq!(c.reasons(), ["crossing"]);
+    assert!(c.reasons().is_empty(), "{}", c.diff.stderr);
+    assert!(c
+        .fixed
+        .contains("RUN npm ci\nCOPY . .\nCOPY config/production.json ./config/default.json\nCMD"));
+    assert!(c.diff.stderr.contains("the fix also moves line 4"));
 }
 
 // ---------------------------------------------------------------------------
@@ -1366,15 +1382,19 @@ fn effects_global_install_of_a_local_path_between_is_refused() {
     );
 }
 
-/// `mkdir -p logs` when the context has logs/: the copy would fill a
-/// directory made by mkdir instead of making its own.
+/// `mkdir -p logs` when the context has logs/: run before the copy, the
+/// copy would fill a directory made by mkdir instead of making its own; so
+/// it moves after the install with the copy, where it is a no-op as before.
 #[test]
-fn effects_mkdir_of_a_copied_directory_is_refused() {
-    refused(
+fn effects_mkdir_of_a_copied_directory_moves_with_the_copy() {
+    let c = rewritten(
         "effects-between-mkdir-existing",
-        "crossing",
-        &["mkdir -p logs", "creates the directory /app/logs"],
+        "RUN pip install -r requirements.txt\nCOPY . .\nRUN mkdir -p logs\nCMD",
     );
+    assert!(c
+        .diff
+        .stderr
+        .contains("also moves line 4 `RUN mkdir -p logs`"));
 }
 
 #[test]
@@ -1466,9 +1486,6 @@ fn adversarial_cases_are_refused() {
     for (fixture, kind) in [
         ("adv-adduser", "crossing"),
         ("adv-alias", "crossing"),
-        ("adv-braces", "crossing"),
-        ("adv-cdonly", "crossing"),
-        ("adv-chmodminus", "crossing"),
         ("adv-cpt", "crossing"),
         ("adv-curlo", "crossing"),
         ("adv-curlo2", "crossing"),
@@ -1480,10 +1497,8 @@ fn adversarial_cases_are_refused() {
         ("adv-mvt", "crossing"),
         ("adv-npmg2", "needs-source"),
         ("adv-npmrcprefix", "prelude"),
-        ("adv-parentdir", "crossing"),
         ("adv-sedei", "prelude"),
         ("adv-shasum", "crossing"),
-        ("adv-shellvar", "crossing"),
         ("adv-subst", "crossing"),
         ("adv-substbetween", "crossing"),
         ("adv-substrm", "crossing"),
@@ -1492,6 +1507,26 @@ fn adversarial_cases_are_refused() {
         ("adv-wgetnoo", "crossing"),
     ] {
         refused(fixture, kind, &[]);
+    }
+}
+
+/// `rm -f public/{old,unused}.html` under bash removes two files the source
+/// copy brings (it once was taken for one literal name that commuted): it
+/// now moves after the install with the source copy, which keeps its meaning
+/// whatever the braces expand to.
+/// The same holds for the other adversarial steps that change what the
+/// source copy brings and touch nothing the install reads or writes: each
+/// was a wrong rewrite when the copy moved past it, and is right moved with it.
+#[test]
+fn adversarial_brace_expansion_moves_with_the_copy() {
+    for (fixture, step) in [
+        ("adv-braces", "RUN rm -f public/{old,unused}.html"),
+        ("adv-cdonly", "RUN cd public && mkdir -p assets/cache"),
+        ("adv-chmodminus", "RUN chmod -w scripts/run.sh"),
+        ("adv-parentdir", "RUN echo ok > public/health.txt"),
+        ("adv-shellvar", "RUN D=/app/public; echo ok > $D/index.html"),
+    ] {
+        rewritten(fixture, &format!("RUN npm ci\nCOPY . .\n{step}\n"));
     }
 }
 
@@ -1540,4 +1575,113 @@ fn effects_user_command_table_extends_the_builtin_one() {
         "{}",
         c.fixed
     );
+}
+
+// ---------------------------------------------------------------------------
+// Steps that move with the source copy (issue 11 "a step may also move with
+// C", issue 12 class 3 "a later COPY overlapping C's destination").
+// ---------------------------------------------------------------------------
+
+/// `RUN chmod +x ./entrypoint.sh` and `RUN rm -rf tests` change what the
+/// source copy brings: they move after the install, right after the copy and
+/// in their order, with the comment above them; the apt-get step after them
+/// commutes with everything and stays before the install. The finding names
+/// the moved steps.
+#[test]
+fn carry_steps_that_change_the_source_move_with_the_copy() {
+    let c = rewritten(
+        "carry-chmod-rm",
+        "RUN npm ci\nCOPY . .\n# the entrypoint must be executable\nRUN chmod +x ./entrypoint.sh\nRUN rm -rf tests\nRUN npm run build\n",
+    );
+    assert!(c
+        .fixed
+        .contains("COPY package.json package-lock.json ./\nRUN apt-get"));
+    assert!(
+        c.diff.stderr.contains(
+            "the fix also moves line 5 `RUN chmod +x ./entrypoint.sh`, line 6 `RUN rm -rf tests` after the install"
+        ),
+        "{}",
+        c.diff.stderr
+    );
+}
+
+/// `COPY --from=assets /src/out ./public` overlaps the source copy's public/:
+/// it moves after the install with it, so it still wins.
+#[test]
+fn carry_an_overlapping_copy_from_another_stage_moves_with_the_copy() {
+    rewritten(
+        "carry-copy-from-stage",
+        "RUN npm ci\nCOPY . .\nCOPY --from=assets /src/out ./public\nCMD",
+    );
+}
+
+/// Each of these steps changes what the source copy brings, and cannot move
+/// after the install with it either; the reason names both.
+#[test]
+fn carry_refusals_name_what_blocks_the_move() {
+    refused(
+        "carry-refuse-copy-onto-manifest",
+        "crossing",
+        &[
+            "COPY .npmrc.prod ./.npmrc",
+            "no longer change /app/.npmrc before the install reads it",
+        ],
+    );
+    refused(
+        "carry-refuse-recursive",
+        "crossing",
+        &["chmod -R g+w .", "no longer change /app/package.json"],
+    );
+    refused(
+        "carry-refuse-user-between",
+        "crossing",
+        &["would run after USER at line 5, which changes the state it runs in"],
+    );
+    refused(
+        "carry-refuse-outside",
+        "crossing",
+        &["would touch /etc, outside the source copy's destination"],
+    );
+    // Moved alone, `mkdir -p cache` would run after `touch cache/stamp`,
+    // which then fails.
+    refused(
+        "carry-refuse-later-step",
+        "crossing",
+        &["would run after RUN at line 5, which also touches /app/cache"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Issue 12, class 8: smaller shapes, each handled or refused precisely.
+// ---------------------------------------------------------------------------
+
+/// `ONBUILD COPY . /app` + `ONBUILD RUN npm ci` in a base image: the pattern
+/// is reported as ONBUILD triggers (they run in the child build), never rewritten.
+#[test]
+fn onbuild_triggers_are_reported_as_such() {
+    let c = refused(
+        "onbuild-base-image",
+        "onbuild",
+        &[
+            "ONBUILD triggers run in the child build",
+            "`ONBUILD RUN npm ci` (line 4)",
+        ],
+    );
+    assert_eq!(c.findings[0]["line"], 3);
+}
+
+/// The stage's own copy and install are still rewritten; the triggers
+/// between them stay and are reported.
+#[test]
+fn onbuild_triggers_do_not_block_the_stage_own_rewrite() {
+    let c = snap(
+        "onbuild-with-own-install",
+        "onbuild-with-own-install",
+        "Dockerfile",
+        &[],
+    );
+    assert_eq!(c.reasons(), ["onbuild"], "{}", c.diff.stderr);
+    assert!(c.fixed.contains(
+        "COPY package.json package-lock.json ./\nONBUILD COPY . /app/plugins\nONBUILD RUN npm install\nRUN npm ci\nCOPY . .\n"
+    ));
 }

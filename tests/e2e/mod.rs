@@ -765,3 +765,45 @@ fn e2e_effects_workdir_and_mkdir_between() {
 fn e2e_effects_source_directory_moves_after_the_install() {
     run_fixture("effects-subdir-src");
 }
+
+// Steps that move with the source copy: each changes what the copy brings,
+// so it moves after the install with it. Left before the install (the copy
+// moved past them), they build a different image.
+
+#[test]
+fn e2e_effects_carry_chmod_and_rm_move_with_the_copy() {
+    run_fixture("effects-carry-chmod-rm");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_steps_left_before_the_copy() {
+    // The source copy brings tests/ back and entrypoint.sh with its context mode.
+    let failure = reject_wrong_rewrite(
+        "effects-carry-chmod-rm",
+        "wrong-steps-stay-before.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn e2e_effects_carry_overlapping_copies_move_with_the_copy() {
+    run_fixture("effects-carry-overlapping-copy");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_overlapping_copies_left_before() {
+    // The source copy then brings the context's config/default.json and public/ back.
+    let failure = reject_wrong_rewrite(
+        "effects-carry-overlapping-copy",
+        "wrong-copies-stay-before.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}

@@ -305,8 +305,9 @@ macro_rules! snapshot {
     };
 }
 
-/// Lines (1-based) of C and R of every applied finding. Also checks that C
-/// is a COPY/ADD whose text appears unchanged in the output and R a RUN.
+/// Lines (1-based) of C and R of every applied finding, and of the steps it
+/// says it moves with C. Also checks that C is a COPY/ADD whose text appears
+/// unchanged in the output, R a RUN, and each moved step unchanged.
 pub fn touched_lines<'a>(
     fixture: &str,
     original: &str,
@@ -354,8 +355,36 @@ pub fn touched_lines<'a>(
         );
         set.extend(c.start_line..=c.end_line);
         set.extend(r.start_line..=r.end_line);
+        for line in moved_lines(msg) {
+            let x = at(line);
+            let x_text = original[x.span.range()].trim_end_matches(['\r', '\n']);
+            assert!(
+                fixed.contains(x_text),
+                "{fixture}: the moved step `{x_text}` is not in the output unchanged"
+            );
+            set.extend(x.start_line..=x.end_line);
+            // The comment lines right above a moved step move with it.
+            let lines: Vec<&str> = original.lines().collect();
+            let mut above = x.start_line - 1;
+            while above >= 1 && lines[above - 1].trim_start().starts_with('#') {
+                set.insert(above);
+                above -= 1;
+            }
+        }
     }
     set
+}
+
+/// The lines of the steps a finding says the fix moves with the source copy
+/// ("the fix also moves line 5 `RUN ...`, line 6 `COPY ...` after the install").
+fn moved_lines(msg: &str) -> Vec<usize> {
+    let Some((_, rest)) = msg.split_once("the fix also moves ") else {
+        return Vec::new();
+    };
+    let rest = rest.split(" after the install").next().unwrap_or("");
+    rest.split("line ")
+        .filter_map(|part| part.split(' ').next()?.parse().ok())
+        .collect()
 }
 
 /// Original lines outside `touched` appear in `fixed` byte for byte, in order.

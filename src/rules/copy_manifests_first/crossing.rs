@@ -6,7 +6,6 @@ use crate::model::{key_values, referenced_vars};
 use crate::syntax::Keyword;
 
 use super::candidate::Candidate;
-use super::commute::SourceCopy;
 use super::plan::Dest;
 use super::refusal::Refusal;
 use super::steps;
@@ -117,32 +116,21 @@ fn c_form_is_exec(rc: &RuleContext, cand: &Candidate) -> bool {
     rc.model.ins[cand.copy].form == crate::syntax::Form::Exec
 }
 
-/// Second pass, with the manifests known: every step must commute with C.
-pub fn check_paths(
-    rc: &RuleContext,
-    crossing: &Crossing,
-    source: &SourceCopy,
-) -> Result<(), Refusal> {
-    for (xi, effect) in &crossing.steps {
-        if let (Some(line), false) = (crossing.link_line, effect.is_pure()) {
-            let x = rc.model.ins[*xi];
-            return Err(Refusal::Crossing(format!(
-                "{} at line {} (`{}`) touches files, and the symbolic link made at line {line} may point them into the source copy's destination",
-                x.name,
-                x.start_line,
-                one_line(&x.logical_str())
-            )));
-        }
-        if let Some(conflict) = source.conflict(effect) {
-            let x = rc.model.ins[*xi];
-            return Err(Refusal::Crossing(format!(
-                "{} at line {} (`{}`) {}",
-                x.name,
-                x.start_line,
-                one_line(&x.logical_str()),
-                conflict.describe(source.map)
-            )));
-        }
+/// Second pass, with the manifests known: a symbolic link made earlier in
+/// the stage may point any step's paths into C's destination. Whether each
+/// step commutes with C, or moves with it, is `carry`'s decision.
+pub fn check_links(rc: &RuleContext, crossing: &Crossing) -> Result<(), Refusal> {
+    let Some(line) = crossing.link_line else {
+        return Ok(());
+    };
+    if let Some((xi, _)) = crossing.steps.iter().find(|(_, e)| !e.is_pure()) {
+        let x = rc.model.ins[*xi];
+        return Err(Refusal::Crossing(format!(
+            "{} at line {} (`{}`) touches files, and the symbolic link made at line {line} may point them into the source copy's destination",
+            x.name,
+            x.start_line,
+            one_line(&x.logical_str())
+        )));
     }
     Ok(())
 }

@@ -7,10 +7,12 @@
 //! Each phase returns its result or a typed [`refusal::Refusal`].
 
 mod candidate;
+mod carry;
 mod clobber;
 mod commute;
 mod crossing;
 mod manifests;
+mod onbuild;
 mod paths;
 mod plan;
 pub mod refusal;
@@ -36,14 +38,17 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
     for cand in candidate::candidates(rc) {
         let c = m.ins[cand.copy];
         let r = m.ins[cand.run];
-        let message = format!(
+        let mut message = format!(
             "{} copies the whole source before `{}` (line {}), so every source edit re-runs the install",
             one_line(&c.logical_str()),
             cand.install.command_text,
             r.start_line
         );
         let (fix, reason) = match plan::plan(rc, &cand) {
-            Ok(fix) => (Some(fix), None),
+            Ok(planned) => {
+                message.push_str(&plan::moved_note(rc, &planned.carried));
+                (Some(planned.fix), None)
+            }
             // A subdirectory copy (`COPY patches ./patches`) that the install does
             // not run in is not this pattern: no finding.
             Err(Refusal::Outside(_)) if !cand.src_dir.is_empty() => continue,
@@ -61,6 +66,7 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
             reason: reason.map(Refusal::into_reason),
         });
     }
+    out.extend(onbuild::findings(rc));
     out
 }
 

@@ -8,7 +8,7 @@ use super::candidate::Candidate;
 use super::commute::SourceCopy;
 use super::paths::{is_under_rel, CopyMap};
 use super::refusal::Refusal;
-use super::{clobber, crossing, manifests, split, text};
+use super::{carry, clobber, crossing, manifests, split, text};
 use crate::rules::RuleContext;
 
 /// C's destination, as written and resolved.
@@ -17,8 +17,15 @@ pub struct Dest {
     pub abs: String,
 }
 
+/// The fix, and the steps between C and the install it moves with C.
+pub struct Planned {
+    pub fix: Fix,
+    /// Model indices of the steps moved after the install, in order.
+    pub carried: Vec<usize>,
+}
+
 /// Check every condition and build the fix, or say why not.
-pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Fix, Refusal> {
+pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Planned, Refusal> {
     check_install(rc, cand)?;
     let dest = destination(rc, cand)?;
     let map = CopyMap {
@@ -90,7 +97,7 @@ fn plan_with(
     crossing: &crossing::Crossing,
     split: &split::Split,
     project: Project,
-) -> Result<Fix, Refusal> {
+) -> Result<Planned, Refusal> {
     let map = CopyMap {
         src_dir: &cand.src_dir,
         dest_abs: &dest.abs,
@@ -109,6 +116,11 @@ fn plan_with(
             true,
         ),
     };
+    let project_map = match &project {
+        Project::InCopy(_) => map,
+        Project::AboveCopy(_, parent) => *parent,
+    };
+    let footprint = carry::Footprint::new(&cand.install.m, &found, project_map, &dest.abs);
     if above {
         if let Some(f) = found.files.iter().find(|f| is_under_rel(f, &cand.src_dir)) {
             return Err(Refusal::NeedsSource(format!(
@@ -138,9 +150,10 @@ fn plan_with(
         m_files: &found.files,
         chown_names: chown_uses_names(rc, cand),
     };
-    crossing::check_paths(rc, crossing, &source)?;
+    crossing::check_links(rc, crossing)?;
     let deps_only = text::deps_only(cand).is_some();
     let split_plan = split::plan_split(cand, split, &source, deps_only, crossing.link_line)?;
+    let carried = carry_steps(rc, cand, crossing, split, &split_plan, &source, &footprint)?;
     // Above C, the install's directories are not in what C brings.
     let ignore_additions = if above {
         Vec::new()
@@ -152,8 +165,36 @@ fn plan_with(
         split,
         plan: &split_plan,
         absolute_dest: crossing.absolute_dest,
+        carried: &carried,
     };
-    text::build_fix(rc, cand, &layout, &found, ignore_additions)
+    let fix = text::build_fix(rc, cand, &layout, &found, ignore_additions)?;
+    Ok(Planned { fix, carried })
+}
+
+/// The steps between C and the install that move after the install with C.
+fn carry_steps(
+    rc: &RuleContext,
+    cand: &Candidate,
+    crossing: &crossing::Crossing,
+    split: &split::Split,
+    split_plan: &split::SplitPlan,
+    source: &SourceCopy,
+    footprint: &carry::Footprint,
+) -> Result<Vec<usize>, Refusal> {
+    let script = &cand.install.script;
+    let in_run = split
+        .before_copy(split_plan.kept_after)
+        .map(|ce| carry::RunCommand {
+            text: cand.install.text[script.commands[ce.index].span.clone()].to_string(),
+            effect: &ce.effect,
+        })
+        .collect();
+    let crossed = carry::Crossed {
+        footprint,
+        in_run,
+        run_line: rc.model.ins[cand.run].start_line,
+    };
+    carry::carry(rc, crossing, source, &crossed)
 }
 
 /// The install itself: it must not read the source, and its RUN must be splittable.
@@ -211,4 +252,28 @@ fn chown_uses_names(rc: &RuleContext, cand: &Candidate) -> bool {
         v.split(':')
             .any(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
     })
+}
+
+/// The part of the finding's message that names the steps the fix moves
+/// with the source copy (empty when there are none).
+pub fn moved_note(rc: &RuleContext, carried: &[usize]) -> String {
+    if carried.is_empty() {
+        return String::new();
+    }
+    let steps: Vec<String> = carried
+        .iter()
+        .map(|&x| {
+            let ins = rc.model.ins[x];
+            format!(
+                "line {} `{}`",
+                ins.start_line,
+                crossing::one_line(&ins.logical_str())
+            )
+        })
+        .collect();
+    format!(
+        "; the fix also moves {} after the install, right after the source copy, since {} on what it brings",
+        steps.join(", "),
+        if steps.len() == 1 { "that step depends" } else { "those steps depend" }
+    )
 }

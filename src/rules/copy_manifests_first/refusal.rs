@@ -41,6 +41,8 @@ pub enum Refusal {
     Flags(String),
     /// A value the rule needs cannot be resolved.
     Unresolved(String),
+    /// The pattern is in ONBUILD triggers, which run in the child build.
+    Onbuild(String),
 }
 
 impl Refusal {
@@ -60,6 +62,7 @@ impl Refusal {
             Refusal::NoContext(_) => "no-context",
             Refusal::Flags(_) => "flags",
             Refusal::Unresolved(_) => "unresolved",
+            Refusal::Onbuild(_) => "onbuild",
         }
     }
 
@@ -78,14 +81,15 @@ impl Refusal {
             | Refusal::Clobber(t)
             | Refusal::NoContext(t)
             | Refusal::Flags(t)
-            | Refusal::Unresolved(t) => t,
+            | Refusal::Unresolved(t)
+            | Refusal::Onbuild(t) => t,
         }
     }
 
     /// The instruction the finding points at.
     pub fn anchor(&self) -> Anchor {
         match self {
-            Refusal::Crossing(_) | Refusal::Flags(_) => Anchor::Copy,
+            Refusal::Crossing(_) | Refusal::Flags(_) | Refusal::Onbuild(_) => Anchor::Copy,
             _ => Anchor::Install,
         }
     }

@@ -32,6 +32,14 @@ pub struct SplitPlan {
     pub kept_after: usize,
 }
 
+impl Split {
+    /// The commands of R that run before the source copy after the rewrite:
+    /// the prelude and the `kept` commands after the install that stay with it.
+    pub fn before_copy(&self, kept: usize) -> impl Iterator<Item = &CommandEffect> {
+        self.prelude.iter().chain(self.after.iter().take(kept))
+    }
+}
+
 pub fn split_run(rc: &RuleContext, cand: &Candidate) -> Result<Split, Refusal> {
     check_separators(cand)?;
     let m = rc.model;
@@ -87,16 +95,32 @@ fn check_separators(cand: &Candidate) -> Result<(), Refusal> {
     let script = &cand.install.script;
     let k = cand.install.k;
     let seps = &script.separators;
-    if seps
-        .iter()
-        .any(|s| matches!(s, Separator::Or | Separator::Pipe | Separator::Background))
-        || matches!(
-            script.trailing,
-            Some(Separator::Or | Separator::Pipe | Separator::Background | Separator::And)
-        )
-    {
+    let text = |i: usize| cand.install.text[script.commands[i].span.clone()].to_string();
+    let blocking =
+        |s: &Separator| matches!(s, Separator::Or | Separator::Pipe | Separator::Background);
+    if let Some(at) = seps.iter().position(blocking) {
+        let (a, b) = (text(at), text(at + 1));
+        return Err(Refusal::Shell(match seps[at] {
+            Separator::Or if at == k => format!(
+                "the install falls back to `{b}` with `||` (`{a} || {b}`); dockopt does not check what a fallback reads, nor split a RUN around one"
+            ),
+            Separator::Or => format!(
+                "the RUN runs `{b}` only when `{a}` fails (`||`); splitting it would change what runs when a step fails"
+            ),
+            Separator::Pipe => format!(
+                "the RUN pipes `{a}` into `{b}` (`|`); splitting it would change what runs when a step fails"
+            ),
+            _ => format!(
+                "the RUN runs `{a}` in the background (`&`); splitting it would change what runs when a step fails"
+            ),
+        }));
+    }
+    if matches!(
+        script.trailing,
+        Some(Separator::Or | Separator::Pipe | Separator::Background | Separator::And)
+    ) {
         return Err(Refusal::Shell(
-            "the RUN combines commands with `||`, `|` or `&`; splitting it would change what runs when a step fails".into(),
+            "the RUN ends with a dangling `&&`, `||`, `|` or `&`; splitting it would change what runs when a step fails".into(),
         ));
     }
     let after = &script.commands[k + 1..];

@@ -23,6 +23,8 @@ pub struct Layout<'a> {
     pub split: &'a Split,
     pub plan: &'a SplitPlan,
     pub absolute_dest: bool,
+    /// Steps between C and R that move after R with C, in order.
+    pub carried: &'a [usize],
 }
 
 /// The preset's deps-only form of the install, unless a flag of the install turns it off.
@@ -94,6 +96,9 @@ pub fn build_fix(
         c.span,
         manifest_copy_text(rc, cand, dest, &found.files, nl),
     ));
+    for &x in layout.carried {
+        edits.push(Edit::replace(carried_span(rc, x), ""));
+    }
     let body = if after_parts.is_empty() && !layout.plan.carried_needs_run {
         Vec::new()
     } else {
@@ -302,6 +307,13 @@ fn moved_copy_text(
     if !c_text.ends_with('\n') {
         insert.push_str(nl);
     }
+    for &x in layout.carried {
+        let x_text = &src[carried_span(rc, x).range()];
+        insert.push_str(x_text);
+        if !x_text.ends_with('\n') {
+            insert.push_str(nl);
+        }
+    }
     for cm in moved_comments {
         insert.push_str(&src[cm.range()]);
         insert.push_str(nl);
@@ -316,6 +328,25 @@ fn moved_copy_text(
         ));
     }
     insert
+}
+
+/// A step that moves with C, with the comment lines right above it (no
+/// blank line between), which describe it and move with it. Lines of the
+/// instruction before it (a comment in its continuation) stay.
+fn carried_span(rc: &RuleContext, x: usize) -> Span {
+    let src = rc.model.src;
+    let floor = x.checked_sub(1).map_or(0, |p| rc.model.ins[p].span.end);
+    let x = rc.model.ins[x];
+    let mut start = x.span.start;
+    while start > floor {
+        let before = &src[..start - 1];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        if !src[line_start..start].trim_start().starts_with('#') {
+            break;
+        }
+        start = line_start;
+    }
+    Span::new(start, x.span.end)
 }
 
 /// C's text with its destination word replaced by the absolute path it

@@ -1,0 +1,429 @@
+//! Steps that move with the source copy C. A step between C and the install
+//! that does not commute with C (it reads or changes what C brings:
+//! `RUN chmod +x ./entrypoint.sh`, `RUN rm -rf .git tests`, or a later
+//! `COPY config/prod.env ./config/.env` that overlaps C's destination) keeps
+//! the file's meaning when it moves after the install too, right after C and
+//! in its original order — provided it commutes with everything it then
+//! moves past: the steps that stay between, the commands of the install's
+//! RUN that now run before it, and the install itself.
+//!
+//! The install is seen through its footprint: it reads the files M brings,
+//! may create the manifests its preset names (a lockfile `npm install`
+//! writes) and the deps-only step's stubs, and writes its output
+//! directories (`node_modules`, `target`) and whatever lies outside the
+//! project (caches, global packages). A carried step must therefore touch
+//! only paths inside C's destination, and none of those.
+
+use crate::effects::{Effect, PathPat};
+use crate::readers;
+use crate::syntax::Keyword;
+
+use super::commute::{Conflict, SourceCopy};
+use super::crossing::{one_line, Crossing};
+use super::manifests::Manifests;
+use super::paths::{is_under, CopyMap};
+use super::refusal::Refusal;
+use crate::rules::RuleContext;
+
+/// What the install touches inside the project, as image paths.
+pub struct Footprint {
+    /// C's destination: a carried step touches nothing outside it.
+    dest: String,
+    /// The deepest directory that exists before any step C moves past (C's
+    /// destination, which M makes, or the project above it): creating it
+    /// again or needing it is no effect.
+    existing: String,
+    /// Files the install reads (what M brings).
+    inputs: Vec<String>,
+    /// Files the install may create: the manifests its preset names that
+    /// the context lacks, the deps-only step's stubs.
+    created: Vec<String>,
+    /// Directories the install writes.
+    written: Vec<String>,
+}
+
+impl Footprint {
+    /// The footprint of the install whose manifests are `found`, in the
+    /// project mapped by `project` (C's own map, or its parent's when C
+    /// copies a subdirectory below the install).
+    pub fn new(
+        install: &crate::preset::InstallMatch,
+        found: &Manifests,
+        project: CopyMap,
+        dest: &str,
+    ) -> Footprint {
+        let image = |rel: &str| project.to_image(rel);
+        let inputs: Vec<String> = found.files.iter().filter_map(|f| image(f)).collect();
+        let spec = install.spec;
+        let names = (spec.required.iter())
+            .chain(&spec.optional)
+            .chain(&install.preset.optional)
+            .chain(spec.required_any.iter().flatten())
+            .chain(&install.flag_required);
+        let mut created: Vec<String> = Vec::new();
+        for dir in &found.install_dirs {
+            for n in names.clone() {
+                created.extend(image(&readers::join(dir, n)));
+            }
+        }
+        created.extend(found.stubs.iter().filter_map(|s| image(&s.path)));
+        created.retain(|p| !inputs.contains(p));
+        let mut written = Vec::new();
+        for dir in &found.install_dirs {
+            for w in found.writes.iter().chain(&found.extra_writes) {
+                written.extend(image(&readers::join(dir, w)));
+            }
+        }
+        Footprint {
+            dest: dest.to_string(),
+            existing: project.dest_abs.to_string(),
+            inputs,
+            created,
+            written,
+        }
+    }
+
+    /// Why a step with effect `eff` does not commute with the install, if it does not.
+    fn conflict(&self, eff: &Effect, user_db: bool) -> Option<CarryConflict> {
+        let (reads, writes) = self.touched(eff);
+        for p in reads.iter().chain(&writes) {
+            let db = user_db && matches!(p.path(), "/etc/passwd" | "/etc/group");
+            if !db && !is_under(p.path(), &self.dest) {
+                return Some(CarryConflict::Outside(p.path().to_string()));
+            }
+        }
+        let output = |p: &PathPat| {
+            self.written
+                .iter()
+                .any(|w| overlap(p, &PathPat::Tree(w.clone())))
+                || self
+                    .created
+                    .iter()
+                    .any(|c| overlap(p, &PathPat::Exact(c.clone())))
+        };
+        for w in &writes {
+            if let Some(f) = self
+                .inputs
+                .iter()
+                .find(|f| overlap(w, &PathPat::Exact((*f).clone())))
+            {
+                return Some(CarryConflict::InstallInput(f.clone()));
+            }
+        }
+        // Reading what M brings is fine: C brings the same files back first.
+        reads
+            .iter()
+            .chain(&writes)
+            .find(|p| output(p))
+            .map(|p| CarryConflict::InstallOutput(p.path().to_string()))
+    }
+}
+
+/// Why a step cannot move after the install with C.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CarryConflict {
+    /// Only RUN, COPY and ADD steps move with the source copy.
+    Kind,
+    /// The step touches a path outside C's destination, where the install
+    /// (its caches, global packages) may read or write.
+    Outside(String),
+    /// The step writes a file the install reads.
+    InstallInput(String),
+    /// The step reads or writes what the install writes.
+    InstallOutput(String),
+    /// The step does not commute with a step it would move past.
+    Step { at: String, path: String },
+    /// An instruction between the step and the install changes the state the step runs in.
+    State(String),
+}
+
+impl CarryConflict {
+    /// A sentence part: "moved after the install with the source copy, it {why}".
+    pub fn describe(&self) -> String {
+        match self {
+            CarryConflict::Kind => {
+                "would have to move too, and dockopt moves only RUN, COPY and ADD steps".into()
+            }
+            CarryConflict::Outside(p) => format!(
+                "would touch {p}, outside the source copy's destination, where the install may read or write"
+            ),
+            CarryConflict::InstallInput(p) => format!(
+                "would no longer change {p} before the install reads it"
+            ),
+            CarryConflict::InstallOutput(p) => {
+                format!("would touch {p} after the install writes it")
+            }
+            CarryConflict::Step { at, path } => {
+                format!("would run after {at}, which also touches {path}")
+            }
+            CarryConflict::State(at) => {
+                format!("would run after {at}, which changes the state it runs in")
+            }
+        }
+    }
+}
+
+impl Footprint {
+    /// What a step reads and writes, with the directories it needs counted
+    /// as reads and those it creates as writes (but not those that exist).
+    fn touched(&self, eff: &Effect) -> (Vec<PathPat>, Vec<PathPat>) {
+        let new = |d: &&String| !is_under(&self.existing, d);
+        let mut reads = eff.reads.pats.clone();
+        reads.extend(
+            eff.needs_dirs
+                .iter()
+                .filter(new)
+                .map(|d| PathPat::Exact(d.clone())),
+        );
+        let mut writes = eff.writes.pats.clone();
+        writes.extend(
+            eff.ensures
+                .iter()
+                .filter(new)
+                .map(|d| PathPat::Exact(d.clone())),
+        );
+        (reads, writes)
+    }
+
+    /// A path both steps touch, one of them writing it (they do not commute).
+    fn clash(&self, a: &Effect, b: &Effect) -> Option<String> {
+        if a.unknown.is_some() || b.unknown.is_some() {
+            return Some("any path".into());
+        }
+        let (ar, aw) = self.touched(a);
+        let (br, bw) = self.touched(b);
+        let hit = |ws: &[PathPat], others: &[&[PathPat]]| {
+            ws.iter().find_map(|w| {
+                others
+                    .iter()
+                    .flat_map(|o| o.iter())
+                    .find(|o| overlap(w, o))
+                    // The narrower of the two names the path both touch.
+                    .map(|o| narrower(o.path(), w.path()).to_string())
+            })
+        };
+        hit(&aw, &[&br, &bw]).or_else(|| hit(&bw, &[&ar]))
+    }
+}
+
+/// Of two overlapping paths, the one below the other.
+fn narrower<'a>(a: &'a str, b: &'a str) -> &'a str {
+    if a.len() >= b.len() {
+        a
+    } else {
+        b
+    }
+}
+
+/// Do two patterns name a common path?
+fn overlap(a: &PathPat, b: &PathPat) -> bool {
+    match (a, b) {
+        (PathPat::Exact(p), PathPat::Exact(q)) => p == q,
+        (PathPat::Exact(p), PathPat::Tree(t)) | (PathPat::Tree(t), PathPat::Exact(p)) => {
+            is_under(p, t)
+        }
+        (PathPat::Tree(s), PathPat::Tree(t)) => is_under(s, t) || is_under(t, s),
+    }
+}
+
+/// A command of the install's RUN that now runs before the carried steps.
+pub struct RunCommand<'a> {
+    pub text: String,
+    pub effect: &'a Effect,
+}
+
+/// Everything a carried step moves past besides the steps between.
+pub struct Crossed<'a> {
+    pub footprint: &'a Footprint,
+    /// The commands of R that stay before the source copy.
+    pub in_run: Vec<RunCommand<'a>>,
+    /// The line of R.
+    pub run_line: usize,
+}
+
+/// The steps between C and the install that move with C, in order; or why
+/// one of them can neither stay nor move.
+pub fn carry(
+    rc: &RuleContext,
+    crossing: &Crossing,
+    source: &SourceCopy,
+    crossed: &Crossed,
+) -> Result<Vec<usize>, Refusal> {
+    let moving: Vec<Option<Conflict>> = crossing
+        .steps
+        .iter()
+        .map(|(_, eff)| source.conflict(eff))
+        .collect();
+    let mut carried = Vec::new();
+    for (pos, conflict) in moving.iter().enumerate() {
+        let Some(conflict) = conflict else { continue };
+        let xi = crossing.steps[pos].0;
+        if let Err(why) = movable(rc, crossing, &moving, pos, crossed) {
+            let x = rc.model.ins[xi];
+            return Err(Refusal::Crossing(format!(
+                "{} at line {} (`{}`) {}; moved after the install with the source copy, it {}",
+                x.name,
+                x.start_line,
+                one_line(&x.logical_str()),
+                conflict.describe(source.map),
+                why.describe()
+            )));
+        }
+        carried.push(xi);
+    }
+    Ok(carried)
+}
+
+/// Can step `pos` of the crossing move after the install, right after C?
+fn movable(
+    rc: &RuleContext,
+    crossing: &Crossing,
+    moving: &[Option<Conflict>],
+    pos: usize,
+    crossed: &Crossed,
+) -> Result<(), CarryConflict> {
+    let m = rc.model;
+    let (xi, eff) = &crossing.steps[pos];
+    let x = m.ins[*xi];
+    if !matches!(x.kind, Keyword::Run | Keyword::Copy | Keyword::Add) {
+        return Err(CarryConflict::Kind);
+    }
+    let user_db = x.kind != Keyword::Run && x.flag("chown").is_some_and(names_a_user);
+    let mut eff = eff.clone();
+    if user_db {
+        // COPY --chown=name resolves the name from the image's user database.
+        for db in ["/etc/passwd", "/etc/group"] {
+            eff.reads.push(PathPat::Exact(db.into()));
+        }
+    }
+    let at = |i: usize| format!("{} at line {}", m.ins[i].name, m.ins[i].start_line);
+    for (later, (yi, y_eff)) in crossing.steps.iter().enumerate().skip(pos + 1) {
+        let y = m.ins[*yi];
+        if matches!(
+            y.kind,
+            Keyword::Workdir | Keyword::Env | Keyword::Arg | Keyword::User | Keyword::Shell
+        ) {
+            return Err(CarryConflict::State(at(*yi)));
+        }
+        // A later step that moves too keeps its order with this one.
+        if moving[later].is_some() {
+            continue;
+        }
+        if let Some(path) = crossed.footprint.clash(&eff, y_eff) {
+            return Err(CarryConflict::Step { at: at(*yi), path });
+        }
+    }
+    for cmd in &crossed.in_run {
+        if let Some(path) = crossed.footprint.clash(&eff, cmd.effect) {
+            return Err(CarryConflict::Step {
+                at: format!("`{}` (RUN at line {})", cmd.text, crossed.run_line),
+                path,
+            });
+        }
+    }
+    match crossed.footprint.conflict(&eff, user_db) {
+        Some(c) => Err(c),
+        None => Ok(()),
+    }
+}
+
+/// A `--chown` value that names a user or group (not only numeric ids).
+fn names_a_user(v: &str) -> bool {
+    v.split(':')
+        .any(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effects::PathSet;
+
+    fn eff(reads: Vec<PathPat>, writes: Vec<PathPat>) -> Effect {
+        Effect {
+            reads: PathSet { pats: reads },
+            writes: PathSet { pats: writes },
+            ..Effect::default()
+        }
+    }
+
+    fn exact(p: &str) -> PathPat {
+        PathPat::Exact(p.into())
+    }
+
+    fn tree(p: &str) -> PathPat {
+        PathPat::Tree(p.into())
+    }
+
+    fn footprint() -> Footprint {
+        Footprint {
+            dest: "/app".into(),
+            existing: "/app".into(),
+            inputs: vec!["/app/package.json".into()],
+            created: vec!["/app/package-lock.json".into()],
+            written: vec!["/app/node_modules".into()],
+        }
+    }
+
+    #[test]
+    fn a_chmod_of_a_source_file_commutes_with_the_install() {
+        let fp = footprint();
+        let chmod = eff(vec![], vec![exact("/app/entrypoint.sh")]);
+        assert_eq!(fp.conflict(&chmod, false), None);
+        let rm = eff(vec![], vec![tree("/app/.git"), tree("/app/tests")]);
+        assert_eq!(fp.conflict(&rm, false), None);
+    }
+
+    #[test]
+    fn the_install_footprint_blocks() {
+        let fp = footprint();
+        let all = eff(vec![], vec![tree("/app")]);
+        assert_eq!(
+            fp.conflict(&all, false),
+            Some(CarryConflict::InstallInput("/app/package.json".into()))
+        );
+        let modules = eff(vec![tree("/app/node_modules/x")], vec![]);
+        assert_eq!(
+            fp.conflict(&modules, false),
+            Some(CarryConflict::InstallOutput("/app/node_modules/x".into()))
+        );
+        let lock = eff(vec![exact("/app/package-lock.json")], vec![]);
+        assert!(matches!(
+            fp.conflict(&lock, false),
+            Some(CarryConflict::InstallOutput(_))
+        ));
+        let manifest = eff(vec![exact("/app/package.json")], vec![]);
+        assert_eq!(fp.conflict(&manifest, false), None);
+        let system = eff(vec![], vec![exact("/usr/local/bin/x")]);
+        assert_eq!(
+            fp.conflict(&system, false),
+            Some(CarryConflict::Outside("/usr/local/bin/x".into()))
+        );
+        let db = eff(vec![exact("/etc/passwd")], vec![tree("/app/public")]);
+        assert_eq!(fp.conflict(&db, true), None);
+        assert!(fp.conflict(&db, false).is_some());
+    }
+
+    #[test]
+    fn steps_clash_when_one_writes_what_the_other_touches() {
+        let fp = footprint();
+        let clash = |a: &Effect, b: &Effect| fp.clash(a, b);
+        let a = eff(vec![], vec![exact("/app/config/.env")]);
+        let reads = eff(vec![tree("/app/config")], vec![]);
+        assert_eq!(clash(&a, &reads), Some("/app/config/.env".into()));
+        assert_eq!(clash(&reads, &a), Some("/app/config/.env".into()));
+        let other = eff(vec![exact("/app/x")], vec![exact("/app/y")]);
+        assert_eq!(clash(&a, &other), None);
+        let both_read = eff(vec![exact("/app/config/.env")], vec![]);
+        assert_eq!(clash(&both_read, &both_read), None);
+        // Making C's destination again is no effect: it exists.
+        let mkdir = Effect {
+            ensures: vec!["/app".into(), "/".into()],
+            ..Effect::default()
+        };
+        let needs = Effect {
+            needs_dirs: vec!["/app".into()],
+            ..Effect::default()
+        };
+        assert_eq!(clash(&mkdir, &needs), None);
+    }
+}
