@@ -308,7 +308,10 @@ pub(super) mod tests {
             ctx: Some(ctx),
         };
         let cands = candidate::candidates(&rc);
-        cands.iter().map(|c| plan::plan(&rc, c)).collect()
+        cands
+            .iter()
+            .map(|c| plan::plan(&rc, c).map(|p| p.fix))
+            .collect()
     }
 
     pub fn npm_project() -> MemContext {
