@@ -320,7 +320,7 @@ fn yarn_refuses_postinstall() {
     refused(
         "refuse-yarn-postinstall",
         "lifecycle-script",
-        "package.json has a `postinstall` script, which yarn runs on install",
+        "package.json has a `postinstall` script (`node scripts/setup.js`), which `yarn install --frozen-lockfile` runs",
     );
 }
 
@@ -517,7 +517,7 @@ fn pnpm_refuses_member_postinstall() {
     refused(
         "refuse-pnpm-member-postinstall",
         "lifecycle-script",
-        "apps/web/package.json has a `postinstall` script, which pnpm runs on install",
+        "apps/web/package.json has a `postinstall` script (`node scripts/gen.js`), which `pnpm install --frozen-lockfile` runs",
     );
 }
 
@@ -624,7 +624,7 @@ fn bun_refuses_postinstall() {
     refused(
         "refuse-bun-postinstall",
         "lifecycle-script",
-        "package.json has a `postinstall` script, which bun runs on install",
+        "package.json has a `postinstall` script (`bun scripts/postinstall.ts`), which `bun install` runs",
     );
 }
 

@@ -33,6 +33,10 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "lifecycle-pnpm-preinstall-manifest",
+    "lifecycle-pnpm-preinstall-source",
+    "lifecycle-yarn-postinstall-modules",
+    "lifecycle-yarn-postinstall-writes-source",
     "onbuild-base-image",
     "onbuild-with-own-install",
     "carry-chmod-rm",
@@ -1684,4 +1688,42 @@ fn onbuild_triggers_do_not_block_the_stage_own_rewrite() {
     assert!(c.fixed.contains(
         "COPY package.json package-lock.json ./\nONBUILD COPY . /app/plugins\nONBUILD RUN npm install\nRUN npm ci\nCOPY . .\n"
     ));
+}
+
+/// A lifecycle script whose commands touch only the manifests or the
+/// install's own output runs the same before the source copy: pnpm's
+/// `preinstall: test -f pnpm-lock.yaml` and yarn's `postinstall: rm -rf
+/// node_modules/.cache && echo ...` no longer block the rewrite.
+#[test]
+fn lifecycle_scripts_touching_only_manifests_or_output_are_allowed() {
+    rewritten(
+        "lifecycle-pnpm-preinstall-manifest",
+        "COPY package.json pnpm-lock.yaml ./\nRUN corepack enable && pnpm install --frozen-lockfile\nCOPY . .\n",
+    );
+    rewritten(
+        "lifecycle-yarn-postinstall-modules",
+        "COPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\nCOPY . .\n",
+    );
+}
+
+/// A script that reads or writes what the source copy brings is refused,
+/// naming the script, the command and the path.
+#[test]
+fn lifecycle_scripts_touching_the_source_are_refused() {
+    refused(
+        "lifecycle-pnpm-preinstall-source",
+        "lifecycle-script",
+        &[
+            "`preinstall` script (`cat src/banner.txt`)",
+            "reads /app/src/banner.txt",
+        ],
+    );
+    refused(
+        "lifecycle-yarn-postinstall-writes-source",
+        "lifecycle-script",
+        &[
+            "`postinstall` script (`rm -f src/server.js.map`)",
+            "writes /app/src/server.js.map",
+        ],
+    );
 }

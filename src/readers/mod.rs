@@ -151,6 +151,15 @@ impl ReadOutput {
     }
 }
 
+/// Every root script an npm-like installer may run on install (npm's list,
+/// which yarn, pnpm and bun follow or are a subset of, and pnpm's own
+/// `pnpm:devPreinstall`): what a caller vetting scripts checks.
+pub fn lifecycle_names() -> Vec<&'static str> {
+    let mut names = jspm::NPM_LIFECYCLE.to_vec();
+    names.push("pnpm:devPreinstall");
+    names
+}
+
 /// Does reader `name` read files relative to the install's directory?
 /// (`pip-requirements` only follows the files named on the command line.)
 pub fn needs_dir(name: &str) -> bool {

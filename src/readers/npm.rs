@@ -44,7 +44,7 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     let gyp = join(input.dir, "binding.gyp");
     let scripts = json.get("scripts").and_then(|s| s.as_object());
     if ctx.exists(&gyp)
-        && !lifecycle.is_empty()
+        && input.site.scripts_run()
         && !scripts.is_some_and(|s| s.contains_key("install") || s.contains_key("preinstall"))
     {
         return ReadOutput::refuse(format!(

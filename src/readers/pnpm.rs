@@ -43,7 +43,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
         return Ok(()); // missing: reported by the required-file check
     };
     let mut lifecycle = lifecycle();
-    if !input.site.scripts_run() {
+    if !input.site.scripts_run() || input.site.scripts_vetted {
         lifecycle.clear();
     }
     out.required

@@ -32,6 +32,9 @@ pub struct Site {
     pub copy_src: String,
     /// The matched preset and command form, when known.
     pub preset: Option<(Preset, CommandSpec)>,
+    /// The caller checks the lifecycle scripts itself (what each command of
+    /// a script reads and writes): readers do not refuse them.
+    pub scripts_vetted: bool,
 }
 
 impl Site {
@@ -88,9 +91,10 @@ impl Site {
             )
     }
 
-    /// The lifecycle scripts that run: `all`, or none with `--ignore-scripts`.
+    /// The lifecycle scripts a reader refuses: `all`, or none with
+    /// `--ignore-scripts` or when the caller vets them.
     pub fn lifecycle<'a>(&self, all: &'a [&'a str]) -> &'a [&'a str] {
-        if self.scripts_run() {
+        if self.scripts_run() && !self.scripts_vetted {
             all
         } else {
             &[]

@@ -20,6 +20,9 @@ pub struct Manifests {
     pub extra_writes: Vec<String>,
     /// The preset's `writes`.
     pub writes: Vec<String>,
+    /// The manifests have lifecycle scripts the reader let through for the
+    /// rule to vet (`lifecycle.rs`).
+    pub vet_scripts: bool,
 }
 
 /// The image directory the install runs in.
@@ -118,11 +121,12 @@ pub fn collect(
         stubs: Vec::new(),
         extra_writes: Vec::new(),
         writes: preset.writes.clone(),
+        vet_scripts: false,
     };
     {
         // What the install reads: environment, flag values, the preset's reader.
         let script = &install.script;
-        let site = readers::Site {
+        let mut site = readers::Site {
             env: readers::Site::env_at(
                 vars,
                 &script.commands[..install.k],
@@ -134,14 +138,29 @@ pub fn collect(
             copy_dest: map.dest_abs.to_string(),
             copy_src: map.src_dir.to_string(),
             preset: Some((preset.clone(), spec.clone())),
+            scripts_vetted: false,
         };
-        let input = ReadInput {
-            ctx,
-            dir: project,
-            manifest_args: &manifest_args,
-            site: &site,
+        let read_with = |site: &readers::Site| {
+            let input = ReadInput {
+                ctx,
+                dir: project,
+                manifest_args: &manifest_args,
+                site,
+            };
+            readers::read_install(preset.reader.as_deref(), &input)
         };
-        let read = readers::read_install(preset.reader.as_deref(), &input);
+        let mut read = read_with(&site);
+        // A lifecycle script: read again without refusing it, and vet its
+        // commands once the source copy is known as a set of paths.
+        if read
+            .refuse
+            .as_ref()
+            .is_some_and(|r| r.kind == readers::RefuseKind::LifecycleScript)
+        {
+            site.scripts_vetted = true;
+            read = read_with(&site);
+            out.vet_scripts = true;
+        }
         if let Some(r) = read.refuse {
             return Err(r.into());
         }

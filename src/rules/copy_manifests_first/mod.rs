@@ -11,6 +11,7 @@ mod carry;
 mod clobber;
 mod commute;
 mod crossing;
+mod lifecycle;
 mod manifests;
 mod onbuild;
 mod paths;

@@ -8,7 +8,7 @@ use super::candidate::Candidate;
 use super::commute::SourceCopy;
 use super::paths::{is_under_rel, CopyMap};
 use super::refusal::Refusal;
-use super::{carry, clobber, crossing, manifests, split, text};
+use super::{carry, clobber, crossing, lifecycle, manifests, split, text};
 use crate::rules::RuleContext;
 
 /// C's destination, as written and resolved.
@@ -121,6 +121,7 @@ fn plan_with(
         Project::AboveCopy(_, parent) => *parent,
     };
     let footprint = carry::Footprint::new(&cand.install.m, &found, project_map, &dest.abs);
+    let scripts_in = found.vet_scripts.then(|| found.files.clone());
     if above {
         if let Some(f) = found.files.iter().find(|f| is_under_rel(f, &cand.src_dir)) {
             return Err(Refusal::NeedsSource(format!(
@@ -150,6 +151,9 @@ fn plan_with(
         m_files: &found.files,
         chown_names: chown_uses_names(rc, cand),
     };
+    if let Some(files) = &scripts_in {
+        lifecycle::vet(rc, cand, ctx, files, project_map, &source)?;
+    }
     crossing::check_links(rc, crossing)?;
     let deps_only = text::deps_only(cand).is_some();
     let split_plan = split::plan_split(cand, split, &source, deps_only, crossing.link_line)?;
