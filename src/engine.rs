@@ -9,7 +9,7 @@ use crate::context::BuildContext;
 use crate::edit::{self, Applicability, Edit};
 use crate::model::Model;
 use crate::preset::Presets;
-use crate::rules::{self, Finding, RuleContext};
+use crate::rules::{self, Diagnostic, RuleContext};
 use crate::syntax;
 
 /// At most this many rewrite rounds; a stable rewrite needs one.
@@ -33,7 +33,7 @@ pub struct IgnoreChange {
 /// What happened to one file.
 #[derive(Debug)]
 pub struct Outcome {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Diagnostic>,
     /// Per finding: was its fix applied?
     pub applied: Vec<bool>,
     /// The rewritten text, when it differs.
@@ -48,7 +48,7 @@ fn run_rules(
     text: &str,
     ctx: Option<&BuildContext>,
     opts: &Options,
-) -> (Vec<Finding>, crate::suppress::Report) {
+) -> (Vec<Diagnostic>, crate::suppress::Report) {
     let df = syntax::parse(text.as_bytes());
     let model = Model::new(text, &df);
     let rc = RuleContext {
@@ -60,7 +60,7 @@ fn run_rules(
     crate::suppress::apply(text, &df, found, opts.disabled_rules)
 }
 
-fn wanted(f: &Finding, opts: &Options) -> bool {
+fn wanted(f: &Diagnostic, opts: &Options) -> bool {
     match f.applicability() {
         Some(Applicability::Safe) => true,
         Some(Applicability::Unsafe) => opts.unsafe_fixes,

@@ -42,9 +42,10 @@ impl Grouper {
             return;
         }
         let Ok(o) = &r.outcome else { return };
+        let src = r.original.as_deref().unwrap_or_default();
         let mut seen: Vec<String> = Vec::new();
         for f in &o.findings {
-            let kind = match (&f.reason, &f.fix) {
+            let kind = match (&f.refusal, &f.fix) {
                 (Some(reason), _) => reason.kind.to_string(),
                 (None, Some(_)) => UNSAFE_KIND.to_string(),
                 (None, None) => continue,
@@ -52,10 +53,11 @@ impl Grouper {
             if seen.contains(&kind) {
                 continue;
             }
-            self.by_kind
-                .entry(kind.clone())
-                .or_default()
-                .push(format!("{}:{}", r.target.display, f.line));
+            self.by_kind.entry(kind.clone()).or_default().push(format!(
+                "{}:{}",
+                r.target.display,
+                f.line(src)
+            ));
             seen.push(kind);
         }
     }

@@ -125,6 +125,19 @@ pub struct JsonFinding {
     /// Why the fix is unsafe (null for a safe fix or none).
     #[serde(default)]
     pub unsafe_reason: Option<String>,
+    /// The other instructions the finding is about: the install's RUN (or
+    /// the source copy, when the finding points at the install), and a step
+    /// that blocks the move.
+    #[serde(default)]
+    pub related: Vec<JsonRelated>,
+}
+
+/// Another instruction a finding is about.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct JsonRelated {
+    pub line: usize,
+    /// `install`, `source-copy` or `blocking-step`.
+    pub kind: crate::rules::RelatedKind,
 }
 
 #[derive(Debug, Serialize, serde::Deserialize)]
@@ -193,7 +206,7 @@ impl JsonSummary {
         }
         if r.status() == FileStatus::LeftAlone {
             if let Ok(o) = &r.outcome {
-                if let Some(reason) = o.findings.iter().find_map(|f| f.reason.as_ref()) {
+                if let Some(reason) = o.findings.iter().find_map(|f| f.refusal.as_ref()) {
                     *self.reasons.entry(reason.kind.to_string()).or_default() += 1;
                 }
             }
@@ -448,8 +461,9 @@ impl Printer<'_> {
             }
             _ => {}
         }
+        let src = r.original.as_deref().unwrap_or_default();
         for (f, applied) in outcome.findings.iter().zip(&outcome.applied) {
-            let line = finding_line(display, f, *applied, mode);
+            let line = finding_line(display, f, f.line(src), *applied, mode);
             // A note (left alone) goes to stderr in every mode.
             let line = input::lossy(&line);
             if mode == Mode::Check && *applied {
@@ -473,25 +487,28 @@ impl Printer<'_> {
 }
 
 /// One finding as a line of text.
-fn finding_line(display: &str, f: &crate::rules::Finding, applied: bool, mode: Mode) -> String {
-    match (&f.reason, &f.fix, applied) {
-        (Some(reason), _, _) => format!("{display}:{}: {}; left as is", f.line, reason.text),
+fn finding_line(
+    display: &str,
+    f: &crate::rules::Diagnostic,
+    line: usize,
+    applied: bool,
+    mode: Mode,
+) -> String {
+    match (&f.refusal, &f.fix, applied) {
+        (Some(reason), _, _) => format!("{display}:{line}: {}; left as is", reason.text),
         (None, Some(_), true) if mode == Mode::Fix => {
-            format!("{display}:{}: {} [fixed]", f.line, f.message)
+            format!("{display}:{line}: {} [fixed]", f.message)
         }
         (None, Some(_), true) => format!(
-            "{display}:{}: {} [fix: copy the manifests first]",
-            f.line, f.message
+            "{display}:{line}: {} [fix: copy the manifests first]",
+            f.message
         ),
-        (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => {
-            format!(
-            "{display}:{}: {} [unsafe fix available: rerun with --unsafe-fixes; unsafe because {}]",
-            f.line,
+        (None, Some(fix), false) if fix.applicability == Applicability::Unsafe => format!(
+            "{display}:{line}: {} [unsafe fix available: rerun with --unsafe-fixes; unsafe because {}]",
             f.message,
             fix.unsafe_reason.as_deref().unwrap_or("the image may differ")
-        )
-        }
-        _ => format!("{display}:{}: {}", f.line, f.message),
+        ),
+        _ => format!("{display}:{line}: {}", f.message),
     }
 }
 
@@ -503,6 +520,7 @@ fn json_record(
     write_error: Option<String>,
     diff_text: &str,
 ) -> JsonFile {
+    let src = r.original.as_deref().unwrap_or_default();
     JsonFile {
         path: r.target.display.clone(),
         context: r.target.context.as_ref().map(|c| display_path(c)),
@@ -516,13 +534,21 @@ fn json_record(
             .iter()
             .zip(&outcome.applied)
             .map(|(f, applied)| JsonFinding {
-                line: f.line,
+                line: f.line(src),
+                related: f
+                    .related
+                    .iter()
+                    .map(|x| JsonRelated {
+                        line: crate::rules::line_of(src, x.span.start),
+                        kind: x.kind,
+                    })
+                    .collect(),
                 rule: f.rule.into(),
                 message: f.message.clone(),
                 applicability: f.applicability(),
                 applied: *applied && mode == Mode::Fix && write_error.is_none(),
                 level: crate::gate::Level::of(*applied),
-                reason: f.reason.as_ref().map(|r| JsonReason {
+                reason: f.refusal.as_ref().map(|r| JsonReason {
                     kind: r.kind.into(),
                     text: r.text.clone(),
                 }),

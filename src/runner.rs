@@ -66,7 +66,7 @@ impl FileResult {
             Ok(o)
                 if o.findings
                     .iter()
-                    .any(|f| f.reason.is_some() || f.fix.is_some()) =>
+                    .any(|f| f.refusal.is_some() || f.fix.is_some()) =>
             {
                 FileStatus::LeftAlone
             }

@@ -58,8 +58,19 @@ pub struct SarifResult {
     pub level: String,
     pub message: Text,
     pub locations: Vec<Location>,
+    /// The install's RUN, a step that blocks the move.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<RelatedLocation>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixes: Vec<SarifFix>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelatedLocation {
+    pub id: usize,
+    pub physical_location: PhysicalLocation,
+    pub message: Text,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -152,7 +163,7 @@ pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
             .position(|x| x.name == f.rule)
             .unwrap_or(0);
         let mut message = f.message.clone();
-        if let Some(reason) = &f.reason {
+        if let Some(reason) = &f.refusal {
             message.push_str(&format!(". Left as is: {}", reason.text));
         }
         let mut fixes = Vec::new();
@@ -214,14 +225,24 @@ pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
             locations: vec![Location {
                 physical_location: PhysicalLocation {
                     artifact_location: ArtifactLocation { uri: uri.clone() },
-                    region: Some(Region {
-                        start_line: f.line,
-                        start_column: None,
-                        end_line: None,
-                        end_column: None,
-                    }),
+                    region: Some(region(orig, f.range.start, f.range.end)),
                 },
             }],
+            related_locations: f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(id, x)| RelatedLocation {
+                    id,
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri: uri.clone() },
+                        region: Some(region(orig, x.span.start, x.span.end)),
+                    },
+                    message: Text {
+                        text: x.kind.describe().into(),
+                    },
+                })
+                .collect(),
             fixes,
         });
     }

@@ -9,7 +9,7 @@
 //! blank line ends it. Text after the rule list (` -- why`) is a free-form
 //! reason. Comment lines inside an instruction's continuation are not read.
 
-use crate::rules::Finding;
+use crate::rules::Diagnostic;
 use crate::syntax::{Dockerfile, Item};
 
 /// The marker every suppression starts with (after `#` and blanks).
@@ -142,10 +142,10 @@ pub fn find(src: &str, df: &Dockerfile) -> Vec<Suppression> {
     out
 }
 
-fn covers(s: &Suppression, f: &Finding) -> bool {
+fn covers(s: &Suppression, f: &Diagnostic, src: &str) -> bool {
     let place = match s.scope {
         Scope::File => true,
-        Scope::Instruction(l) => l == f.line,
+        Scope::Instruction(l) => l == f.line(src),
         Scope::Nothing => false,
     };
     place && (s.rules.is_empty() || s.rules.iter().any(|r| r == f.rule))
@@ -156,9 +156,9 @@ fn covers(s: &Suppression, f: &Finding) -> bool {
 pub fn apply(
     src: &str,
     df: &Dockerfile,
-    findings: Vec<Finding>,
+    findings: Vec<Diagnostic>,
     disabled: &[String],
-) -> (Vec<Finding>, Report) {
+) -> (Vec<Diagnostic>, Report) {
     let sups = find(src, df);
     let mut report = Report::default();
     if sups.is_empty() {
@@ -169,7 +169,7 @@ pub fn apply(
     for f in findings {
         let mut hit = false;
         for (i, s) in sups.iter().enumerate() {
-            if covers(s, &f) {
+            if covers(s, &f, src) {
                 used[i] = true;
                 hit = true;
             }

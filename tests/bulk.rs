@@ -243,6 +243,77 @@ fn sarif_has_required_properties_and_round_trips() {
     assert_eq!(serde_json::to_value(&log).unwrap(), v);
 }
 
+/// SARIF regions span the whole instruction (line and column at both ends);
+/// the install and a step that blocks the move are related locations, and
+/// JSON names the same lines under `related`.
+#[test]
+fn sarif_regions_and_related_locations_name_copy_install_and_blocker() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write(
+        r,
+        "a/Dockerfile",
+        "FROM node:20\nWORKDIR /app\n  COPY . \\\n    .\nRUN npm ci\n",
+    );
+    write(r, "a/package.json", PKG);
+    write(r, "a/package-lock.json", "{}");
+    write(
+        r,
+        "b/Dockerfile",
+        "FROM node:20\nCOPY . .\nVOLUME /data\nRUN npm ci\n",
+    );
+    write(r, "b/package.json", PKG);
+    write(r, "b/package-lock.json", "{}");
+    let out = dockopt(r, &["--format", "sarif", "a/Dockerfile", "b/Dockerfile"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let region = |loc: &serde_json::Value| {
+        let g = &loc["physicalLocation"]["region"];
+        [
+            &g["startLine"],
+            &g["startColumn"],
+            &g["endLine"],
+            &g["endColumn"],
+        ]
+        .map(|n| n.as_u64().unwrap())
+    };
+    // a: `COPY . \` on line 3 (indented two), `.` ends line 4 at column 6.
+    assert_eq!(region(&results[0]["locations"][0]), [3, 3, 4, 6]);
+    let rel = results[0]["relatedLocations"].as_array().unwrap();
+    assert_eq!(rel.len(), 1);
+    assert_eq!(region(&rel[0]), [5, 1, 5, 11]);
+    assert_eq!(rel[0]["message"]["text"], "the install");
+    // b: left alone, the VOLUME blocks the move.
+    assert_eq!(region(&results[1]["locations"][0]), [2, 1, 2, 9]);
+    let rel = results[1]["relatedLocations"].as_array().unwrap();
+    assert_eq!(
+        rel.iter().map(region).collect::<Vec<_>>(),
+        [[4, 1, 4, 11], [3, 1, 3, 13]]
+    );
+    assert_eq!(
+        rel[1]["message"]["text"],
+        "the step the source copy cannot move past"
+    );
+    let log: sarif::Log = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&log).unwrap(), v);
+    let report = json(&dockopt(
+        r,
+        &["--format", "json", "a/Dockerfile", "b/Dockerfile"],
+    ));
+    let related = |i: usize| {
+        report.files[i].findings[0]
+            .related
+            .iter()
+            .map(|x| (x.line, serde_json::to_value(x.kind).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(related(0), [(5, "install".into())]);
+    assert_eq!(
+        related(1),
+        [(4, "install".into()), (3, "blocking-step".into())]
+    );
+}
+
 #[test]
 fn sarif_replacements_reproduce_the_fix() {
     let t = tree();

@@ -113,7 +113,7 @@ fn missing_manifests(outcome: &Result<Outcome, String>) -> Vec<&str> {
     let Ok(o) = outcome else { return Vec::new() };
     o.findings
         .iter()
-        .filter_map(|f| f.reason.as_ref())
+        .filter_map(|f| f.refusal.as_ref())
         .filter(|r| r.kind == MISSING_MANIFEST)
         .map(|r| r.text.as_str())
         .collect()

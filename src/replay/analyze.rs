@@ -149,7 +149,7 @@ fn locate(t: &Target, sh: &Shared, hist: &mut Histories) -> Result<Located> {
 
 /// Why the engine proposes no change.
 fn left_alone_reason(o: &Outcome) -> String {
-    if let Some(r) = o.findings.iter().find_map(|f| f.reason.as_ref()) {
+    if let Some(r) = o.findings.iter().find_map(|f| f.refusal.as_ref()) {
         return r.text.clone();
     }
     if o.findings.iter().any(|f| f.fix.is_some()) {
@@ -195,7 +195,7 @@ pub fn replay(t: &Target, sh: &Shared, hist: &mut Histories) -> Result<FileRepla
         new_ignore.as_ref().unwrap_or(ctx.ignore()),
         &loc,
     );
-    let finding_line = outcome.findings.first().map(|f| f.line);
+    let finding_line = outcome.findings.first().map(|f| f.line(&text));
     if let Some((inst, rank)) = install::original(&a.model, &a.steps, sh.presets, finding_line) {
         a.install = Some(inst.step);
         b.install = if fixed == text {

@@ -319,12 +319,12 @@ pub fn touched_lines<'a>(
     let mut set = std::collections::BTreeSet::new();
     for f in applied {
         let c_line = f["line"].as_u64().expect("line") as usize;
-        let msg = f["message"].as_str().expect("message");
-        let r_line: usize = msg
-            .rsplit_once("(line ")
-            .and_then(|(_, rest)| rest.split(')').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{fixture}: message names no install line: {msg}"));
+        let r_line = f["related"]
+            .as_array()
+            .and_then(|rel| rel.iter().find(|x| x["kind"] == "install"))
+            .and_then(|x| x["line"].as_u64())
+            .unwrap_or_else(|| panic!("{fixture}: the finding names no install: {f}"))
+            as usize;
         let at = |line: usize| {
             df.instructions()
                 .find(|i| i.start_line == line)

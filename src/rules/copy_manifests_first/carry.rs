@@ -260,14 +260,17 @@ pub fn carry(
         let xi = crossing.steps[pos].0;
         if let Err(why) = movable(rc, crossing, &moving, pos, crossed) {
             let x = rc.model.ins[xi];
-            return Err(Refusal::Crossing(format!(
-                "{} at line {} (`{}`) {}; moved after the install with the source copy, it {}",
-                x.name,
-                x.start_line,
-                one_line(&x.logical_str()),
-                conflict.describe(source.map),
-                why.describe()
-            )));
+            return Err(Refusal::Crossing {
+                at: Some(xi),
+                why: format!(
+                    "{} at line {} (`{}`) {}; moved after the install with the source copy, it {}",
+                    x.name,
+                    x.start_line,
+                    one_line(&x.logical_str()),
+                    conflict.describe(source.map),
+                    why.describe()
+                ),
+            });
         }
         carried.push(xi);
     }

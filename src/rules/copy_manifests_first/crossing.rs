@@ -71,43 +71,55 @@ pub fn check_kinds(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<Cr
             Keyword::Env | Keyword::Arg => {
                 let set = key_values(&x.args_str(), x.kind == Keyword::Env);
                 if let Some((v, _)) = set.iter().find(|(d, _)| c_vars.contains(d)) {
-                    return Err(Refusal::Crossing(format!(
-                        "{at} sets `{v}`, which the source copy uses"
-                    )));
+                    return Err(Refusal::Crossing {
+                        at: Some(xi),
+                        why: format!("{at} sets `{v}`, which the source copy uses"),
+                    });
                 }
                 Effect::default()
             }
             Keyword::Volume => {
-                return Err(Refusal::Crossing(format!(
-                    "{at} declares a volume between the source copy and the install"
-                )))
+                return Err(Refusal::Crossing {
+                    at: Some(xi),
+                    why: format!("{at} declares a volume between the source copy and the install"),
+                })
             }
             k if config_only(k) => Effect::default(),
             _ => {
-                return Err(Refusal::Crossing(format!(
-                    "{at} is not something dockopt moves a COPY past"
-                )))
+                return Err(Refusal::Crossing {
+                    at: Some(xi),
+                    why: format!("{at} is not something dockopt moves a COPY past"),
+                })
             }
         };
         if let Some(why) = &effect.unknown {
-            return Err(Refusal::Crossing(format!(
-                "{at} (`{}`) runs between the source copy and the install and may read or write anything: {why}",
-                one_line(&x.logical_str())
-            )));
+            return Err(Refusal::Crossing {
+                at: Some(xi),
+                why: format!(
+                    "{at} (`{}`) runs between the source copy and the install and may read or write anything: {why}",
+                    one_line(&x.logical_str())
+                ),
+            });
         }
         out.steps.push((xi, effect));
     }
     if out.absolute_dest && dest.abs.starts_with(crate::model::IMAGE_WORKDIR) {
-        return Err(Refusal::Crossing(format!(
-            "a WORKDIR between the source copy and the install changes where its relative destination `{}` resolves, and the base image's working directory it resolves in now is unknown",
-            dest.written
-        )));
+        return Err(Refusal::Crossing {
+            at: None,
+            why: format!(
+                "a WORKDIR between the source copy and the install changes where its relative destination `{}` resolves, and the base image's working directory it resolves in now is unknown",
+                dest.written
+            ),
+        });
     }
     if out.absolute_dest && c_form_is_exec(rc, cand) {
-        return Err(Refusal::Crossing(format!(
-            "a WORKDIR between the source copy and the install changes where its relative destination `{}` resolves, and dockopt does not rewrite an exec-form COPY",
-            dest.written
-        )));
+        return Err(Refusal::Crossing {
+            at: None,
+            why: format!(
+                "a WORKDIR between the source copy and the install changes where its relative destination `{}` resolves, and dockopt does not rewrite an exec-form COPY",
+                dest.written
+            ),
+        });
     }
     Ok(out)
 }
@@ -125,12 +137,15 @@ pub fn check_links(rc: &RuleContext, crossing: &Crossing) -> Result<(), Refusal>
     };
     if let Some((xi, _)) = crossing.steps.iter().find(|(_, e)| !e.is_pure()) {
         let x = rc.model.ins[*xi];
-        return Err(Refusal::Crossing(format!(
-            "{} at line {} (`{}`) touches files, and the symbolic link made at line {line} may point them into the source copy's destination",
-            x.name,
-            x.start_line,
-            one_line(&x.logical_str())
-        )));
+        return Err(Refusal::Crossing {
+            at: Some(*xi),
+            why: format!(
+                "{} at line {} (`{}`) touches files, and the symbolic link made at line {line} may point them into the source copy's destination",
+                x.name,
+                x.start_line,
+                one_line(&x.logical_str())
+            ),
+        });
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ mod split;
 mod steps;
 mod text;
 
-use super::{Finding, RuleContext, RuleInfo};
+use super::{instruction_range, Diagnostic, Related, RelatedKind, RuleContext, RuleInfo};
 use refusal::{Anchor, Refusal};
 
 pub const NAME: &str = "copy-manifests-first";
@@ -33,7 +33,7 @@ pub const INFO: RuleInfo = RuleInfo {
     check,
 };
 
-pub fn check(rc: &RuleContext) -> Vec<Finding> {
+pub fn check(rc: &RuleContext) -> Vec<Diagnostic> {
     let m = rc.model;
     let mut out = Vec::new();
     for cand in candidate::candidates(rc) {
@@ -55,16 +55,22 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
             Err(Refusal::Outside(_)) if !cand.src_dir.is_empty() => continue,
             Err(refusal) => (None, Some(refusal)),
         };
-        let line = match reason.as_ref().map(Refusal::anchor) {
-            Some(Anchor::Install) => r.start_line,
-            Some(Anchor::Copy) | None => c.start_line,
+        let (c_range, r_range) = (instruction_range(c, m.src), instruction_range(r, m.src));
+        let (range, mut related) = match reason.as_ref().map(Refusal::anchor) {
+            Some(Anchor::Install) => (r_range, vec![related_at(c_range, RelatedKind::SourceCopy)]),
+            Some(Anchor::Copy) | None => (c_range, vec![related_at(r_range, RelatedKind::Install)]),
         };
-        out.push(Finding {
+        if let Some(x) = reason.as_ref().and_then(Refusal::blocking) {
+            let span = instruction_range(m.ins[x], m.src);
+            related.push(related_at(span, RelatedKind::BlockingStep));
+        }
+        out.push(Diagnostic {
             rule: NAME,
-            line,
+            range,
+            related,
             message,
             fix,
-            reason: reason.map(Refusal::into_reason),
+            refusal: reason.map(Refusal::into_reason),
         });
     }
     out.extend(onbuild::findings(rc));
@@ -74,4 +80,8 @@ pub fn check(rc: &RuleContext) -> Vec<Finding> {
 /// The instruction as one line, continuations removed (for messages).
 fn one_line(logical: &str) -> String {
     logical.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn related_at(span: crate::syntax::Span, kind: RelatedKind) -> Related {
+    Related { span, kind }
 }

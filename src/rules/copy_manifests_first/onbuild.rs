@@ -5,7 +5,7 @@
 //! child's context, which dockopt cannot see from here.
 
 use crate::model::clean_rel;
-use crate::rules::{Finding, RuleContext};
+use crate::rules::{instruction_range, Diagnostic, Related, RelatedKind, RuleContext};
 use crate::shell;
 use crate::syntax::{Form, Instruction, Keyword};
 
@@ -14,7 +14,7 @@ use super::refusal::Refusal;
 use super::NAME;
 
 /// One finding per ONBUILD source copy followed by an ONBUILD install in its stage.
-pub fn findings(rc: &RuleContext) -> Vec<Finding> {
+pub fn findings(rc: &RuleContext) -> Vec<Diagnostic> {
     let m = rc.model;
     let mut out = Vec::new();
     for stage in &m.stages {
@@ -40,16 +40,20 @@ pub fn findings(rc: &RuleContext) -> Vec<Finding> {
                 one_line(&run.logical_str()),
                 run.start_line
             ));
-            out.push(Finding {
+            out.push(Diagnostic {
                 rule: NAME,
-                line: c.start_line,
+                range: instruction_range(c, m.src),
+                related: vec![Related {
+                    span: instruction_range(run, m.src),
+                    kind: RelatedKind::Install,
+                }],
                 message: format!(
                     "{} copies the whole source before `{install}` in every child build (ONBUILD, line {}), so every source edit there re-runs the install",
                     one_line(&c.logical_str()),
                     run.start_line
                 ),
                 fix: None,
-                reason: Some(refusal.into_reason()),
+                refusal: Some(refusal.into_reason()),
             });
         }
     }

@@ -21,8 +21,9 @@ pub enum Refusal {
     Environment(String),
     /// The install writes into the directory the source copy fills.
     WritesProject(String),
-    /// A step between the source copy and the install does not commute with the copy.
-    Crossing(String),
+    /// A step between the source copy and the install does not commute with
+    /// the copy: the step (its instruction index, when it is one) and why.
+    Crossing { at: Option<usize>, why: String },
     /// A file the install reads is not in the build context.
     MissingManifest(String),
     /// The RUN's shell text cannot be split safely.
@@ -53,7 +54,7 @@ impl Refusal {
             Refusal::LifecycleScript(_) => "lifecycle-script",
             Refusal::Environment(_) => "environment",
             Refusal::WritesProject(_) => "writes-project",
-            Refusal::Crossing(_) => "crossing",
+            Refusal::Crossing { .. } => "crossing",
             Refusal::MissingManifest(_) => "missing-manifest",
             Refusal::Shell(_) => "shell",
             Refusal::Prelude(_) => "prelude",
@@ -72,7 +73,7 @@ impl Refusal {
             | Refusal::LifecycleScript(t)
             | Refusal::Environment(t)
             | Refusal::WritesProject(t)
-            | Refusal::Crossing(t)
+            | Refusal::Crossing { why: t, .. }
             | Refusal::MissingManifest(t)
             | Refusal::Shell(t)
             | Refusal::Prelude(t)
@@ -89,8 +90,16 @@ impl Refusal {
     /// The instruction the finding points at.
     pub fn anchor(&self) -> Anchor {
         match self {
-            Refusal::Crossing(_) | Refusal::Flags(_) | Refusal::Onbuild(_) => Anchor::Copy,
+            Refusal::Crossing { .. } | Refusal::Flags(_) | Refusal::Onbuild(_) => Anchor::Copy,
             _ => Anchor::Install,
+        }
+    }
+
+    /// The instruction that blocks the move, when one does.
+    pub fn blocking(&self) -> Option<usize> {
+        match self {
+            Refusal::Crossing { at, .. } => *at,
+            _ => None,
         }
     }
 
@@ -121,7 +130,12 @@ mod tests {
     #[test]
     fn outside_reports_as_layout_and_crossing_anchors_at_the_copy() {
         assert_eq!(Refusal::Outside("x".into()).kind(), "layout");
-        assert_eq!(Refusal::Crossing("x".into()).anchor(), Anchor::Copy);
+        let crossing = Refusal::Crossing {
+            at: Some(3),
+            why: "x".into(),
+        };
+        assert_eq!(crossing.anchor(), Anchor::Copy);
+        assert_eq!(crossing.blocking(), Some(3));
         assert_eq!(Refusal::Clobber("x".into()).anchor(), Anchor::Install);
         assert_eq!(Refusal::Shell("why".into()).into_reason().text, "why");
     }
