@@ -136,7 +136,7 @@ pub struct JsonFinding {
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct JsonRelated {
     pub line: usize,
-    /// `install`, `source-copy` or `blocking-step`.
+    /// `install`, `source-copy`, `blocking-step` or `moved-step`.
     pub kind: crate::rules::RelatedKind,
 }
 

@@ -34,6 +34,8 @@ pub enum RelatedKind {
     Install,
     /// A step the source copy cannot move past.
     BlockingStep,
+    /// A step the fix moves after the install with the source copy.
+    MovedStep,
 }
 
 impl RelatedKind {
@@ -43,6 +45,7 @@ impl RelatedKind {
             RelatedKind::SourceCopy => "the source copy",
             RelatedKind::Install => "the install",
             RelatedKind::BlockingStep => "the step the source copy cannot move past",
+            RelatedKind::MovedStep => "a step the fix moves with the source copy",
         }
     }
 }

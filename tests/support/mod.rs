@@ -319,12 +319,9 @@ pub fn touched_lines<'a>(
     let mut set = std::collections::BTreeSet::new();
     for f in applied {
         let c_line = f["line"].as_u64().expect("line") as usize;
-        let r_line = f["related"]
-            .as_array()
-            .and_then(|rel| rel.iter().find(|x| x["kind"] == "install"))
-            .and_then(|x| x["line"].as_u64())
-            .unwrap_or_else(|| panic!("{fixture}: the finding names no install: {f}"))
-            as usize;
+        let r_line = *related_lines(f, "install")
+            .first()
+            .unwrap_or_else(|| panic!("{fixture}: the finding names no install: {f}"));
         let at = |line: usize| {
             df.instructions()
                 .find(|i| i.start_line == line)
@@ -355,7 +352,7 @@ pub fn touched_lines<'a>(
         );
         set.extend(c.start_line..=c.end_line);
         set.extend(r.start_line..=r.end_line);
-        for line in moved_lines(msg) {
+        for line in related_lines(f, "moved-step") {
             let x = at(line);
             let x_text = original[x.span.range()].trim_end_matches(['\r', '\n']);
             assert!(
@@ -375,15 +372,16 @@ pub fn touched_lines<'a>(
     set
 }
 
-/// The lines of the steps a finding says the fix moves with the source copy
-/// ("the fix also moves line 5 `RUN ...`, line 6 `COPY ...` after the install").
-fn moved_lines(msg: &str) -> Vec<usize> {
-    let Some((_, rest)) = msg.split_once("the fix also moves ") else {
-        return Vec::new();
-    };
-    let rest = rest.split(" after the install").next().unwrap_or("");
-    rest.split("line ")
-        .filter_map(|part| part.split(' ').next()?.parse().ok())
+/// The lines of a JSON finding's related instructions of `kind`
+/// (`install`, `moved-step`, ...).
+fn related_lines(finding: &serde_json::Value, kind: &str) -> Vec<usize> {
+    finding["related"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|x| x["kind"] == kind)
+        .filter_map(|x| x["line"].as_u64())
+        .map(|l| l as usize)
         .collect()
 }
 

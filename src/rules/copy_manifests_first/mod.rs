@@ -45,9 +45,11 @@ pub fn check(rc: &RuleContext) -> Vec<Diagnostic> {
             cand.install.command_text,
             r.start_line
         );
+        let mut carried = Vec::new();
         let (fix, reason) = match plan::plan(rc, &cand) {
             Ok(planned) => {
                 message.push_str(&plan::moved_note(rc, &planned.carried));
+                carried = planned.carried;
                 (Some(planned.fix), None)
             }
             // A subdirectory copy (`COPY patches ./patches`) that the install does
@@ -63,6 +65,10 @@ pub fn check(rc: &RuleContext) -> Vec<Diagnostic> {
         if let Some(x) = reason.as_ref().and_then(Refusal::blocking) {
             let span = instruction_range(m.ins[x], m.src);
             related.push(related_at(span, RelatedKind::BlockingStep));
+        }
+        for &x in &carried {
+            let span = instruction_range(m.ins[x], m.src);
+            related.push(related_at(span, RelatedKind::MovedStep));
         }
         out.push(Diagnostic {
             rule: NAME,
