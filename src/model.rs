@@ -2,7 +2,9 @@
 //! variables in scope), plus COPY/ADD and RUN views the rules read.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
+use crate::shell;
 use crate::syntax::{Dockerfile, Form, Instruction, Keyword};
 
 /// Stand-in for the base image's WORKDIR, which the Dockerfile does not show.
@@ -38,6 +40,10 @@ pub struct Model<'a> {
     /// State before each instruction runs.
     pub state: Vec<State>,
     pub stages: Vec<Stage>,
+    /// Per instruction, its COPY/ADD view (built once, here).
+    copies: Vec<Option<CopyView>>,
+    /// Per instruction, its RUN view (parsed on first use, then kept).
+    runs: Vec<OnceLock<Option<RunView>>>,
 }
 
 /// A COPY or ADD from the build context (or another stage).
@@ -51,6 +57,30 @@ pub struct CopyView {
     pub dest_abs: Option<String>,
     pub from: Option<String>,
     pub heredoc: bool,
+}
+
+/// Shell text and its parse.
+#[derive(Debug)]
+pub struct RunScript {
+    pub text: String,
+    pub script: shell::Script,
+}
+
+impl RunScript {
+    fn parse(text: String) -> RunScript {
+        let script = shell::parse(&text);
+        RunScript { text, script }
+    }
+}
+
+/// A RUN's shell text, parsed once for every rule and phase that reads it.
+#[derive(Debug)]
+pub struct RunView {
+    /// The RUN's own text: its shell form, or an exec form whose arguments
+    /// are all plain words (joined with spaces); `None` for another exec form.
+    pub own: Option<RunScript>,
+    /// The body of each heredoc, in order.
+    pub heredocs: Vec<RunScript>,
 }
 
 impl<'a> Model<'a> {
@@ -128,95 +158,145 @@ impl<'a> Model<'a> {
                 }
             }
         }
-        // Which stages are consumed by later ones (FROM <alias> or COPY --from)?
-        // A stage another stage builds FROM is in that stage's image: exported
-        // when that one is (`FROM build AS dev` exports build's files too).
-        let n = stages.len();
-        let mut used = vec![false; n];
-        let mut base_of: Vec<Option<usize>> = vec![None; n];
-        for (k, st) in stages.iter().enumerate() {
-            let mut refs: Vec<(String, bool)> = Vec::new();
-            if let Some(f) = st.from {
-                if let Some(w) = ins[f].words().first() {
-                    refs.push((w.text.to_ascii_lowercase(), true));
-                }
-            }
-            for &b in &st.body {
-                if let Some(v) = ins[b].flag("from") {
-                    refs.push((v.to_ascii_lowercase(), false));
-                }
-            }
-            for (r, is_base) in refs {
-                for (j, other) in stages.iter().enumerate().take(k) {
-                    let named = other.alias.as_deref() == Some(r.as_str());
-                    if named || (!is_base && r == j.to_string()) {
-                        used[j] = true;
-                        if is_base && named {
-                            base_of[k] = Some(j);
-                        }
-                    }
-                }
-            }
-        }
-        let mut exported: Vec<bool> = (0..n).map(|j| j + 1 == n || !used[j]).collect();
-        for k in (0..n).rev() {
-            if let (true, Some(j)) = (exported[k], base_of[k]) {
-                exported[j] = true;
-            }
-        }
-        for (st, e) in stages.iter_mut().zip(exported) {
-            st.exported = e;
-        }
+        mark_exported(&ins, &mut stages);
+        let copies = ins
+            .iter()
+            .zip(&state)
+            .map(|(ins, st)| copy_view_of(ins, st))
+            .collect();
+        let runs = ins.iter().map(|_| OnceLock::new()).collect();
         Model {
             src,
             df,
             ins,
             state,
             stages,
+            copies,
+            runs,
         }
     }
 
-    pub fn copy_view(&self, i: usize) -> Option<CopyView> {
-        let ins = self.ins[i];
-        if !matches!(ins.kind, Keyword::Copy | Keyword::Add) {
-            return None;
-        }
-        let st = &self.state[i];
-        let heredoc = !ins.heredocs.is_empty();
-        let words: Vec<String> = match ins.form {
-            Form::Exec => ins.exec.clone(),
-            Form::Shell => ins.words().into_iter().map(|w| w.text).collect(),
-        };
-        let unq: Vec<Option<String>> = words
-            .iter()
-            .map(|w| {
-                let w = if ins.form == Form::Shell {
-                    unquote_simple(w)
-                } else {
-                    w.clone()
-                };
-                expand(&w, &st.vars)
-            })
-            .collect();
-        let (dest, sources) = match unq.split_last() {
-            Some((d, s)) if !s.is_empty() => {
-                (d.clone(), s.iter().cloned().collect::<Option<Vec<_>>>())
-            }
-            _ => (None, None),
-        };
-        let dest_abs = match (&dest, &st.workdir) {
-            (Some(d), _) if d.starts_with('/') => Some(clean_abs(d)),
-            (Some(d), Some(w)) => Some(clean_abs(&format!("{w}/{d}"))),
-            _ => None,
-        };
-        Some(CopyView {
-            sources,
-            dest,
-            dest_abs,
-            from: ins.flag("from").map(str::to_string),
-            heredoc,
-        })
+    /// The view of COPY/ADD `i`; `None` for other instructions.
+    pub fn copy_view(&self, i: usize) -> Option<&CopyView> {
+        self.copies[i].as_ref()
     }
+
+    /// The view of RUN `i`; `None` for other instructions. Parsed on the
+    /// first call, then kept.
+    pub fn run_view(&self, i: usize) -> Option<&RunView> {
+        self.runs[i]
+            .get_or_init(|| run_view_of(self.src, self.ins[i]))
+            .as_ref()
+    }
+}
+
+/// Which stages are consumed by later ones (FROM <alias> or COPY --from)?
+/// A stage another stage builds FROM is in that stage's image: exported
+/// when that one is (`FROM build AS dev` exports build's files too).
+fn mark_exported(ins: &[&Instruction], stages: &mut [Stage]) {
+    let n = stages.len();
+    let mut used = vec![false; n];
+    let mut base_of: Vec<Option<usize>> = vec![None; n];
+    for (k, st) in stages.iter().enumerate() {
+        let mut refs: Vec<(String, bool)> = Vec::new();
+        if let Some(f) = st.from {
+            if let Some(w) = ins[f].words().first() {
+                refs.push((w.text.to_ascii_lowercase(), true));
+            }
+        }
+        for &b in &st.body {
+            if let Some(v) = ins[b].flag("from") {
+                refs.push((v.to_ascii_lowercase(), false));
+            }
+        }
+        for (r, is_base) in refs {
+            for (j, other) in stages.iter().enumerate().take(k) {
+                let named = other.alias.as_deref() == Some(r.as_str());
+                if named || (!is_base && r == j.to_string()) {
+                    used[j] = true;
+                    if is_base && named {
+                        base_of[k] = Some(j);
+                    }
+                }
+            }
+        }
+    }
+    let mut exported: Vec<bool> = (0..n).map(|j| j + 1 == n || !used[j]).collect();
+    for k in (0..n).rev() {
+        if let (true, Some(j)) = (exported[k], base_of[k]) {
+            exported[j] = true;
+        }
+    }
+    for (st, e) in stages.iter_mut().zip(exported) {
+        st.exported = e;
+    }
+}
+
+fn copy_view_of(ins: &Instruction, st: &State) -> Option<CopyView> {
+    if !matches!(ins.kind, Keyword::Copy | Keyword::Add) {
+        return None;
+    }
+    let heredoc = !ins.heredocs.is_empty();
+    let words: Vec<String> = match ins.form {
+        Form::Exec => ins.exec.clone(),
+        Form::Shell => ins.words().into_iter().map(|w| w.text).collect(),
+    };
+    let unq: Vec<Option<String>> = words
+        .iter()
+        .map(|w| {
+            let w = if ins.form == Form::Shell {
+                unquote_simple(w)
+            } else {
+                w.clone()
+            };
+            expand(&w, &st.vars)
+        })
+        .collect();
+    let (dest, sources) = match unq.split_last() {
+        Some((d, s)) if !s.is_empty() => (d.clone(), s.iter().cloned().collect::<Option<Vec<_>>>()),
+        _ => (None, None),
+    };
+    let dest_abs = match (&dest, &st.workdir) {
+        (Some(d), _) if d.starts_with('/') => Some(clean_abs(d)),
+        (Some(d), Some(w)) => Some(clean_abs(&format!("{w}/{d}"))),
+        _ => None,
+    };
+    Some(CopyView {
+        sources,
+        dest,
+        dest_abs,
+        from: ins.flag("from").map(str::to_string),
+        heredoc,
+    })
+}
+
+fn run_view_of(src: &str, ins: &Instruction) -> Option<RunView> {
+    if ins.kind != Keyword::Run {
+        return None;
+    }
+    let own = match ins.form {
+        Form::Shell => Some(ins.args_str().into_owned()),
+        // Exec form: only a plain argv can be read as one command.
+        Form::Exec => ins
+            .exec
+            .iter()
+            .all(|a| !a.is_empty() && a.chars().all(is_plain))
+            .then(|| ins.exec.join(" ")),
+    };
+    Some(RunView {
+        own: own.map(RunScript::parse),
+        heredocs: ins
+            .heredocs
+            .iter()
+            .map(|h| RunScript::parse(src[h.body.range()].to_string()))
+            .collect(),
+    })
+}
+
+/// A character an exec-form argument may hold and still read the same as
+/// a shell word.
+fn is_plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c)
 }
 
 /// Parse `k=v k2="v 2"` (or the legacy `ENV k v w` form when `legacy`).
@@ -431,6 +511,26 @@ mod tests {
         assert_eq!(m.stages.len(), 2);
         assert!(!m.stages[0].exported);
         assert!(m.stages[1].exported);
+    }
+
+    /// RUN views: the own text of a shell or plain exec form and each
+    /// heredoc body, parsed on first use and then the same object.
+    #[test]
+    fn run_views() {
+        let src = "FROM a\nRUN apt-get update && apt-get install -y x\nRUN [\"npm\", \"ci\"]\nRUN [\"sh\", \"-c\", \"a b\"]\nRUN <<EOF\nnpm ci\nEOF\nCOPY . .\n";
+        let df = crate::syntax::parse(src.as_bytes());
+        let m = Model::new(src, &df);
+        let shell = m.run_view(1).unwrap().own.as_ref().unwrap();
+        assert_eq!(shell.text, "apt-get update && apt-get install -y x");
+        assert_eq!(shell.script.commands.len(), 2);
+        assert!(std::ptr::eq(m.run_view(1).unwrap(), m.run_view(1).unwrap()));
+        assert_eq!(m.run_view(2).unwrap().own.as_ref().unwrap().text, "npm ci");
+        assert!(m.run_view(3).unwrap().own.is_none());
+        let heredoc = m.run_view(4).unwrap();
+        assert_eq!(heredoc.heredocs.len(), 1);
+        assert_eq!(heredoc.heredocs[0].script.commands[0].words[0].text, "npm");
+        assert!(m.run_view(5).is_none() && m.run_view(0).is_none());
+        assert!(m.copy_view(5).is_some() && m.copy_view(4).is_none());
     }
 
     /// A stage built FROM by an exported stage is exported too; one only

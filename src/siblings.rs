@@ -95,7 +95,7 @@ impl BuildContext {
                 if v.from.is_some() || v.heredoc {
                     continue;
                 }
-                let Some(sources) = v.sources else {
+                let Some(sources) = &v.sources else {
                     return Some(format!(
                         "{shown}:{} shares the ignore file and copies a path dockopt cannot resolve; {} would apply to it too",
                         ins.start_line,
@@ -103,7 +103,7 @@ impl BuildContext {
                     ));
                 };
                 for s in sources {
-                    let mut rel = clean_rel(&s);
+                    let mut rel = clean_rel(s);
                     // A glob: compare its directory part (conservative).
                     if let Some(k) = rel.find(['*', '?', '[']) {
                         rel = crate::readers::parent(&rel[..k]).to_string();

@@ -44,7 +44,7 @@ pub fn sources(text: &str) -> Vec<Source> {
         if c.from.is_some() || c.heredoc {
             continue;
         }
-        for s in c.sources.unwrap_or_default() {
+        for s in c.sources.clone().unwrap_or_default() {
             let remote = s.contains("://") || s.starts_with("git@");
             if !remote && !s.is_empty() {
                 out.push(Source {

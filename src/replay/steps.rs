@@ -134,6 +134,7 @@ fn copy_inputs(m: &Model, i: usize, stage: usize) -> Vec<Input> {
     // ARG values are constant: a source naming one resolves to its default.
     let sources = cv
         .sources
+        .clone()
         .or_else(|| super::vars::copy_sources(m, i, &super::vars::at(m, i, stage)));
     let Some(sources) = sources else {
         return vec![Input::Context(Selector::All)];

@@ -1,11 +1,11 @@
 //! Finding the pattern: a broad source copy C, then the first RUN R with an
 //! install a preset recognises.
 
-use crate::model::{clean_rel, CopyView};
+use crate::model::{clean_rel, CopyView, RunScript};
 use crate::preset::{InstallMatch, Preset};
 use crate::rules::RuleContext;
 use crate::shell;
-use crate::syntax::{Form, Keyword};
+use crate::syntax::Form;
 
 /// An install found in a RUN.
 pub struct Install<'p> {
@@ -13,9 +13,9 @@ pub struct Install<'p> {
     /// Index of the install command in the script.
     pub k: usize,
     pub m: InstallMatch<'p>,
-    pub script: shell::Script,
+    pub script: &'p shell::Script,
     /// The RUN's shell text the script was parsed from.
-    pub text: String,
+    pub text: &'p str,
     /// Logical text of the install command.
     pub command_text: String,
 }
@@ -28,7 +28,7 @@ pub struct Candidate<'p> {
     pub run: usize,
     /// Instructions strictly between C and R.
     pub between: Vec<usize>,
-    pub view: CopyView,
+    pub view: &'p CopyView,
     /// The context directory C copies (`""` for the whole context).
     pub src_dir: String,
     pub install: Install<'p>,
@@ -65,7 +65,7 @@ pub fn candidates<'p>(rc: &'p RuleContext) -> Vec<Candidate<'p>> {
             let Some(view) = m.copy_view(ci) else {
                 continue;
             };
-            let Some(src_dir) = broad_source(rc, &view) else {
+            let Some(src_dir) = broad_source(rc, view) else {
                 continue;
             };
             let Some((rpos, ri, install)) = first_install_after(rc, &body[pos + 1..]) else {
@@ -99,7 +99,7 @@ fn first_install_after<'p>(
     let m = rc.model;
     for (xpos, &xi) in rest.iter().enumerate() {
         if m.copy_view(xi)
-            .is_some_and(|x| x.from.is_none() && !x.heredoc && broad_source(rc, &x).is_some())
+            .is_some_and(|x| x.from.is_none() && !x.heredoc && broad_source(rc, x).is_some())
         {
             return None;
         }
@@ -111,32 +111,11 @@ fn first_install_after<'p>(
 }
 
 pub fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
-    let ins = rc.model.ins[i];
-    if ins.kind != Keyword::Run {
-        return None;
-    }
-    let text = match ins.form {
-        Form::Shell => ins.args_str().into_owned(),
-        Form::Exec => {
-            // Exec form: only a plain argv can be read as one command.
-            if ins
-                .exec
-                .iter()
-                .any(|a| a.is_empty() || a.contains(|c: char| !is_plain(c)))
-            {
-                return None;
-            }
-            ins.exec.join(" ")
-        }
-    };
+    let view = rc.model.run_view(i)?;
     // The RUN's own text, then any heredoc bodies (a script there is found so
     // that the finding can say why it is left alone).
-    let bodies = ins
-        .heredocs
-        .iter()
-        .map(|h| rc.model.src[h.body.range()].to_string());
-    for text in std::iter::once(text).chain(bodies) {
-        let script = shell::parse(&text);
+    let own = view.own.as_ref()?;
+    for RunScript { text, script } in std::iter::once(own).chain(&view.heredocs) {
         for (k, cmd) in script.commands.iter().enumerate() {
             if cmd.compound {
                 continue;
@@ -164,27 +143,27 @@ fn warms(rc: &RuleContext, i: usize, preset: &Preset) -> bool {
     if find_install(rc, i).is_some_and(|f| f.preset_name == preset.name) {
         return true;
     }
-    let ins = rc.model.ins[i];
-    if ins.kind != Keyword::Run || ins.form != Form::Shell {
+    if rc.model.ins[i].form != Form::Shell {
         return false;
     }
-    script_warms(&ins.args_str(), preset, 2)
+    let Some(own) = rc.model.run_view(i).and_then(|v| v.own.as_ref()) else {
+        return false;
+    };
+    script_warms(&own.text, &own.script, preset, 2)
 }
 
-/// Does `text` run a warm-up or an install of `preset`, looking into `{ ...; }` groups
-/// (the deps-only step is grouped when a prelude precedes it) up to `depth`?
-fn script_warms(text: &str, preset: &Preset, depth: usize) -> bool {
-    shell::parse(text).commands.iter().any(|c| {
+/// Does `script` (parsed from `text`) run a warm-up or an install of
+/// `preset`, looking into `{ ...; }` groups (the deps-only step is grouped
+/// when a prelude precedes it) up to `depth`?
+fn script_warms(text: &str, script: &shell::Script, preset: &Preset, depth: usize) -> bool {
+    script.commands.iter().any(|c| {
         if let (Some(body), true) = (&c.body, depth > 0) {
-            return script_warms(&text[body.clone()], preset, depth - 1);
+            let body = &text[body.clone()];
+            return script_warms(body, &shell::parse(body), preset, depth - 1);
         }
         let words: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
         !words.is_empty() && (preset.is_warm_up(&words) || preset.match_install(c).is_some())
     })
-}
-
-fn is_plain(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c)
 }
 
 #[cfg(test)]
@@ -196,15 +175,13 @@ mod tests {
     fn a_grouped_warm_up_counts() {
         let presets = Presets::builtin();
         let maven = presets.list.iter().find(|p| p.name == "maven").unwrap();
-        assert!(script_warms(
-            "chmod +x ./mvnw && ./mvnw -B dependency:go-offline || true",
-            maven,
-            2
+        let warms = |text: &str| script_warms(text, &shell::parse(text), maven, 2);
+        assert!(warms(
+            "chmod +x ./mvnw && ./mvnw -B dependency:go-offline || true"
         ));
-        assert!(script_warms(
-            "chmod +x ./mvnw && { ./mvnw -B dependency:go-offline || true; }",
-            maven,
-            2
+        assert!(warms(
+            "chmod +x ./mvnw && { ./mvnw -B dependency:go-offline || true; }"
         ));
+        assert!(!warms("chmod +x ./mvnw"));
     }
 }

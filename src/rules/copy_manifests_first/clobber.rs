@@ -70,7 +70,7 @@ fn context_copies(rc: &RuleContext) -> Vec<(usize, Vec<String>)> {
         .filter_map(|i| {
             let v = m.copy_view(i)?;
             (v.from.is_none() && !v.heredoc).then(|| {
-                let srcs = v.sources.unwrap_or_default();
+                let srcs = v.sources.as_deref().unwrap_or_default();
                 (i, srcs.iter().map(|s| clean_rel(s)).collect())
             })
         })

@@ -3,9 +3,9 @@
 
 use crate::effects::command::{self, ShellEnv};
 use crate::effects::{Effect, PathPat};
-use crate::model::{key_values, unquote_simple, Model};
+use crate::model::{key_values, unquote_simple, Model, RunScript};
 use crate::shell;
-use crate::syntax::{Form, Keyword};
+use crate::syntax::Keyword;
 
 use super::paths::resolve;
 use crate::rules::RuleContext;
@@ -72,25 +72,14 @@ fn path_dirs_at(m: &Model, i: usize) -> Vec<String> {
     out
 }
 
-/// The shell text of RUN `i`, or why it cannot be read.
-pub fn run_text(m: &Model, i: usize) -> Result<String, String> {
-    let ins = m.ins[i];
-    if !ins.heredocs.is_empty() {
+/// The shell text of RUN `i` and its parse, or why it cannot be read.
+pub fn run_script<'m>(m: &'m Model, i: usize) -> Result<&'m RunScript, String> {
+    if !m.ins[i].heredocs.is_empty() {
         return Err("the RUN uses a heredoc".into());
     }
-    match ins.form {
-        Form::Shell => Ok(ins.args_str().into_owned()),
-        Form::Exec
-            if ins.exec.iter().all(|a| {
-                !a.is_empty()
-                    && a.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c))
-            }) =>
-        {
-            Ok(ins.exec.join(" "))
-        }
-        Form::Exec => Err("an exec-form RUN with arguments dockopt cannot read".into()),
-    }
+    m.run_view(i)
+        .and_then(|v| v.own.as_ref())
+        .ok_or_else(|| "an exec-form RUN with arguments dockopt cannot read".into())
 }
 
 /// One command of a script with its effect.
@@ -181,17 +170,16 @@ fn shell_assignments(cmd: &shell::Command, vars: &mut crate::model::Vars) {
 /// The whole effect of RUN `i`.
 pub fn run_effect(rc: &RuleContext, i: usize) -> Effect {
     let m = rc.model;
-    let text = match run_text(m, i) {
-        Ok(t) => t,
+    let script = match run_script(m, i) {
+        Ok(run) => &run.script,
         Err(why) => return Effect::unknown(why),
     };
-    let script = shell::parse(&text);
     if let Some(p) = script.problems.first() {
         return Effect::unknown(format!("its shell text cannot be read reliably ({p})"));
     }
     let mut env = RunEnv::at(m, i);
     let mut eff = mount_effect(m, i, env.cwd.as_deref());
-    for ce in script_effects(rc, i, &script, &mut env, 0..script.commands.len()) {
+    for ce in script_effects(rc, i, script, &mut env, 0..script.commands.len()) {
         eff.merge(ce.effect);
     }
     eff
@@ -269,9 +257,9 @@ pub fn link_into(rc: &RuleContext, until: usize, dest: &str) -> Option<usize> {
         if m.ins[j].kind != Keyword::Run {
             continue;
         }
-        let Ok(text) = run_text(m, j) else { continue };
+        let Ok(run) = run_script(m, j) else { continue };
         let cwd = m.state[j].workdir.clone();
-        for cmd in &shell::parse(&text).commands {
+        for cmd in &run.script.commands {
             let words = &cmd.words;
             if words.first().map(|w| crate::preset::program_name(&w.text)) != Some("ln") {
                 continue;

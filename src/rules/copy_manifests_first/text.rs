@@ -208,7 +208,7 @@ fn leaks_outside(rc: &RuleContext, cand: &Candidate, dest: &str) -> bool {
             || st.body.iter().any(|&i| {
                 m.ins[i].flag("from").is_some_and(named)
                     && m.copy_view(i).map_or(true, |v| {
-                        v.sources.map_or(true, |srcs| {
+                        v.sources.as_ref().map_or(true, |srcs| {
                             srcs.iter().any(|s| {
                                 let s = crate::model::clean_abs(s);
                                 !super::paths::is_under(&s, dest) && takes_caches(&s)
@@ -421,7 +421,7 @@ impl Templates {
         Templates {
             command: install.command_text.clone(),
             flags: carried_flags(
-                &install.text,
+                install.text,
                 &install.script.commands[install.k],
                 carry,
                 &install.m.spec.value_flags,
