@@ -177,6 +177,15 @@ pub struct DepsOnly {
     /// The fix is unsafe in an exported stage (the image may differ).
     #[serde(default)]
     pub unsafe_when_exported: bool,
+    /// ...except when the install carries one of these flags: measured to
+    /// leave the same image (see the preset's comment).
+    #[serde(default)]
+    pub safe_exported_with: Vec<String>,
+    /// ...and none of these words is in the Dockerfile or a manifest the
+    /// install reads (ASCII case-insensitive): a setting that would undo
+    /// what was measured (`incremental`).
+    #[serde(default)]
+    pub safe_exported_unless: Vec<String>,
     /// The fix is always unsafe (a best-effort warm-up).
     #[serde(default, rename = "unsafe")]
     pub always_unsafe: bool,

@@ -37,8 +37,16 @@ fn project(outcome: &str) -> Scratch {
     match outcome {
         "unchanged" => npm_project("FROM alpine:3.20\nRUN apk add curl\n"),
         "safe-fix" => npm_project(NPM_DOCKERFILE),
-        // cargo in the exported stage: the stub build leaves files, so unsafe.
-        "unsafe-fix" => Scratch::of_fixture("rewrite", "cargo-single"),
+        // cargo's dev profile in the exported stage: the incremental rebuild
+        // over the stub build leaves a different library, so unsafe.
+        "unsafe-fix" => {
+            let s = Scratch::of_fixture("rewrite", "cargo-single");
+            s.write(
+                "Dockerfile",
+                "FROM rust:1.80\nWORKDIR /usr/src/hello\nCOPY . .\nRUN cargo build --locked\nCMD [\"./target/debug/hello\"]\n",
+            );
+            s
+        }
         "left-alone" => Scratch::of_fixture("rewrite", "refuse-pip-install-dot"),
         "suppressed" => npm_project(&NPM_DOCKERFILE.replace(
             "COPY . .",

@@ -9,6 +9,7 @@ mod eco_go_jvm;
 mod eco_javascript;
 mod eco_python;
 mod eco_ruby_php_dotnet_elixir;
+mod exported;
 mod gate;
 mod properties;
 mod readers;

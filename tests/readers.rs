@@ -87,13 +87,7 @@ impl Checked {
 
 /// Run every check on `fixture` (its `Dockerfile`) and snapshot it.
 fn snap(fixture: &str) -> Checked {
-    // cargo's deps-only step is unsafe in an exported stage: show it.
-    let args: &[&str] = if fixture.starts_with("cargo-") {
-        &["--unsafe-fixes"]
-    } else {
-        &[]
-    };
-    let c = check(fixture, "Dockerfile", args);
+    let c = check(fixture, "Dockerfile", &[]);
     crate::snapshot!("readers", fixture, c.snapshot.clone());
     c
 }
@@ -727,7 +721,7 @@ fn bulk_run_merges_ignore_entries_for_one_file() {
 fn cargo_bin_flag_of_an_autodiscovered_target_is_stubbed() {
     rewritten(
         "cargo-bin-flag-autodiscovered",
-        "unsafe",
+        "safe",
         "echo 'fn main() {}' > src/bin/worker.rs && echo 'fn main() {}' > examples/demo/main.rs && cargo build --release --bin worker",
     );
 }
@@ -758,7 +752,7 @@ fn cargo_vendored_sources_are_refused() {
 fn cargo_member_under_workdir_copies_the_workspace_root() {
     rewritten(
         "cargo-member-under-workdir",
-        "unsafe",
+        "safe",
         "COPY Cargo.toml Cargo.lock /ws/\nCOPY crates/core/Cargo.toml /ws/crates/core/\nCOPY crates/server/Cargo.toml /ws/crates/server/\n",
     );
 }
@@ -783,6 +777,9 @@ fn pnpm_member_frozen_lockfile_names_the_workspace_root() {
 #[test]
 fn unsafe_fix_says_why() {
     let s = Scratch::of_fixture(GROUP, "cargo-bin-flag-autodiscovered");
+    // The dev profile: unsafe in an exported stage (tests/exported.rs).
+    let dockerfile = String::from_utf8(s.read("Dockerfile")).unwrap();
+    s.write("Dockerfile", dockerfile.replace(" --release", ""));
     let text = s.run(&["Dockerfile"]);
     assert!(
         text.stderr
@@ -806,7 +803,7 @@ fn unsafe_fix_says_why() {
 fn cargo_member_locked_uses_the_root_lockfile() {
     let c = rewritten(
         "cargo-member-locked",
-        "unsafe",
+        "safe",
         "COPY Cargo.lock Cargo.toml /ws/\n",
     );
     assert!(c.fixed.contains("cargo build --release --locked && rm -f"));

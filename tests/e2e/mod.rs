@@ -30,7 +30,9 @@ mod go_jvm;
 // e2e: go-jvm
 mod ruby_php_dotnet_elixir;
 // e2e: ruby-php-dotnet-elixir
+mod exported;
 mod normalise;
+mod readers;
 mod real;
 // e2e: real package managers
 
@@ -82,6 +84,14 @@ struct Meta {
     /// Documented-volatile output the image comparison normalises (see `normalise.rs`).
     #[serde(default)]
     normalise: Vec<Normalisation>,
+    /// Fixture paths that get the host's CA bundle (`CA_BUNDLE`, as in `realbase.sh`) when
+    /// the fixture is copied: a `--cert FILE` in the context must trust the network's
+    /// (possibly intercepting) proxy.
+    #[serde(default)]
+    host_ca: Vec<String>,
+    /// Run `dockopt --fix --unsafe-fixes` (to measure what an unsafe fix changes).
+    #[serde(default)]
+    unsafe_fixes: bool,
 }
 
 fn default_dockerfile() -> String {
@@ -164,6 +174,16 @@ impl Fixture {
     /// Copies the fixture (without `fixture.toml` and the `wrong-*` rewrites) to `dest`.
     fn copy_to(&self, dest: &Path) {
         copy_tree(&self.dir, dest, Path::new(""), &self.meta.rename);
+        let bundle = std::env::var_os("CA_BUNDLE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/etc/ssl/certs/ca-certificates.crt"));
+        for path in &self.meta.host_ca {
+            let target = dest.join(path);
+            fs::create_dir_all(target.parent().expect("a file path")).expect("create a directory");
+            fs::copy(&bundle, &target)
+                .unwrap_or_else(|e| panic!("copy {} to {path}: {e}", bundle.display()));
+            fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
     }
 
     /// A copy of the fixture with its Dockerfile replaced by the fixture file `dockerfile`.
@@ -402,6 +422,9 @@ fn run_dockopt(fx: &Fixture, root: &Path) {
     let before = snapshot(root);
     let mut command = Command::new(env!("CARGO_BIN_EXE_dockopt"));
     command.current_dir(root).arg("--fix").arg(fx.dockerfile());
+    if fx.meta.unsafe_fixes {
+        command.arg("--unsafe-fixes");
+    }
     if let Some(context) = &fx.meta.context {
         command.arg("--context").arg(context);
     }

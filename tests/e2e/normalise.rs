@@ -40,6 +40,18 @@ pub enum Normalisation {
     /// timestamp-based `.pyc` are zeroed, the recorded source size stays; hash-based ones
     /// (flags 1 or 3) are compared as they are.
     PycTimestamps,
+    /// cargo's bookkeeping that differs between two builds of the same Dockerfile (measured:
+    /// two builds of one original differ in exactly these): `$CARGO_HOME/.global-cache`, the
+    /// SQLite database of the last-use times of registry files (cargo's cache tracker; its
+    /// path and mode are still compared, its content is blanked); `target/.rustc_info.json`,
+    /// whose JSON object order varies (its keys are sorted); and the encoded dep-info files
+    /// `target/*/.fingerprint/*/dep-*`, whose list of source files comes in the order rustc
+    /// reports them (the file names it holds are sorted; none is dropped).
+    CargoBookkeeping,
+    /// rustc's incremental-compilation cache (`target/*/incremental/`): each session is a
+    /// directory named after its start time and a random number, so two builds never share
+    /// a path there. Left out; the artefacts built from it are compared.
+    CargoIncremental,
 }
 
 impl Normalisation {
@@ -62,6 +74,12 @@ impl Normalisation {
             }
             Normalisation::PycTimestamps => {
                 ".pyc headers record the source file's mtime, which is the install time"
+            }
+            Normalisation::CargoBookkeeping => {
+                "cargo's last-use database, rustc_info's key order and dep-info's file order vary between two builds of the same Dockerfile"
+            }
+            Normalisation::CargoIncremental => {
+                "rustc's incremental session directories are named after their start time"
             }
         }
     }
@@ -100,6 +118,13 @@ impl Normalisation {
                 }
                 true
             }
+            Normalisation::CargoBookkeeping => {
+                if let Some(content) = content {
+                    cargo_bookkeeping(path, content);
+                }
+                true
+            }
+            Normalisation::CargoIncremental => !is_incremental(path),
         }
     }
 }
@@ -220,6 +245,45 @@ fn uv_cache_info(path: &str, content: &mut Vec<u8>) {
     *content = normalised.into_bytes();
 }
 
+fn cargo_bookkeeping(path: &str, content: &mut Vec<u8>) {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let parent = path.rsplit('/').nth(2).unwrap_or_default();
+    if name == ".global-cache" {
+        content.clear();
+    } else if name == ".rustc_info.json" && path.contains("/target/") {
+        // serde_json's objects are ordered maps: a round trip sorts the keys.
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(content) {
+            *content = value.to_string().into_bytes();
+        }
+    } else if parent == ".fingerprint" && name.starts_with("dep-") {
+        *content = sorted_strings(content);
+    }
+}
+
+/// The runs of printable ASCII in `content` (at least two bytes long), sorted, one a line,
+/// after the content's length.
+fn sorted_strings(content: &[u8]) -> Vec<u8> {
+    let mut runs: Vec<&[u8]> = content
+        .split(|b| !(0x20..0x7f).contains(b))
+        .filter(|run| run.len() >= 2)
+        .collect();
+    runs.sort_unstable();
+    let mut out = format!("{} bytes\n", content.len()).into_bytes();
+    for run in runs {
+        out.extend_from_slice(run);
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Is `path` in (or is it) a `target/<profile>/incremental` directory?
+fn is_incremental(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts
+        .windows(3)
+        .any(|w| w[0] == "target" && w[2] == "incremental")
+}
+
 /// Zeroes the source mtime of a timestamp-based `.pyc` (PEP 552 header: magic,
 /// flags, then mtime and size, or a hash when flags bit 0 is set).
 fn pyc_timestamp(content: &mut [u8]) {
@@ -291,6 +355,39 @@ mod tests {
             record,
             b"a.py,sha256=AAA,3\nx-0.1.0.dist-info/uv_cache.json,<volatile>,"
         );
+    }
+
+    #[test]
+    fn cargo_bookkeeping_keeps_what_it_does_not_reorder() {
+        let mut db = b"SQLite format 3\0...".to_vec();
+        cargo_bookkeeping("/usr/local/cargo/.global-cache", &mut db);
+        assert!(db.is_empty());
+        let (mut a, mut b) = (
+            br#"{"b":{"x":1},"a":2}"#.to_vec(),
+            br#"{"a":2,"b":{"x":1}}"#.to_vec(),
+        );
+        cargo_bookkeeping("/app/target/.rustc_info.json", &mut a);
+        cargo_bookkeeping("/app/target/.rustc_info.json", &mut b);
+        assert_eq!(a, b);
+        let first =
+            b"\x01\0\0\0\xff\x01\x02\0\0\0\0\x0e\0\0\0src/banner.txt\0\0\x0b\0\0\0src/main.rs\0";
+        let second =
+            b"\x01\0\0\0\xff\x01\x02\0\0\0\0\x0b\0\0\0src/main.rs\0\0\x0e\0\0\0src/banner.txt\0";
+        let other =
+            b"\x01\0\0\0\xff\x01\x02\0\0\0\0\x0b\0\0\0src/main.rs\0\0\x0e\0\0\0src/banner.rs\0";
+        let path = "/app/target/release/.fingerprint/hello-1a/dep-bin-hello";
+        let norm = |bytes: &[u8]| {
+            let mut v = bytes.to_vec();
+            cargo_bookkeeping(path, &mut v);
+            v
+        };
+        assert_eq!(norm(first), norm(second));
+        assert_ne!(norm(first), norm(other));
+        let mut source = b"fn main() {}".to_vec();
+        cargo_bookkeeping("/app/src/main.rs", &mut source);
+        assert_eq!(source, b"fn main() {}");
+        assert!(is_incremental("/app/target/debug/incremental/x-1/s-2/a.o"));
+        assert!(!is_incremental("/app/target/debug/deps/libx.rlib"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod crossing;
 mod lifecycle;
 mod manifests;
 mod onbuild;
+mod measured;
 mod paths;
 mod plan;
 pub mod refusal;
