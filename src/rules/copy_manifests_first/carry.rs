@@ -20,6 +20,7 @@ use crate::syntax::Keyword;
 
 use super::commute::{Conflict, SourceCopy};
 use super::crossing::{one_line, Crossing};
+use super::lifecycle::ScriptCommand;
 use super::manifests::Manifests;
 use super::paths::{is_under, CopyMap};
 use super::refusal::Refusal;
@@ -40,6 +41,15 @@ pub struct Footprint {
     created: Vec<String>,
     /// Directories the install writes.
     written: Vec<String>,
+    /// Directories in which a file the context lacks may be one the install
+    /// looks for when it exists (`.yarnrc`, `.npmrc`, `.cargo/config.toml`,
+    /// a gem in `vendor/cache`): the install's directories, those above them
+    /// inside C's destination, and those holding the files M brings.
+    looked_in: Vec<String>,
+    /// The install's directories.
+    install_dirs: Vec<String>,
+    /// The commands of the lifecycle scripts the install runs.
+    pub scripts: Vec<ScriptCommand>,
 }
 
 impl Footprint {
@@ -74,13 +84,59 @@ impl Footprint {
                 written.extend(image(&readers::join(dir, w)));
             }
         }
+        let install_dirs: Vec<String> = (found.install_dirs.iter())
+            .filter_map(|d| image(d))
+            .collect();
+        let mut looked_in: Vec<String> = Vec::new();
+        for d in &install_dirs {
+            let mut d = d.as_str();
+            while is_under(d, dest) {
+                looked_in.push(d.to_string());
+                match d.rsplit_once('/') {
+                    Some((up, _)) if !up.is_empty() && d != dest => d = up,
+                    _ => break,
+                }
+            }
+        }
+        looked_in.extend(inputs.iter().map(|f| parent_abs(f).to_string()));
+        looked_in.sort();
+        looked_in.dedup();
         Footprint {
             dest: dest.to_string(),
             existing: project.dest_abs.to_string(),
             inputs,
             created,
             written,
+            looked_in,
+            install_dirs,
+            scripts: Vec::new(),
         }
+    }
+
+    /// A path the step creates, which C does not bring, where the install
+    /// may look for a file of that name: before the rewrite the install saw
+    /// it, after it does not.
+    fn creates_looked_for(&self, eff: &Effect, source: &SourceCopy) -> Option<CarryConflict> {
+        let (_, writes) = self.touched(eff);
+        let looked_in = |p: &str| self.looked_in.iter().any(|l| l == parent_abs(p));
+        let dotted = |p: &str| {
+            self.install_dirs.iter().any(|d| {
+                p.strip_prefix(d.as_str())
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+        };
+        writes.iter().find_map(|w| {
+            let p = w.path();
+            let hit = if source.brings(w) {
+                // C brings the directory, but the step may add entries to it.
+                matches!(w, PathPat::Tree(_))
+                    && self.looked_in.iter().any(|l| is_under(l, p))
+            } else {
+                looked_in(p) || dotted(p)
+            };
+            hit.then(|| CarryConflict::LookedFor(p.to_string()))
+        })
     }
 
     /// Why a step with effect `eff` does not commute with the install, if it does not.
@@ -131,6 +187,9 @@ pub enum CarryConflict {
     InstallInput(String),
     /// The step reads or writes what the install writes.
     InstallOutput(String),
+    /// The step creates a path where the install looks for files (its
+    /// configuration, releases, local packages).
+    LookedFor(String),
     /// The step does not commute with a step it would move past.
     Step { at: String, path: String },
     /// An instruction between the step and the install changes the state the step runs in.
@@ -153,6 +212,9 @@ impl CarryConflict {
             CarryConflict::InstallOutput(p) => {
                 format!("would touch {p} after the install writes it")
             }
+            CarryConflict::LookedFor(p) => format!(
+                "would create {p} only after the install, which may read such a file (a configuration, a release, a local package) when it exists"
+            ),
             CarryConflict::Step { at, path } => {
                 format!("would run after {at}, which also touches {path}")
             }
@@ -203,6 +265,15 @@ impl Footprint {
             })
         };
         hit(&aw, &[&br, &bw]).or_else(|| hit(&bw, &[&ar]))
+    }
+}
+
+/// The directory holding absolute path `p`.
+fn parent_abs(p: &str) -> &str {
+    match p.rsplit_once('/') {
+        Some(("", _)) => "/",
+        Some((d, _)) => d,
+        None => p,
     }
 }
 
@@ -258,7 +329,7 @@ pub fn carry(
     for (pos, conflict) in moving.iter().enumerate() {
         let Some(conflict) = conflict else { continue };
         let xi = crossing.steps[pos].0;
-        if let Err(why) = movable(rc, crossing, &moving, pos, crossed) {
+        if let Err(why) = movable(rc, crossing, &moving, pos, crossed, source) {
             let x = rc.model.ins[xi];
             return Err(Refusal::Crossing {
                 at: Some(xi),
@@ -284,6 +355,7 @@ fn movable(
     moving: &[Option<Conflict>],
     pos: usize,
     crossed: &Crossed,
+    source: &SourceCopy,
 ) -> Result<(), CarryConflict> {
     let m = rc.model;
     let (xi, eff) = &crossing.steps[pos];
@@ -324,9 +396,21 @@ fn movable(
             });
         }
     }
+    // The lifecycle scripts run inside the install, which the step now follows.
+    for cmd in &crossed.footprint.scripts {
+        if let Some(path) = crossed.footprint.clash(&eff, &cmd.effect) {
+            return Err(CarryConflict::Step {
+                at: cmd.text.clone(),
+                path,
+            });
+        }
+    }
     match crossed.footprint.conflict(&eff, user_db) {
         Some(c) => Err(c),
-        None => Ok(()),
+        None => match crossed.footprint.creates_looked_for(&eff, source) {
+            Some(c) => Err(c),
+            None => Ok(()),
+        },
     }
 }
 
@@ -364,6 +448,9 @@ mod tests {
             inputs: vec!["/app/package.json".into()],
             created: vec!["/app/package-lock.json".into()],
             written: vec!["/app/node_modules".into()],
+            looked_in: vec!["/app".into()],
+            install_dirs: vec!["/app".into()],
+            scripts: Vec::new(),
         }
     }
 

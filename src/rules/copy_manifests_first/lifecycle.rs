@@ -8,6 +8,7 @@
 //! does not know, is refused, naming the script and the command.
 
 use crate::context::BuildContext;
+use crate::effects::Effect;
 use crate::readers;
 use crate::shell;
 
@@ -18,8 +19,17 @@ use super::refusal::Refusal;
 use super::steps::{self, RunEnv};
 use crate::rules::RuleContext;
 
+/// A command of a lifecycle script, which runs inside the install.
+pub struct ScriptCommand {
+    /// `{file}'s `{name}` script, `{command}``, for messages.
+    pub text: String,
+    pub effect: Effect,
+}
+
 /// Vet every lifecycle script of the package.json files in `files`
-/// (context paths; `project` maps them into the image).
+/// (context paths; `project` maps them into the image). Returns the
+/// scripts' commands: they are part of the install, which the steps moved
+/// with C must commute with.
 pub fn vet(
     rc: &RuleContext,
     cand: &Candidate,
@@ -27,8 +37,9 @@ pub fn vet(
     files: &[String],
     project: CopyMap,
     source: &SourceCopy,
-) -> Result<(), Refusal> {
+) -> Result<Vec<ScriptCommand>, Refusal> {
     let names = readers::lifecycle_names();
+    let mut commands = Vec::new();
     for f in files.iter().filter(|f| is_package_json(f)) {
         let json: serde_json::Value = ctx
             .read_to_string(f)
@@ -45,42 +56,55 @@ pub fn vet(
             let dir = project.to_image(readers::parent(f)).ok_or_else(|| {
                 Refusal::LifecycleScript(format!("{f} is outside the source copy"))
             })?;
-            if let Some(why) = script_conflict(rc, cand, &dir, body, source) {
-                return Err(Refusal::LifecycleScript(format!(
-                    "{f} has a `{name}` script (`{body}`), which `{}` runs: {why}",
-                    cand.install.command_text
-                )));
+            match script_effects(rc, cand, &dir, body, source) {
+                Err(why) => {
+                    return Err(Refusal::LifecycleScript(format!(
+                        "{f} has a `{name}` script (`{body}`), which `{}` runs: {why}",
+                        cand.install.command_text
+                    )))
+                }
+                Ok(effects) => commands.extend(effects.into_iter().map(|(cmd, effect)| {
+                    ScriptCommand {
+                        text: format!("`{cmd}` of {f}'s `{name}` script"),
+                        effect,
+                    }
+                })),
             }
         }
     }
-    Ok(())
+    Ok(commands)
 }
 
 fn is_package_json(f: &str) -> bool {
     f == "package.json" || f.ends_with("/package.json")
 }
 
-/// Why script `body`, run in image directory `dir`, does not commute with C.
-fn script_conflict(
+/// The commands of script `body`, run in image directory `dir`, with their
+/// effects; or why one does not commute with C.
+fn script_effects(
     rc: &RuleContext,
     cand: &Candidate,
     dir: &str,
     body: &str,
     source: &SourceCopy,
-) -> Option<String> {
+) -> Result<Vec<(String, Effect)>, String> {
     let script = shell::parse(body);
     if let Some(p) = script.problems.first() {
-        return Some(format!("its shell text cannot be read reliably ({p})"));
+        return Err(format!("its shell text cannot be read reliably ({p})"));
     }
     let mut env = RunEnv::at(rc.model, cand.run);
     env.cwd = Some(dir.to_string());
     let effects = steps::script_effects(rc, cand.run, &script, &mut env, 0..script.commands.len());
-    effects.iter().find_map(|ce| {
-        let conflict = source.conflict(&ce.effect)?;
-        let cmd = &body[script.commands[ce.index].span.clone()];
-        Some(format!(
-            "run before the source copy, `{cmd}` {}",
-            conflict.describe(source.map)
-        ))
-    })
+    let mut out = Vec::new();
+    for ce in effects {
+        let cmd = body[script.commands[ce.index].span.clone()].to_string();
+        if let Some(conflict) = source.conflict(&ce.effect) {
+            return Err(format!(
+                "run before the source copy, `{cmd}` {}",
+                conflict.describe(source.map)
+            ));
+        }
+        out.push((cmd, ce.effect));
+    }
+    Ok(out)
 }

@@ -120,7 +120,7 @@ fn plan_with(
         Project::InCopy(_) => map,
         Project::AboveCopy(_, parent) => *parent,
     };
-    let footprint = carry::Footprint::new(&cand.install.m, &found, project_map, &dest.abs);
+    let mut footprint = carry::Footprint::new(&cand.install.m, &found, project_map, &dest.abs);
     let scripts_in = found.vet_scripts.then(|| found.files.clone());
     if above {
         if let Some(f) = found.files.iter().find(|f| is_under_rel(f, &cand.src_dir)) {
@@ -152,7 +152,7 @@ fn plan_with(
         chown_names: chown_uses_names(rc, cand),
     };
     if let Some(files) = &scripts_in {
-        lifecycle::vet(rc, cand, ctx, files, project_map, &source)?;
+        footprint.scripts = lifecycle::vet(rc, cand, ctx, files, project_map, &source)?;
     }
     crossing::check_links(rc, crossing)?;
     let deps_only = text::deps_only(cand).is_some();
