@@ -76,6 +76,9 @@ const FIXTURES: &[&str] = &[
     "adv-touchr",
     "adv-wcc",
     "adv-wgetnoo",
+    "adv-cpost1",
+    "adv-cyarnrc",
+    "adv-cyarnberry",
     "effects-symlink-manifest",
     "effects-symlink-project-dir",
     "subdir-npm-src",
@@ -1507,6 +1510,32 @@ fn adversarial_cases_are_refused() {
         ("adv-wgetnoo", "crossing"),
     ] {
         refused(fixture, kind, &[]);
+    }
+}
+
+/// Steps that would move with the source copy but touch what the install
+/// does: a directory a lifecycle script creates (`rm -rf build tests` after
+/// a `postinstall` that writes build/), or a configuration file the install
+/// reads when it exists and the context lacks (`cp deploy/yarnrc .yarnrc`).
+/// Each was a wrong rewrite: the image lost build/, or the install ran
+/// without the configuration.
+#[test]
+fn adversarial_carried_steps_touching_the_install_are_refused() {
+    for (fixture, why) in [
+        (
+            "adv-cpost1",
+            "`postinstall` script, which also touches /app/build",
+        ),
+        (
+            "adv-cyarnrc",
+            "would create /app/.yarnrc only after the install",
+        ),
+        (
+            "adv-cyarnberry",
+            "would create /app/.yarnrc.yml only after the install",
+        ),
+    ] {
+        refused(fixture, "crossing", &[why]);
     }
 }
 

@@ -130,8 +130,7 @@ impl Footprint {
             let p = w.path();
             let hit = if source.brings(w) {
                 // C brings the directory, but the step may add entries to it.
-                matches!(w, PathPat::Tree(_))
-                    && self.looked_in.iter().any(|l| is_under(l, p))
+                matches!(w, PathPat::Tree(_)) && self.looked_in.iter().any(|l| is_under(l, p))
             } else {
                 looked_in(p) || dotted(p)
             };

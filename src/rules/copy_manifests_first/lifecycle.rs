@@ -63,12 +63,12 @@ pub fn vet(
                         cand.install.command_text
                     )))
                 }
-                Ok(effects) => commands.extend(effects.into_iter().map(|(cmd, effect)| {
-                    ScriptCommand {
+                Ok(effects) => {
+                    commands.extend(effects.into_iter().map(|(cmd, effect)| ScriptCommand {
                         text: format!("`{cmd}` of {f}'s `{name}` script"),
                         effect,
-                    }
-                })),
+                    }))
+                }
             }
         }
     }
