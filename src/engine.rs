@@ -1,16 +1,15 @@
 //! One file through the pipeline: parse, model, rules, apply fixes to a
 //! fixed point, verify. Pure: no printing, no writing.
 
-use std::path::PathBuf;
-
-use anyhow::{bail, Result};
-
 use crate::context::BuildContext;
-use crate::edit::{self, Applicability, Edit};
+use crate::edit::{Applicability, Edits, FixError};
 use crate::model::Model;
+use crate::origin::Origin;
 use crate::preset::Presets;
 use crate::rules::{self, Diagnostic, RuleContext};
 use crate::syntax;
+
+pub use crate::ignore_change::IgnoreChange;
 
 /// At most this many rewrite rounds; a stable rewrite needs one.
 const MAX_ROUNDS: usize = 4;
@@ -21,22 +20,16 @@ pub struct Options<'a> {
     pub disabled_rules: &'a [String],
 }
 
-/// A change to the ignore file that goes with the fix.
-#[derive(Clone, Debug)]
-pub struct IgnoreChange {
-    pub path: PathBuf,
-    /// `None` when the file is created.
-    pub old: Option<String>,
-    pub new: String,
-}
-
 /// What happened to one file.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The findings of every round, in file order; those of later rounds
+    /// (made in the text earlier fixes produced) only when their fix was
+    /// applied, and at the places their instructions have in the original.
     pub findings: Vec<Diagnostic>,
     /// Per finding: was its fix applied?
     pub applied: Vec<bool>,
-    /// The rewritten text, when it differs.
+    /// The rewritten text, when it differs: each round's change set applied.
     pub fixed: Option<String>,
     pub ignore: Option<IgnoreChange>,
     /// What `# dockopt: ignore` comments did (in the original text).
@@ -48,6 +41,7 @@ fn run_rules(
     text: &str,
     ctx: Option<&BuildContext>,
     opts: &Options,
+    origin: &Origin,
 ) -> (Vec<Diagnostic>, crate::suppress::Report) {
     let df = syntax::parse(text.as_bytes());
     let model = Model::new(text, &df);
@@ -55,6 +49,7 @@ fn run_rules(
         model: &model,
         presets: opts.presets,
         ctx,
+        origin: (!origin.is_empty()).then_some(origin),
     };
     let found = rules::check(&rc, opts.disabled_rules);
     crate::suppress::apply(text, &df, found, opts.disabled_rules)
@@ -64,67 +59,113 @@ fn wanted(f: &Diagnostic, opts: &Options) -> bool {
     match f.applicability() {
         Some(Applicability::Safe) => true,
         Some(Applicability::Unsafe) => opts.unsafe_fixes,
-        _ => false,
+        None => false,
     }
 }
 
-pub fn process(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Result<Outcome> {
-    let (findings, suppressions) = run_rules(text, ctx, opts);
-    let mut applied = vec![false; findings.len()];
-    let mut current = text.to_string();
-    let mut ignore_additions: Vec<String> = Vec::new();
-    let mut round_findings = findings.clone();
-    for round in 0..MAX_ROUNDS {
-        // Take fixes in order, skipping any that overlap an accepted one.
-        let mut edits: Vec<Edit> = Vec::new();
-        let mut any = false;
-        for (i, f) in round_findings.iter().enumerate() {
-            if !wanted(f, opts) {
-                continue;
-            }
-            let fix = f.fix.as_ref().expect("wanted implies a fix");
-            let mut trial = edits.clone();
-            trial.extend(fix.edits.iter().cloned());
-            if edit::apply(&current, &trial).is_err() {
-                continue;
-            }
-            edits = trial;
-            any = true;
-            for p in &fix.ignore_additions {
-                if !ignore_additions.contains(p) {
-                    ignore_additions.push(p.clone());
-                }
-            }
-            if round == 0 {
-                applied[i] = true;
-            }
+/// The fixes of one round to apply: in position order, each unless it
+/// overlaps one taken before. Returns the merged change set and which
+/// findings it takes.
+fn accept(findings: &[Diagnostic], text: &str, opts: &Options) -> (Edits, Vec<usize>) {
+    let mut edits = Edits::default();
+    let mut taken = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let Some(fix) = f.fix.as_ref().filter(|_| wanted(f, opts)) else {
+            continue;
+        };
+        if fix.edits.check_bounds(text).is_err() {
+            continue;
         }
-        if !any {
-            break;
-        }
-        let next = edit::apply(&current, &edits).expect("checked above");
-        // The rewritten file must still parse to the same kind of thing:
-        // no instruction may be lost or turned opaque.
-        let df = syntax::parse(next.as_bytes());
-        if df
-            .instructions()
-            .any(|i| i.kind == syntax::Keyword::Unknown)
-            && !syntax::parse(current.as_bytes())
-                .instructions()
-                .any(|i| i.kind == syntax::Keyword::Unknown)
-        {
-            bail!("internal error: the rewrite produced an unknown instruction; nothing written");
-        }
-        current = next;
-        round_findings = run_rules(&current, ctx, opts).0;
-        if round + 1 == MAX_ROUNDS && round_findings.iter().any(|f| wanted(f, opts)) {
-            bail!("internal error: the rewrite did not reach a fixed point; nothing written");
+        if let Ok(merged) = edits.union(&fix.edits) {
+            edits = merged;
+            taken.push(i);
         }
     }
-    let ignore = match (ctx, ignore_additions.is_empty()) {
-        (Some(ctx), false) => ignore_change(ctx, &ignore_additions),
+    (edits, taken)
+}
+
+/// Does `next` hold an unknown instruction that `current` did not?
+fn lost_an_instruction(current: &str, next: &str) -> bool {
+    let unknown = |t: &str| {
+        syntax::parse(t.as_bytes())
+            .instructions()
+            .any(|i| i.kind == syntax::Keyword::Unknown)
+    };
+    unknown(next) && !unknown(current)
+}
+
+/// A later round's finding, placed in the original text. Its edits index
+/// the text of that round, so they are dropped (the outcome carries them).
+fn placed(mut f: Diagnostic, current: &str, origin: &Origin) -> Diagnostic {
+    f.range = origin.map(current, f.range);
+    for r in &mut f.related {
+        r.span = origin.map(current, r.span);
+    }
+    if let Some(fix) = &mut f.fix {
+        fix.edits = Edits::default();
+    }
+    f
+}
+
+pub fn process(
+    text: &str,
+    ctx: Option<&BuildContext>,
+    opts: &Options,
+) -> Result<Outcome, FixError> {
+    let mut origin = Origin::default();
+    let (mut round_findings, suppressions) = run_rules(text, ctx, opts, &origin);
+    let mut found: Vec<(Diagnostic, bool)> = Vec::new();
+    let mut current = text.to_string();
+    let mut patterns: Vec<String> = Vec::new();
+    for round in 0..MAX_ROUNDS {
+        let (edits, taken) = accept(&round_findings, &current, opts);
+        for &i in &taken {
+            let adds = &round_findings[i]
+                .fix
+                .as_ref()
+                .expect("taken")
+                .ignore_additions;
+            for p in adds {
+                if !patterns.contains(p) {
+                    patterns.push(p.clone());
+                }
+            }
+        }
+        let mut is_taken = vec![false; round_findings.len()];
+        for &i in &taken {
+            is_taken[i] = true;
+        }
+        for (f, applied) in round_findings.into_iter().zip(is_taken) {
+            if round == 0 {
+                found.push((f, applied));
+            } else if applied {
+                found.push((placed(f, &current, &origin), true));
+            }
+        }
+        if taken.is_empty() {
+            break;
+        }
+        let next = edits.apply(&current)?;
+        // The rewritten file must still parse to the same kind of thing:
+        // no instruction may be lost or turned opaque.
+        if lost_an_instruction(&current, &next) {
+            return Err(FixError::UnknownInstruction);
+        }
+        origin.push(std::mem::replace(&mut current, next), edits);
+        round_findings = run_rules(&current, ctx, opts, &origin).0;
+        if round + 1 == MAX_ROUNDS && round_findings.iter().any(|f| wanted(f, opts)) {
+            return Err(FixError::NoFixedPoint);
+        }
+    }
+    found.sort_by_key(|(f, _)| f.range.start);
+    let ignore = match (ctx, patterns.is_empty()) {
+        (Some(ctx), false) => {
+            let old = ctx.ignore_file().map(|_| ctx.ignore_text().to_string());
+            IgnoreChange::appending(ctx.ignore_file_for_edit(), old, &patterns)
+        }
         _ => None,
     };
+    let (findings, applied) = found.into_iter().unzip();
     Ok(Outcome {
         findings,
         applied,
@@ -134,25 +175,70 @@ pub fn process(text: &str, ctx: Option<&BuildContext>, opts: &Options) -> Result
     })
 }
 
-/// Append `patterns` to the effective ignore file (or create `.dockerignore`).
-fn ignore_change(ctx: &BuildContext, patterns: &[String]) -> Option<IgnoreChange> {
-    let path = ctx.ignore_file_for_edit();
-    let old = ctx.ignore_file().map(|_| ctx.ignore_text().to_string());
-    let base = old.clone().unwrap_or_default();
-    let nl = if base.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut new = base.clone();
-    let existing: Vec<&str> = base.lines().map(str::trim).collect();
-    let mut added = false;
-    for p in patterns {
-        if existing.contains(&p.as_str()) {
-            continue;
-        }
-        if !new.is_empty() && !new.ends_with('\n') {
-            new.push_str(nl);
-        }
-        new.push_str(p);
-        new.push_str(nl);
-        added = true;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MemContext;
+
+    const TWO: &str =
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN pip install -r requirements.txt\n";
+
+    fn run(text: &str, ctx: MemContext) -> Outcome {
+        let presets = Presets::builtin();
+        let opts = Options {
+            presets: &presets,
+            unsafe_fixes: false,
+            disabled_rules: &[],
+        };
+        process(text, Some(&ctx.into_context()), &opts).unwrap()
     }
-    added.then_some(IgnoreChange { path, old, new })
+
+    fn project() -> MemContext {
+        MemContext::new()
+            .file("package.json", r#"{"name":"a"}"#)
+            .file("package-lock.json", "{}")
+            .file("requirements.txt", "flask\n")
+            .file("app.py", "")
+    }
+
+    /// Round 2 fixes the second install in the text round 1 wrote; its
+    /// finding is reported at the original's lines, without edits of its own.
+    #[test]
+    fn a_later_rounds_finding_is_reported_at_the_original_lines() {
+        let o = run(TWO, project());
+        assert_eq!(o.applied, [true, true]);
+        let lines: Vec<(usize, usize)> = o
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.line(TWO),
+                    crate::rules::line_of(TWO, f.related[0].span.start),
+                )
+            })
+            .collect();
+        assert_eq!(lines, [(3, 4), (3, 5)]);
+        assert!(
+            o.findings[1].message.contains("(line 5)"),
+            "{}",
+            o.findings[1].message
+        );
+        assert!(!o.findings[0].fix.as_ref().unwrap().edits.is_empty());
+        assert!(o.findings[1].fix.as_ref().unwrap().edits.is_empty());
+        // Converged: fixing the result again finds nothing to fix.
+        let fixed = o.fixed.unwrap();
+        let again = run(&fixed, project());
+        assert!(again.fixed.is_none() && again.applied.iter().all(|a| !a));
+    }
+
+    #[test]
+    fn a_fix_error_says_nothing_was_written() {
+        for e in [
+            FixError::UnknownInstruction,
+            FixError::NoFixedPoint,
+            FixError::Overlap { at: 3 },
+        ] {
+            assert!(e.to_string().ends_with("nothing written"), "{e}");
+        }
+    }
 }

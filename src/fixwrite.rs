@@ -40,7 +40,7 @@ fn write_all(r: &FileResult) -> anyhow::Result<crate::fsutil::Written> {
         return Ok(Default::default());
     };
     let mut writes = Vec::new();
-    let (old, new);
+    let (old, new, ignore_new);
     if let (Some(fixed), Some(orig), false) =
         (&o.fixed, &r.original, r.target.path == Path::new("-"))
     {
@@ -52,10 +52,11 @@ fn write_all(r: &FileResult) -> anyhow::Result<crate::fsutil::Written> {
         });
     }
     if let Some(ig) = &o.ignore {
+        ignore_new = ig.new_text();
         writes.push(FileWrite {
             path: &ig.path,
             expected: ig.old.as_deref().map(str::as_bytes),
-            contents: ig.new.as_bytes(),
+            contents: ignore_new.as_bytes(),
         });
     }
     crate::fsutil::write_all_or_nothing(&writes)

@@ -11,42 +11,6 @@ use std::path::PathBuf;
 use crate::engine::IgnoreChange;
 use crate::runner::FileResult;
 
-/// The lines `change` appends to its original text.
-fn added_lines(change: &IgnoreChange) -> Vec<String> {
-    let old: Vec<&str> = change
-        .old
-        .as_deref()
-        .unwrap_or("")
-        .lines()
-        .map(str::trim)
-        .collect();
-    change
-        .new
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !old.contains(l))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Append `lines` to `base` like the engine does (same line ending, no duplicates).
-fn append(base: &str, lines: &[String]) -> String {
-    let nl = if base.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut new = base.to_string();
-    let existing: Vec<String> = base.lines().map(|l| l.trim().to_string()).collect();
-    for l in lines {
-        if existing.contains(l) {
-            continue;
-        }
-        if !new.is_empty() && !new.ends_with('\n') {
-            new.push_str(nl);
-        }
-        new.push_str(l);
-        new.push_str(nl);
-    }
-    new
-}
-
 fn key(p: &std::path::Path) -> PathBuf {
     crate::config::absolute(p)
 }
@@ -62,7 +26,7 @@ pub fn merge(results: &mut [FileResult]) {
             continue;
         };
         let k = key(&change.path);
-        let lines = added_lines(&change);
+        let lines = change.added();
         match first_of.iter_mut().find(|(p, _, _)| *p == k) {
             Some((_, _, all)) => {
                 for l in lines {
@@ -79,8 +43,8 @@ pub fn merge(results: &mut [FileResult]) {
     }
     for (_, i, lines) in first_of {
         if let Ok(o) = &mut results[i].outcome {
-            if let Some(change) = &mut o.ignore {
-                change.new = append(change.old.as_deref().unwrap_or(""), &lines);
+            if let Some(change) = o.ignore.take() {
+                o.ignore = IgnoreChange::appending(change.path, change.old, &lines);
             }
         }
     }

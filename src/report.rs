@@ -180,7 +180,7 @@ pub fn file_diff_in(r: &FileResult, root: &crate::patch::PatchRoot) -> String {
         out.push_str(&diff::unified(
             &root.header(&ig.path, &display_path(&ig.path)),
             ig.old.as_deref(),
-            &ig.new,
+            &ig.new_text(),
         ));
     }
     out

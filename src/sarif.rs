@@ -167,43 +167,17 @@ pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
             message.push_str(&format!(". Left as is: {}", reason.text));
         }
         let mut fixes = Vec::new();
+        // A later round's fix has no edits of its own on this text (the
+        // engine's change set carries them): no SARIF fix for it.
         if let Some(fix) = f
             .fix
             .as_ref()
-            .filter(|x| x.applicability >= Applicability::Unsafe)
+            .filter(|x| x.applicability >= Applicability::Unsafe && !x.edits.is_empty())
         {
-            let mut changes = vec![ArtifactChange {
-                artifact_location: ArtifactLocation { uri: uri.clone() },
-                replacements: fix
-                    .edits
-                    .iter()
-                    .map(|e| Replacement {
-                        deleted_region: region(orig, e.range.start, e.range.end),
-                        inserted_content: Text {
-                            text: crate::input::lossy(&e.text).into_owned(),
-                        },
-                    })
-                    .collect(),
-            }];
+            let mut changes = vec![artifact_change(uri.clone(), orig, &fix.edits)];
             if let Some(ig) = &o.ignore {
                 let old = ig.old.as_deref().unwrap_or("");
-                let (line, col) = line_col(old, old.len());
-                changes.push(ArtifactChange {
-                    artifact_location: ArtifactLocation {
-                        uri: display_path(&ig.path),
-                    },
-                    replacements: vec![Replacement {
-                        deleted_region: Region {
-                            start_line: line,
-                            start_column: Some(col),
-                            end_line: Some(line),
-                            end_column: Some(col),
-                        },
-                        inserted_content: Text {
-                            text: ig.new[old.len().min(ig.new.len())..].to_string(),
-                        },
-                    }],
-                });
+                changes.push(artifact_change(display_path(&ig.path), old, &ig.edits));
             }
             let safety = if fix.applicability == Applicability::Safe {
                 "safe"
@@ -247,6 +221,22 @@ pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
         });
     }
     out
+}
+
+/// The replacements `edits` make in `text`, the artifact at `uri`.
+fn artifact_change(uri: String, text: &str, edits: &crate::edit::Edits) -> ArtifactChange {
+    ArtifactChange {
+        artifact_location: ArtifactLocation { uri },
+        replacements: edits
+            .iter()
+            .map(|e| Replacement {
+                deleted_region: region(text, e.range.start, e.range.end),
+                inserted_content: Text {
+                    text: crate::input::lossy(&e.content).into_owned(),
+                },
+            })
+            .collect(),
+    }
 }
 
 /// The SARIF log holding `out`.

@@ -33,6 +33,7 @@ const GROUP: &str = "rewrite";
 /// Every fixture directory; `every_fixture_is_tested` keeps this list and
 /// the directory listing in step.
 const FIXTURES: &[&str] = &[
+    "two-installs-npm-then-pip",
     "lifecycle-pnpm-preinstall-manifest",
     "lifecycle-pnpm-preinstall-source",
     "lifecycle-yarn-postinstall-modules",
@@ -398,6 +399,43 @@ fn rewrite_npm_classic() {
     assert!(c
         .fixed
         .contains("COPY package.json package-lock.json ./\nRUN npm install\nCOPY . .\n"));
+}
+
+/// Two installs after one source copy: round 1 fixes npm, round 2 (in the
+/// text round 1 wrote) fixes pip. Both findings are reported, each at the
+/// lines of the original file: C (line 3) and its install's RUN.
+#[test]
+fn rewrite_two_installs_both_reported() {
+    let c = snap(
+        "two-installs-npm-then-pip",
+        "two-installs-npm-then-pip",
+        "Dockerfile",
+        &[],
+    );
+    assert!(c.fixed.contains(
+        "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n"
+    ), "{}", c.fixed);
+    let lines: Vec<(u64, u64)> = c
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["related"][0]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [(3, 4), (3, 5)]);
+    assert!(c
+        .findings
+        .iter()
+        .all(|f| f["applicability"] == "safe" && f["level"] == "change"));
+    let stderr = &c.diff.stderr;
+    assert!(
+        stderr.contains("Dockerfile:3: COPY . . copies the whole source before `npm ci` (line 4)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Dockerfile:3: COPY . . copies the whole source before `pip install -r requirements.txt` (line 5)"), "{stderr}");
 }
 
 #[test]

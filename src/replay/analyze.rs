@@ -181,7 +181,10 @@ pub fn replay(t: &Target, sh: &Shared, hist: &mut Histories) -> Result<FileRepla
     let ctx = BuildContext::open(&ctx_dir, &t.path)?;
     let outcome = engine::process(&text, Some(&ctx), &sh.opts)?;
     let fixed = outcome.fixed.clone().unwrap_or_else(|| text.clone());
-    let new_ignore = outcome.ignore.as_ref().map(|c| DockerIgnore::parse(&c.new));
+    let new_ignore = outcome
+        .ignore
+        .as_ref()
+        .map(|c| DockerIgnore::parse(&c.new_text()));
     let rewrite = if outcome.fixed.is_some() || outcome.ignore.is_some() {
         Rewrite::Rewritten
     } else {

@@ -15,6 +15,21 @@ pub struct RuleContext<'a> {
     pub presets: &'a Presets,
     /// `None` when there is no build context (stdin without `--context`).
     pub ctx: Option<&'a BuildContext>,
+    /// After a round of fixes: where this text's places were in the file as
+    /// read (`None` in the first round).
+    pub origin: Option<&'a crate::origin::Origin>,
+}
+
+impl RuleContext<'_> {
+    /// The line `ins` starts on in the file as read (messages name it).
+    pub fn line(&self, ins: &Instruction) -> usize {
+        let Some(origin) = self.origin else {
+            return ins.start_line;
+        };
+        let src = self.model.src;
+        let span = origin.map(src, instruction_range(ins, src));
+        line_of(origin.original(src), span.start)
+    }
 }
 
 /// Why a rewrite was not made. `kind` is stable (JSON, summaries).

@@ -325,6 +325,7 @@ pub(super) mod tests {
             model: &model,
             presets: &presets,
             ctx: Some(ctx),
+            origin: None,
         };
         let cands = candidate::candidates(&rc);
         cands

@@ -44,7 +44,7 @@ pub fn check(rc: &RuleContext) -> Vec<Diagnostic> {
             "{} copies the whole source before `{}` (line {}), so every source edit re-runs the install",
             one_line(&c.logical_str()),
             cand.install.command_text,
-            r.start_line
+            rc.line(r)
         );
         let mut carried = Vec::new();
         let (fix, reason) = match plan::plan(rc, &cand) {

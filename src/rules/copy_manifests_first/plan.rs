@@ -270,7 +270,7 @@ pub fn moved_note(rc: &RuleContext, carried: &[usize]) -> String {
             let ins = rc.model.ins[x];
             format!(
                 "line {} `{}`",
-                ins.start_line,
+                rc.line(ins),
                 crossing::one_line(&ins.logical_str())
             )
         })

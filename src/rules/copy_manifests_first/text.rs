@@ -2,7 +2,7 @@
 //! form), then C and the rest of R after it. Inserted lines follow the
 //! file's style: keyword case, indentation, line endings.
 
-use crate::edit::{Applicability, Edit, Fix};
+use crate::edit::{Applicability, Edit, Edits, Fix};
 use crate::model::IMAGE_WORKDIR;
 use crate::preset::DepsOnly;
 use crate::readers;
@@ -115,6 +115,8 @@ pub fn build_fix(
         r.span.end,
         moved_copy_text(rc, cand, layout, &moved_comments, &body, nl),
     ));
+    let edits =
+        Edits::new(edits).map_err(|e| Refusal::Layout(format!("{e} (the rule's own edits)")))?;
     Ok(Fix {
         applicability,
         edits,
