@@ -314,6 +314,44 @@ fn sarif_regions_and_related_locations_name_copy_install_and_blocker() {
     );
 }
 
+/// The ignore file's change is an insertion at its end (here after a last
+/// line without a line break), rendered from the same edit `--fix` writes.
+#[test]
+fn sarif_ignore_change_is_the_insertion_fix_writes() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write(r, "a/Dockerfile", NPM);
+    write(r, "a/package.json", PKG);
+    write(r, "a/package-lock.json", "{}");
+    write(r, "a/node_modules/x/index.js", "x\n");
+    write(r, "a/.dockerignore", ".git");
+    let out = dockopt(r, &["--format", "sarif", "a/Dockerfile"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let change = &v["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][1];
+    assert_eq!(change["artifactLocation"]["uri"], "a/.dockerignore");
+    let rep = &change["replacements"][0];
+    let g = &rep["deletedRegion"];
+    assert_eq!(
+        [
+            &g["startLine"],
+            &g["startColumn"],
+            &g["endLine"],
+            &g["endColumn"]
+        ]
+        .map(|n| n.as_u64().unwrap()),
+        [1, 5, 1, 5]
+    );
+    let inserted = rep["insertedContent"]["text"].as_str().unwrap().to_string();
+    assert_eq!(
+        dockopt(r, &["--fix", "a/Dockerfile"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        std::fs::read_to_string(r.join("a/.dockerignore")).unwrap(),
+        format!(".git{inserted}")
+    );
+}
+
 #[test]
 fn sarif_replacements_reproduce_the_fix() {
     let t = tree();
