@@ -27,6 +27,7 @@ pub mod links;
 pub mod model;
 pub mod origin;
 pub mod patch;
+pub mod paths;
 pub mod preset;
 pub mod progress;
 pub mod readers;

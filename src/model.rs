@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+pub use crate::paths::{clean_abs, clean_rel};
 use crate::shell;
 use crate::syntax::{Dockerfile, Form, Instruction, Keyword};
 
@@ -440,26 +441,6 @@ pub fn referenced_vars(s: &str) -> Vec<String> {
     out
 }
 
-/// Clean an absolute path: collapse `.`, `..`, duplicate slashes; no trailing slash.
-pub fn clean_abs(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
-/// Clean a context-relative path: no leading `/` or `./`, `..` clamped at the root; `""` is the root.
-pub fn clean_rel(p: &str) -> String {
-    clean_abs(p).trim_start_matches('/').to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,13 +471,6 @@ mod tests {
             vec![("LEGACY".into(), Some("value with spaces".into()))]
         );
         assert_eq!(key_values("NAME", false), vec![("NAME".into(), None)]);
-    }
-
-    #[test]
-    fn paths() {
-        assert_eq!(clean_abs("/app/./x/../y/"), "/app/y");
-        assert_eq!(clean_rel("./a/../../b"), "b");
-        assert_eq!(clean_rel("."), "");
     }
 
     #[test]

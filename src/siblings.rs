@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 use crate::context::BuildContext;
 use crate::model::{clean_rel, Model};
+use crate::paths::is_under_rel;
 use crate::syntax::{self, Keyword};
 
 /// Is `p` under `dir` or `dir` under `p` (context-relative, "" is the root)?
 fn overlaps(p: &str, dir: &str) -> bool {
-    let under = |a: &str, b: &str| b.is_empty() || a == b || a.starts_with(&format!("{b}/"));
-    under(p, dir) || under(dir, p)
+    is_under_rel(p, dir) || is_under_rel(dir, p)
 }
 
 impl BuildContext {

@@ -30,7 +30,6 @@ mod mem;
 mod query;
 mod regex;
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,22 +40,12 @@ pub use gomatch::go_match;
 pub use ignore::DockerIgnore;
 pub use mem::MemContext;
 
-use gomatch::go_clean;
+// Context-relative form of a path (as Docker resolves COPY sources).
+use crate::paths::clean_rel_cow as clean_rel;
 use ignore::excluded;
 
 /// Largest file [`BuildContext::read_to_string`] reads.
 const MAX_READ: u64 = 4 << 20;
-
-/// Context-relative form of `rel`: leading `/` and `./` dropped, cleaned, and
-/// `..` clamped at the root (as Docker resolves COPY sources). Root is "".
-fn clean_rel(rel: &str) -> Cow<'_, str> {
-    if rel.split('/').all(|c| !matches!(c, "" | "." | "..")) {
-        return Cow::Borrowed(rel);
-    }
-    let mut s = go_clean(&format!("/{rel}"));
-    s.remove(0);
-    Cow::Owned(s)
-}
 
 fn join_rel(dir: &str, name: &str) -> String {
     if dir.is_empty() {

@@ -1,6 +1,7 @@
 //! The effect of one simple command of a RUN, from the command table.
 
 use crate::model::{clean_abs, expand, Vars};
+use crate::paths::resolve;
 use crate::preset::program_name;
 use crate::shell;
 
@@ -36,8 +37,7 @@ impl ShellEnv<'_> {
         if p.starts_with('/') {
             return Some(clean_abs(&p));
         }
-        let cwd = self.cwd.as_ref()?;
-        Some(clean_abs(&format!("{cwd}/{p}")))
+        Some(resolve(self.cwd.as_ref()?, &p))
     }
 
     /// A word used as a path: exact, a tree when `tree`, and the tree above

@@ -225,13 +225,7 @@ pub fn read(name: &str, input: &ReadInput) -> ReadOutput {
     }
 }
 
-/// Join a context-relative directory and a relative path, cleaned.
-pub(crate) fn join(dir: &str, rel: &str) -> String {
-    if rel.starts_with('/') {
-        return crate::model::clean_rel(rel);
-    }
-    crate::model::clean_rel(&format!("{dir}/{rel}"))
-}
+pub(crate) use crate::paths::{join, parent};
 
 /// Does `rel` escape the context root (`../x` from the root)?
 pub(crate) fn escapes(dir: &str, rel: &str) -> bool {
@@ -249,9 +243,4 @@ pub(crate) fn escapes(dir: &str, rel: &str) -> bool {
         }
     }
     false
-}
-
-/// Parent directory of a context-relative path (`""` for top-level files).
-pub(crate) fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
 }

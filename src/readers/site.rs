@@ -9,6 +9,7 @@
 
 use super::{join, parent, ReadInput, ReadOutput, RefuseKind};
 use crate::model::{clean_abs, Vars};
+use crate::paths::{resolve, CopyMap, ImagePath};
 use crate::preset::{CommandSpec, Positional, Preset};
 use crate::shell;
 
@@ -109,23 +110,21 @@ impl Site {
         if self.cwd.is_empty() || path.starts_with('~') {
             return None;
         }
-        Some(clean_abs(&format!("{}/{path}", self.cwd)))
+        Some(resolve(&self.cwd, path))
+    }
+
+    /// The map the source copy defines, when there is one.
+    pub fn copy_map(&self) -> Option<CopyMap<'_>> {
+        (!self.copy_dest.is_empty()).then(|| CopyMap {
+            src_dir: &self.copy_src,
+            dest_abs: &self.copy_dest,
+        })
     }
 
     /// The context path of image path `abs` when the source copy brings it.
     pub fn brought_abs(&self, abs: &str) -> Option<String> {
-        if self.copy_dest.is_empty() {
-            return None;
-        }
-        let d = &self.copy_dest;
-        let rest = if abs == d {
-            ""
-        } else if d == "/" {
-            abs.trim_start_matches('/')
-        } else {
-            abs.strip_prefix(&format!("{d}/"))?
-        };
-        Some(join(&self.copy_src, rest))
+        let rel = self.copy_map()?.to_context(&ImagePath::new(abs))?;
+        Some(rel.into_string())
     }
 
     /// The context path of `path` (as the install would read it) when the

@@ -22,7 +22,7 @@ use super::commute::{Conflict, SourceCopy};
 use super::crossing::{one_line, Crossing};
 use super::lifecycle::ScriptCommand;
 use super::manifests::Manifests;
-use super::paths::{is_under, CopyMap};
+use super::paths::{is_under, CopyMap, CtxPath};
 use super::refusal::Refusal;
 use crate::rules::RuleContext;
 
@@ -62,7 +62,10 @@ impl Footprint {
         project: CopyMap,
         dest: &str,
     ) -> Footprint {
-        let image = |rel: &str| project.to_image(rel);
+        let image = |rel: &str| {
+            let abs = project.to_image(&CtxPath::new(rel))?;
+            Some(abs.into_string())
+        };
         let inputs: Vec<String> = found.files.iter().filter_map(|f| image(f)).collect();
         let spec = install.spec;
         let names = (spec.required.iter())

@@ -8,7 +8,7 @@ use crate::context::BuildContext;
 use crate::effects::{Effect, PathPat};
 use crate::readers;
 
-use super::paths::{is_under, CopyMap};
+use super::paths::{is_under, CopyMap, ImagePath};
 
 /// The source copy C, seen as the set of image paths it brings.
 pub struct SourceCopy<'a> {
@@ -40,8 +40,8 @@ pub enum Conflict {
 impl Conflict {
     /// A sentence part: "`cmd` {why}".
     pub fn describe(&self, map: CopyMap) -> String {
-        let shown = |p: &str| match map.to_context(p) {
-            Some(rel) if !rel.is_empty() => format!("{p} ({rel} in the context)"),
+        let shown = |p: &str| match map.to_context(&ImagePath::new(p)) {
+            Some(rel) if !rel.is_root() => format!("{p} ({rel} in the context)"),
             _ => p.to_string(),
         };
         match self {
@@ -82,17 +82,17 @@ impl SourceCopy<'_> {
             return false;
         }
         let Some(ctx) = self.ctx else { return true };
-        let Some(rel) = self.map.to_context(p) else {
+        let Some(rel) = self.map.to_context(&ImagePath::new(p)) else {
             return true;
         };
-        ctx.exists(&rel)
+        ctx.exists(rel.as_str())
     }
 
     /// Does M bring exactly this image path (a manifest file)?
     fn m_brings(&self, abs: &str) -> bool {
         self.map
-            .to_context(abs)
-            .is_some_and(|rel| self.m_files.contains(&rel))
+            .to_context(&ImagePath::new(abs))
+            .is_some_and(|rel| self.m_files.iter().any(|f| *f == rel.as_str()))
     }
 
     /// Does M create this directory (C's destination, or a parent of a manifest)?
@@ -100,11 +100,14 @@ impl SourceCopy<'_> {
         if is_under(self.map.dest_abs, abs) {
             return true;
         }
-        self.map.to_context(abs).is_some_and(|rel| {
-            self.m_files
-                .iter()
-                .any(|f| readers::parent(f) == rel || f.starts_with(&format!("{rel}/")))
-        })
+        self.map
+            .to_context(&ImagePath::new(abs))
+            .is_some_and(|rel| {
+                let rel = rel.as_str();
+                self.m_files
+                    .iter()
+                    .any(|f| readers::parent(f) == rel || f.starts_with(&format!("{rel}/")))
+            })
     }
 
     /// The first reason `eff` does not commute with C, if any.

@@ -14,7 +14,7 @@ use crate::shell;
 
 use super::candidate::Candidate;
 use super::commute::SourceCopy;
-use super::paths::CopyMap;
+use super::paths::{CopyMap, CtxPath, ImagePath};
 use super::refusal::Refusal;
 use super::steps::{self, RunEnv};
 use crate::rules::RuleContext;
@@ -53,7 +53,8 @@ pub fn vet(
                 continue;
             };
             let body = body.as_str().unwrap_or("");
-            let dir = project.to_image(readers::parent(f)).ok_or_else(|| {
+            let dir = project.to_image(&CtxPath::new(readers::parent(f)));
+            let dir = dir.map(ImagePath::into_string).ok_or_else(|| {
                 Refusal::LifecycleScript(format!("{f} is outside the source copy"))
             })?;
             match script_effects(rc, cand, &dir, body, source) {

@@ -5,7 +5,7 @@ use crate::context::BuildContext;
 use crate::readers::{self, ReadInput, Stub};
 
 use super::candidate::Candidate;
-use super::paths::{is_under_rel, resolve, shown, CopyMap};
+use super::paths::{is_under_rel, resolve, shown, CopyMap, CtxPath, ImagePath};
 use super::refusal::Refusal;
 use super::split::Split;
 
@@ -48,8 +48,8 @@ pub fn project_dir(cand: &Candidate, split: &Split, map: CopyMap) -> Result<Stri
         || !preset.optional.is_empty()
         || !preset.writes.is_empty()
         || preset.reader.as_deref().is_some_and(readers::needs_dir);
-    match map.to_context(&project_abs) {
-        Some(p) => Ok(p),
+    match map.to_context(&ImagePath::new(&project_abs)) {
+        Some(p) => Ok(p.into_string()),
         None if !needs_dir => Ok(String::new()),
         None => Err(Refusal::Outside(format!(
             "the install runs in {}, outside the directory the source copy fills ({})",
@@ -107,7 +107,8 @@ pub fn collect(
     }
     let mut manifest_args = Vec::new();
     for a in &install.m.manifest_args {
-        let Some(rel) = map.to_context(&resolve(&split.cwd, a)) else {
+        let rel = map.to_context(&ImagePath::new(&split.cwd).resolve(a));
+        let Some(rel) = rel.map(CtxPath::into_string) else {
             return Err(Refusal::Layout(format!(
                 "`{a}` is not among the files the source copy brings"
             )));
@@ -218,8 +219,8 @@ fn required_any(
 /// (some manifest must live there).
 pub fn check_prelude_paths(split: &Split, files: &[String], map: CopyMap) -> Result<(), Refusal> {
     for p in &split.cd_dirs {
-        if let Some(rel) = map.to_context(p) {
-            if !files.iter().any(|f| is_under_rel(f, &rel)) {
+        if let Some(rel) = map.to_context(&ImagePath::new(p)) {
+            if !files.iter().any(|f| is_under_rel(f, rel.as_str())) {
                 return Err(Refusal::Prelude(format!(
                     "the RUN changes to {p} before the install, but only the source copy brings it"
                 )));

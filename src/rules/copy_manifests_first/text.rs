@@ -10,7 +10,7 @@ use crate::syntax::{Form, Instruction, Keyword, Span};
 
 use super::candidate::Candidate;
 use super::manifests::Manifests;
-use super::paths::{group_by_dir, CopyMap};
+use super::paths::{group_by_dir, CopyMap, CtxPath};
 use super::plan::Dest;
 use super::refusal::Refusal;
 use super::split::{Split, SplitPlan};
@@ -380,7 +380,7 @@ fn stub_paths(
     cwd: &str,
 ) -> Result<Vec<(String, &'static str)>, Refusal> {
     let to_cwd = |p: &str| -> Option<String> {
-        let abs = map.to_image(p)?;
+        let abs = map.to_image(&CtxPath::new(p))?.into_string();
         match abs.strip_prefix(&format!("{cwd}/")) {
             Some(rel) => Some(rel.to_string()),
             None if !abs.starts_with(IMAGE_WORKDIR) => Some(abs),
