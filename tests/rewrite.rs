@@ -80,6 +80,7 @@ const FIXTURES: &[&str] = &[
     "adv-cpost1",
     "adv-cyarnrc",
     "adv-cyarnberry",
+    "adv-pipattached",
     "effects-symlink-manifest",
     "effects-symlink-project-dir",
     "subdir-npm-src",
@@ -1575,6 +1576,19 @@ fn adversarial_carried_steps_touching_the_install_are_refused() {
     ] {
         refused(fixture, "crossing", &[why]);
     }
+}
+
+/// `pip install black -cconstraints.txt` reads constraints.txt (a value
+/// attached to a short flag, as getopt and pip's optparse read it); it was
+/// taken for a flag group and the copy moved past it, so the rewritten file
+/// ran pip with a constraints file that was not there yet.
+#[test]
+fn adversarial_attached_short_flag_value_is_read() {
+    refused(
+        "adv-pipattached",
+        "crossing",
+        &["reads /app/constraints.txt"],
+    );
 }
 
 /// `rm -f public/{old,unused}.html` under bash removes two files the source

@@ -228,18 +228,13 @@ fn parse_args<'w>(entry: &Entry, words: &'w [shell::Word]) -> Args<'w> {
         if in_group(&entry.write_if_flags) {
             a.write_mode = true;
         }
-        // `-fsSLo FILE`: a group of short flags whose last one takes the value.
-        let last_of_group = (!flag.starts_with("--") && flag.len() > 2)
-            .then(|| format!("-{}", &flag[flag.len() - 1..]));
-        let flag = match &last_of_group {
-            Some(last)
-                if [&entry.read_flags, &entry.write_flags, &entry.value_flags]
-                    .iter()
-                    .any(|l| l.iter().any(|f| f == last)) =>
-            {
-                last.as_str()
-            }
-            _ => flag,
+        // A group of short flags (getopt): the first letter that takes a
+        // value takes the rest of the word (`pip install -cconstraints.txt`)
+        // or, when it is the last letter, the next word (`curl -fsSLo FILE`).
+        let short = short_value_flag(entry, flag);
+        let (flag, inline) = match &short {
+            Some((f, rest)) => (f.as_str(), rest.or(inline)),
+            None => (flag, inline),
         };
         let has = |list: &[String]| list.iter().any(|f| f == flag);
         let mut value = || -> Option<&'w str> {
@@ -261,6 +256,23 @@ fn parse_args<'w>(entry: &Entry, words: &'w [shell::Word]) -> Args<'w> {
         a.positionals.remove(0);
     }
     a
+}
+
+/// In a short-flag group (`-fsSLo`, `-cFILE`), the first letter whose flag
+/// takes a value, and the value attached after it, if any.
+fn short_value_flag<'w>(entry: &Entry, word: &'w str) -> Option<(String, Option<&'w str>)> {
+    if word.starts_with("--") || word.len() <= 2 {
+        return None;
+    }
+    let lists = [&entry.read_flags, &entry.write_flags, &entry.value_flags];
+    word.char_indices().skip(1).find_map(|(k, c)| {
+        let f = lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .find(|f| f.len() == 2 && f.starts_with('-') && f[1..].starts_with(c))?;
+        let rest = &word[k + c.len_utf8()..];
+        Some((f.clone(), (!rest.is_empty()).then_some(rest)))
+    })
 }
 
 fn entry_effect(entry: &Entry, words: &[shell::Word], env: &ShellEnv) -> Effect {
@@ -622,6 +634,15 @@ mod tests {
         let e = eff_of("cat -n VERSION", "/app");
         assert_eq!(e.reads.pats, [PathPat::Exact("/app/VERSION".into())]);
         let e = eff_of("cp -t /app/conf /etc/group", "/");
+        assert!(e.writes.pats.contains(&PathPat::Tree("/app/conf".into())));
+        // A value attached to a short flag (`-cFILE`, `-tDIR`) is that flag's value.
+        let e = eff_of("pip install black -cconstraints.txt", "/app");
+        assert!(e
+            .reads
+            .pats
+            .iter()
+            .any(|p| p.path() == "/app/constraints.txt"));
+        let e = eff_of("cp -t/app/conf /etc/group", "/");
         assert!(e.writes.pats.contains(&PathPat::Tree("/app/conf".into())));
         // A command substitution makes the effect unknown.
         assert!(eff_of("echo \"$(cat VERSION)\" > /etc/v", "/app")
