@@ -81,6 +81,7 @@ const FIXTURES: &[&str] = &[
     "adv-cyarnrc",
     "adv-cyarnberry",
     "adv-pipattached",
+    "adv-yarnglobalrc",
     "effects-symlink-manifest",
     "effects-symlink-project-dir",
     "subdir-npm-src",
@@ -1589,6 +1590,15 @@ fn adversarial_attached_short_flag_value_is_read() {
         "crossing",
         &["reads /app/constraints.txt"],
     );
+}
+
+/// `yarn global add pnpm` reads the project's .yarnrc (yarn classic reads
+/// .yarnrc and .npmrc upward from the working directory for every command;
+/// here `prefix` says where the global binaries go), which only the source
+/// copy brings: the copy must not move past it.
+#[test]
+fn adversarial_yarn_global_reads_the_project_yarnrc() {
+    refused("adv-yarnglobalrc", "crossing", &["reads /app/.yarnrc"]);
 }
 
 /// `rm -f public/{old,unused}.html` under bash removes two files the source
