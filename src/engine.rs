@@ -23,9 +23,10 @@ pub struct Options<'a> {
 /// What happened to one file.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The findings of every round, in file order; those of later rounds
-    /// (made in the text earlier fixes produced) only when their fix was
-    /// applied, and at the places their instructions have in the original.
+    /// The findings of every round, in file order. Those of later rounds
+    /// (made in the text earlier fixes produced) are placed where their
+    /// instructions were in the original; of those left alone, only the
+    /// final text's that repeat no first-round finding.
     pub findings: Vec<Diagnostic>,
     /// Per finding: was its fix applied?
     pub applied: Vec<bool>,
@@ -107,6 +108,11 @@ fn placed(mut f: Diagnostic, current: &str, origin: &Origin) -> Diagnostic {
     f
 }
 
+/// Two findings of one rule about the same instructions.
+fn same_place(a: &Diagnostic, b: &Diagnostic) -> bool {
+    a.rule == b.rule && a.range == b.range && a.related.first() == b.related.first()
+}
+
 pub fn process(
     text: &str,
     ctx: Option<&BuildContext>,
@@ -140,6 +146,13 @@ pub fn process(
                 found.push((f, applied));
             } else if applied {
                 found.push((placed(f, &current, &origin), true));
+            } else if taken.is_empty() {
+                // The final text's findings left alone: new ones only (the
+                // others repeat a finding of the first round).
+                let f = placed(f, &current, &origin);
+                if !found.iter().any(|(g, _)| same_place(g, &f)) {
+                    found.push((f, false));
+                }
             }
         }
         if taken.is_empty() {
@@ -229,6 +242,32 @@ mod tests {
         let fixed = o.fixed.unwrap();
         let again = run(&fixed, project());
         assert!(again.fixed.is_none() && again.applied.iter().all(|a| !a));
+    }
+
+    /// A fix exposes a finding it leaves alone (the second install needs the
+    /// source): reported once, at the original's lines; a first-round
+    /// finding left alone is not repeated.
+    #[test]
+    fn a_later_finding_left_alone_is_reported_once() {
+        let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN pip install .\n";
+        let ctx = project().file("pyproject.toml", "[project]\nname = \"a\"\n");
+        let o = run(text, ctx);
+        assert_eq!(o.applied, [true, false]);
+        let refused = &o.findings[1];
+        assert_eq!(refused.refusal.as_ref().unwrap().kind, "needs-source");
+        assert_eq!(
+            refused.line(text),
+            5,
+            "anchored at the install, line 5 of the original"
+        );
+        assert!(refused.message.contains("(line 5)"), "{}", refused.message);
+        // Left alone in the first round already (the second stage), and found
+        // again after the first stage's fix: one finding, not two.
+        let two =
+            "FROM node:20\nCOPY . .\nRUN npm ci\nFROM python:3\nCOPY . .\nRUN pip install .\n";
+        let o = run(two, project().file("pyproject.toml", ""));
+        assert_eq!(o.applied, [true, false]);
+        assert_eq!(o.findings[1].line(two), 6);
     }
 
     #[test]

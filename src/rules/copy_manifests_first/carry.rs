@@ -338,7 +338,7 @@ pub fn carry(
                 why: format!(
                     "{} at line {} (`{}`) {}; moved after the install with the source copy, it {}",
                     x.name,
-                    x.start_line,
+                    rc.line(x),
                     one_line(&x.logical_str()),
                     conflict.describe(source.map),
                     why.describe()
@@ -373,7 +373,7 @@ fn movable(
             eff.reads.push(PathPat::Exact(db.into()));
         }
     }
-    let at = |i: usize| format!("{} at line {}", m.ins[i].name, m.ins[i].start_line);
+    let at = |i: usize| format!("{} at line {}", m.ins[i].name, rc.line(m.ins[i]));
     for (later, (yi, y_eff)) in crossing.steps.iter().enumerate().skip(pos + 1) {
         let y = m.ins[*yi];
         if matches!(

@@ -41,7 +41,7 @@ pub fn ignore_additions(
                 let ins = rc.model.ins[*i];
                 return Err(Refusal::Clobber(format!(
                     "the context holds {} (the install writes it), but `**/{w}` would also drop {other}, which {} at line {} copies",
-                    written[0], ins.name, ins.start_line
+                    written[0], ins.name, rc.line(ins)
                 )));
             }
         }
@@ -106,7 +106,7 @@ fn check_nothing_else_excluded(
                 return Err(Refusal::Clobber(format!(
                     "{} at line {} copies {rel}, which {} would exclude",
                     ins.name,
-                    ins.start_line,
+                    rc.line(ins),
                     extra.join(", ")
                 )));
             }

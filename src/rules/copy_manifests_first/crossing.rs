@@ -52,7 +52,7 @@ pub fn check_kinds(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<Cr
     };
     for &xi in &cand.between {
         let x = m.ins[xi];
-        let at = format!("{} at line {}", x.name, x.start_line);
+        let at = format!("{} at line {}", x.name, rc.line(x));
         let effect = match x.kind {
             Keyword::Run => steps::run_effect(rc, xi),
             Keyword::Copy | Keyword::Add => steps::copy_effect(rc, xi),
@@ -142,7 +142,7 @@ pub fn check_links(rc: &RuleContext, crossing: &Crossing) -> Result<(), Refusal>
             why: format!(
                 "{} at line {} (`{}`) touches files, and the symbolic link made at line {line} may point them into the source copy's destination",
                 x.name,
-                x.start_line,
+                rc.line(x),
                 one_line(&x.logical_str())
             ),
         });

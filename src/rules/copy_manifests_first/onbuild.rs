@@ -38,7 +38,7 @@ pub fn findings(rc: &RuleContext) -> Vec<Diagnostic> {
                 "ONBUILD triggers run in the child build, which copies its own context: `{}` and `{}` (line {}) run there, and dockopt does not rewrite them",
                 one_line(&copy.logical_str()),
                 one_line(&run.logical_str()),
-                run.start_line
+                rc.line(run)
             ));
             out.push(Diagnostic {
                 rule: NAME,
@@ -50,7 +50,7 @@ pub fn findings(rc: &RuleContext) -> Vec<Diagnostic> {
                 message: format!(
                     "{} copies the whole source before `{install}` in every child build (ONBUILD, line {}), so every source edit there re-runs the install",
                     one_line(&c.logical_str()),
-                    run.start_line
+                    rc.line(run)
                 ),
                 fix: None,
                 refusal: Some(refusal.into_reason()),

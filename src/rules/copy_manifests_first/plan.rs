@@ -196,7 +196,7 @@ fn carry_steps(
     let crossed = carry::Crossed {
         footprint,
         in_run,
-        run_line: rc.model.ins[cand.run].start_line,
+        run_line: rc.line(rc.model.ins[cand.run]),
     };
     carry::carry(rc, crossing, source, &crossed)
 }

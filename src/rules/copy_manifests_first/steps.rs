@@ -279,7 +279,7 @@ pub fn link_into(rc: &RuleContext, until: usize, dest: &str) -> Option<usize> {
                 _ => true,
             };
             if symbolic && into {
-                return Some(m.ins[j].start_line);
+                return Some(rc.line(m.ins[j]));
             }
         }
     }
