@@ -635,6 +635,11 @@ mod tests {
         assert_eq!(e.reads.pats, [PathPat::Exact("/app/VERSION".into())]);
         let e = eff_of("cp -t /app/conf /etc/group", "/");
         assert!(e.writes.pats.contains(&PathPat::Tree("/app/conf".into())));
+        // System package managers read their configuration and local repositories.
+        let e = eff_of("apt-get install -y -c ./apt.conf curl", "/app");
+        assert!(e.reads.pats.iter().any(|p| p.path() == "/app/apt.conf"));
+        let e = eff_of("apk add -X ./packages --allow-untrusted tool", "/app");
+        assert!(e.reads.pats.iter().any(|p| p.path() == "/app/packages"));
         // A value attached to a short flag (`-cFILE`, `-tDIR`) is that flag's value.
         let e = eff_of("pip install black -cconstraints.txt", "/app");
         assert!(e
