@@ -2,7 +2,7 @@
 //! fixtures (tests/fixtures/go_jvm/), snapshots in snapshots/go_jvm/.
 //!
 //! go (preset and reader `go`), Maven (`maven`), Gradle (`gradle`); SEMANTICS.md
-//! §B.13–B.15. Every fixture goes through the checks of tests/rewrite.rs: diff
+//! §B.13–B.15. Every fixture goes through the checks of the shared harness (tests/support/case.rs): diff
 //! mode writes nothing and matches the JSON diff; `--fix` (with the same
 //! arguments) reaches a fixed point, after which the stage counts as optimized;
 //! lines outside the moved COPY and the split RUN are untouched; the printed
@@ -10,225 +10,26 @@
 //! fixture comes out byte-identical with no finding; a refusal leaves the file
 //! alone and says why, with the expected `reason.kind`.
 
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::support::{self, Output, Scratch};
+use crate::support::case::{self, Checked};
+use crate::support::{self, Scratch};
 
 const GROUP: &str = "go_jvm";
 
-/// Every fixture directory; `every_fixture_is_tested` keeps this list and the
-/// directory listing in step.
-const FIXTURES: &[&str] = &[
-    "already-optimized-go",
-    "already-optimized-gradle",
-    "already-optimized-maven",
-    "go-mod-download-split",
-    "go-multistage",
-    "go-replace-local",
-    "go-single-stage",
-    "go-workspace",
-    "gradle-kotlin-multiproject",
-    "gradle-single-project",
-    "gradle-src-dir-between",
-    "gradle-wrapper-groovy",
-    "maven-multimodule",
-    "maven-single-stage",
-    "maven-src-dir-between",
-    "maven-wrapper",
-    "refuse-go-modfile",
-    "refuse-go-module-above",
-    "refuse-go-no-module",
-    "refuse-go-replace-outside",
-    "refuse-go-vendor",
-    "refuse-go-workspace-member-missing",
-    "refuse-gradle-apply-computed",
-    "refuse-gradle-dynamic-include",
-    "refuse-gradle-gradlew-not-executable",
-    "refuse-gradle-project-dir-flag",
-    "refuse-gradle-settings-in-parent",
-    "refuse-maven-file-flag",
-    "refuse-maven-module-missing",
-    "refuse-maven-module-property",
-    "refuse-maven-mvnw-not-executable",
-];
-
-/// What one fixture run produced.
-struct Checked {
-    original: String,
-    /// The Dockerfile after `--fix` (with the same arguments).
-    fixed: String,
-    /// Diff mode output.
-    diff: Output,
-    /// Findings from `--format json`.
-    findings: Vec<Value>,
+/// The checked run of `fixture` (declared in its case.toml, which the
+/// generated test `fixtures::go_jvm::<fixture>` snapshots).
+fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Arc<Checked> {
+    case::checked(GROUP, fixture, dockerfile, args)
 }
 
-impl Checked {
-    /// The `reason.kind` of every left-alone finding.
-    fn reasons(&self) -> Vec<&str> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["reason"]["kind"].as_str())
-            .collect()
-    }
-
-    /// The `applicability` of every finding with a fix.
-    fn applicability(&self) -> Vec<&str> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["applicability"].as_str())
-            .collect()
-    }
-}
-
-/// Run every check on `fixture` with `args` and snapshot what a user sees, as
-/// `<fixture>` (no arguments) or `<fixture><args>` (`x--unsafe-fixes`).
-fn snap(fixture: &str, args: &[&str]) -> Checked {
-    assert!(FIXTURES.contains(&fixture), "add {fixture} to FIXTURES");
-    let dockerfile = "Dockerfile";
-    let with = |extra: &[&str]| -> Vec<String> {
-        extra
-            .iter()
-            .chain(args)
-            .chain([&dockerfile])
-            .map(|s| s.to_string())
-            .collect()
-    };
-    let run = |s: &Scratch, a: Vec<String>| {
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        s.run(&a)
-    };
-
-    // Diff mode prints and writes nothing.
-    let work = Scratch::of_fixture(GROUP, fixture);
-    let before = work.tree();
-    let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
-    let diff = run(&work, with(&[]));
-    assert!(
-        matches!(diff.code, 0 | 1),
-        "{fixture}: exit {}\n{}",
-        diff.code,
-        diff.stderr
-    );
-    assert_eq!(work.tree(), before, "{fixture}: diff mode wrote files");
-
-    // JSON: the same diff, and the findings.
-    let json = run(&work, with(&["--format", "json"]));
-    assert_eq!(json.code, diff.code, "{fixture}: JSON exit code");
-    let v: Value = serde_json::from_str(&json.stdout)
-        .unwrap_or_else(|e| panic!("{fixture}: JSON output: {e}\n{}", json.stdout));
-    let file = &v["files"][0];
-    assert_eq!(
-        file["diff"].as_str().unwrap_or(""),
-        diff.stdout,
-        "{fixture}: JSON diff differs from the text diff"
-    );
-    let findings = file["findings"].as_array().cloned().unwrap_or_default();
-    assert_eq!(
-        diff.code == 1,
-        !diff.stdout.is_empty(),
-        "{fixture}: exit 1 iff the run would change a file (the gate contract)"
-    );
-
-    // --fix on another copy.
-    let unsafe_ok = args.contains(&"--unsafe-fixes");
-    let applies = |f: &Value| {
-        f["reason"].is_null()
-            && match f["applicability"].as_str() {
-                Some("safe") => true,
-                Some("unsafe") => unsafe_ok,
-                _ => false,
-            }
-    };
-    let fixed_dir = Scratch::of_fixture(GROUP, fixture);
-    let fix = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        fix.stdout.is_empty(),
-        "{fixture}: --fix printed {}",
-        fix.stdout
-    );
-    assert_eq!(
-        fix.code,
-        0, // --fix exits 0 once written; left-alone findings are notes
-        "{fixture}: --fix exit code\n{}",
-        fix.stderr
-    );
-    let after = fixed_dir.tree();
-    let fixed = String::from_utf8(fixed_dir.read(dockerfile)).unwrap();
-    if diff.stdout.is_empty() {
-        assert_eq!(after, before, "{fixture}: no diff, but --fix changed files");
-    } else {
-        assert!(
-            findings.iter().any(applies),
-            "{fixture}: a diff without a fix"
-        );
-    }
-
-    // Fixed point: a second --fix changes nothing and proposes nothing, and the
-    // stage now counts as optimized (no finding at all).
-    let again = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        matches!(again.code, 0 | 1),
-        "{fixture}: second --fix: {}",
-        again.stderr
-    );
-    assert_eq!(
-        support::tree_diff(&fixed_dir.tree(), &after),
-        "",
-        "{fixture}: a second --fix changed files"
-    );
-    let recheck = run(&fixed_dir, with(&[]));
-    assert_eq!(
-        recheck.stdout, "",
-        "{fixture}: a second run proposes a diff"
-    );
-    if !diff.stdout.is_empty() {
-        assert_eq!(
-            recheck.code, 0,
-            "{fixture}: after --fix the stage is not seen as optimized:\n{}",
-            recheck.stderr
-        );
-    }
-
-    // Lines outside C and R are untouched.
-    let touched = crate::support::touched_lines(
-        fixture,
-        &original,
-        &fixed,
-        findings.iter().filter(|f| applies(f)),
-    );
-    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
-
-    // The diff is a patch that reproduces --fix.
-    if !diff.stdout.is_empty() {
-        let g = Scratch::of_fixture(GROUP, fixture);
-        support::git_apply(&g.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
-        assert_eq!(
-            support::tree_diff(&g.tree(), &after),
-            "",
-            "{fixture}: git apply of the diff differs from --fix"
-        );
-    }
-
-    let shown = with(&[]).join(" ");
-    let mut text = diff.render(&format!("dockopt {shown}"));
-    text.push_str(&format!("--- dockopt --fix {shown}: exit {}\n", fix.code));
-    let name = if args.is_empty() {
-        fixture.to_string()
-    } else {
-        format!("{fixture}{}", args.join(""))
-    };
-    crate::snapshot!("go_jvm", name, text);
-    Checked {
-        original,
-        fixed,
-        diff,
-        findings,
-    }
+/// The checked run of `fixture` with `args`.
+fn snap(fixture: &str, args: &[&str]) -> Arc<Checked> {
+    check(fixture, "Dockerfile", args)
 }
 
 /// A rewrite (with `args`): the fixed file holds every `expected` fragment.
-fn rewrite(fixture: &str, args: &[&str], expected: &[&str]) -> Checked {
+fn rewrite(fixture: &str, args: &[&str], expected: &[&str]) -> Arc<Checked> {
     let c = snap(fixture, args);
     assert_ne!(
         c.fixed, c.original,
@@ -243,7 +44,7 @@ fn rewrite(fixture: &str, args: &[&str], expected: &[&str]) -> Checked {
 
 /// A fix marked unsafe: without `--unsafe-fixes` it is reported and not
 /// applied; with it, the fixed file holds every `expected` fragment.
-fn unsafe_rewrite(fixture: &str, expected: &[&str]) -> Checked {
+fn unsafe_rewrite(fixture: &str, expected: &[&str]) -> Arc<Checked> {
     let plain = snap(fixture, &[]);
     assert_eq!(
         plain.fixed, plain.original,
@@ -283,19 +84,6 @@ fn refused(fixture: &str, kind: &str, says: &str) {
         c.diff.code, 0,
         "{fixture}: left alone is a note, not a failure"
     );
-}
-
-#[test]
-fn every_fixture_is_tested() {
-    let dir = support::fixture(GROUP, "");
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
-    assert_eq!(found, FIXTURES);
 }
 
 /// Facts the fixtures rely on that git could lose: the wrappers' modes.

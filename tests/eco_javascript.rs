@@ -3,206 +3,32 @@
 //!
 //! yarn classic and Berry (preset `yarn`, reader `yarn`), pnpm (preset and reader
 //! `pnpm`), bun (preset and reader `bun`); SEMANTICS.md §B.2–B.5. Every fixture is
-//! run through the same checks as tests/rewrite.rs: diff mode writes nothing and
+//! run through the same checks of the shared harness (tests/support/case.rs): diff mode writes nothing and
 //! matches the JSON diff; `--fix` reaches a fixed point; lines outside the moved
 //! COPY and the split RUN are untouched; the printed diff applied with `git apply`
 //! gives the `--fix` tree. An already-optimized fixture must come out byte-identical
 //! with no finding; a refusal must leave the file alone and say why, with the
 //! expected `reason.kind`.
 
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::support::{self, Output, Scratch};
+use crate::support::case::{self, Checked};
 
 const GROUP: &str = "javascript";
 
-/// Every fixture directory; `every_fixture_is_tested` keeps this list and the
-/// directory listing in step.
-const FIXTURES: &[&str] = &[
-    "already-optimized-bun",
-    "already-optimized-pnpm",
-    "already-optimized-yarn",
-    "already-optimized-yarn-berry",
-    "bun-classic",
-    "bun-migrate-lockfile",
-    "bun-workspaces",
-    "pnpm-classic",
-    "pnpm-fetch-warm-up",
-    "pnpm-workspace",
-    "refuse-bun-link-dep",
-    "refuse-bun-lock-workspace-missing",
-    "refuse-bun-postinstall",
-    "refuse-pnpm-file-dep",
-    "refuse-pnpm-frozen-no-lock",
-    "refuse-pnpm-importer-missing",
-    "refuse-pnpm-injected",
-    "refuse-pnpm-member-postinstall",
-    "refuse-pnpm-workspace-subdir",
-    "refuse-pnpmfile-require",
-    "refuse-yarn-berry-lock-workspace",
-    "refuse-yarn-berry-no-lock",
-    "refuse-yarn-berry-pnp-in-context",
-    "refuse-yarn-berry-portal",
-    "refuse-yarn-berry-zero-install-cache",
-    "refuse-yarn-file-resolution",
-    "refuse-yarn-frozen-no-lock",
-    "refuse-yarn-postinstall",
-    "refuse-yarn-workspace-bin",
-    "refuse-yarn-workspace-member",
-    "yarn-bare",
-    "yarn-berry",
-    "yarn-berry-nested-workspaces",
-    "yarn-berry-package-manager",
-    "yarn-classic",
-    "yarn-host-node-modules",
-    "yarn-not-install",
-    "yarn-workspaces",
-];
-
-/// What one fixture run produced.
-struct Checked {
-    original: String,
-    /// The Dockerfile after `--fix`.
-    fixed: String,
-    /// Diff mode output.
-    diff: Output,
-    /// Findings from `--format json`.
-    findings: Vec<Value>,
+/// The checked run of `fixture` (declared in its case.toml, which the
+/// generated test `fixtures::javascript::<fixture>` snapshots).
+fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Arc<Checked> {
+    case::checked(GROUP, fixture, dockerfile, args)
 }
 
-impl Checked {
-    /// The `reason.kind` of every left-alone finding.
-    fn reasons(&self) -> Vec<&str> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["reason"]["kind"].as_str())
-            .collect()
-    }
-}
-
-/// Run every check on `fixture` and snapshot what a user sees.
-fn snap(fixture: &str) -> Checked {
-    assert!(FIXTURES.contains(&fixture), "add {fixture} to FIXTURES");
-    let dockerfile = "Dockerfile";
-
-    // Diff mode prints and writes nothing.
-    let work = Scratch::of_fixture(GROUP, fixture);
-    let before = work.tree();
-    let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
-    let diff = work.run(&[dockerfile]);
-    assert!(
-        matches!(diff.code, 0 | 1),
-        "{fixture}: exit {}\n{}",
-        diff.code,
-        diff.stderr
-    );
-    assert_eq!(work.tree(), before, "{fixture}: diff mode wrote files");
-
-    // JSON: the same diff, and the findings.
-    let json = work.run(&["--format", "json", dockerfile]);
-    assert_eq!(json.code, diff.code, "{fixture}: JSON exit code");
-    let v: Value = serde_json::from_str(&json.stdout)
-        .unwrap_or_else(|e| panic!("{fixture}: JSON output: {e}\n{}", json.stdout));
-    let file = &v["files"][0];
-    assert_eq!(
-        file["diff"].as_str().unwrap_or(""),
-        diff.stdout,
-        "{fixture}: JSON diff differs from the text diff"
-    );
-    let findings = file["findings"].as_array().cloned().unwrap_or_default();
-    assert_eq!(
-        diff.code == 1,
-        !diff.stdout.is_empty(),
-        "{fixture}: exit 1 iff the run would change a file (the gate contract)"
-    );
-
-    // --fix on another copy.
-    let applies = |f: &Value| f["reason"].is_null() && f["applicability"] == "safe";
-    let fixed_dir = Scratch::of_fixture(GROUP, fixture);
-    let fix = fixed_dir.run(&["--fix", dockerfile]);
-    assert!(
-        fix.stdout.is_empty(),
-        "{fixture}: --fix printed {}",
-        fix.stdout
-    );
-    assert_eq!(
-        fix.code,
-        0, // --fix exits 0 once written; left-alone findings are notes
-        "{fixture}: --fix exit code\n{}",
-        fix.stderr
-    );
-    let after = fixed_dir.tree();
-    let fixed = String::from_utf8(fixed_dir.read(dockerfile)).unwrap();
-    if diff.stdout.is_empty() {
-        assert_eq!(after, before, "{fixture}: no diff, but --fix changed files");
-    } else {
-        assert!(
-            findings.iter().any(applies),
-            "{fixture}: a diff without a fix"
-        );
-    }
-
-    // Fixed point: a second --fix changes nothing and proposes nothing.
-    let again = fixed_dir.run(&["--fix", dockerfile]);
-    assert!(
-        matches!(again.code, 0 | 1),
-        "{fixture}: second --fix: {}",
-        again.stderr
-    );
-    assert_eq!(
-        support::tree_diff(&fixed_dir.tree(), &after),
-        "",
-        "{fixture}: a second --fix changed files"
-    );
-    let recheck = fixed_dir.run(&[dockerfile]);
-    assert_eq!(
-        recheck.stdout, "",
-        "{fixture}: a second run proposes a diff"
-    );
-    if !diff.stdout.is_empty() {
-        assert_eq!(
-            recheck.code, 0,
-            "{fixture}: after --fix the stage is not seen as optimized:\n{}",
-            recheck.stderr
-        );
-    }
-
-    // Lines outside C and R are untouched.
-    let touched = crate::support::touched_lines(
-        fixture,
-        &original,
-        &fixed,
-        findings.iter().filter(|f| applies(f)),
-    );
-    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
-
-    // The diff is a patch that reproduces --fix.
-    if !diff.stdout.is_empty() {
-        let g = Scratch::of_fixture(GROUP, fixture);
-        support::git_apply(&g.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
-        assert_eq!(
-            support::tree_diff(&g.tree(), &after),
-            "",
-            "{fixture}: git apply of the diff differs from --fix"
-        );
-    }
-
-    let mut text = diff.render("dockopt Dockerfile");
-    text.push_str(&format!(
-        "--- dockopt --fix Dockerfile: exit {}\n",
-        fix.code
-    ));
-    crate::snapshot!("javascript", fixture, text);
-    Checked {
-        original,
-        fixed,
-        diff,
-        findings,
-    }
+/// The checked run of `fixture`.
+fn snap(fixture: &str) -> Arc<Checked> {
+    check(fixture, "Dockerfile", &[])
 }
 
 /// A rewrite: the fixed file holds every `expected` fragment.
-fn rewrite(fixture: &str, expected: &[&str]) -> Checked {
+fn rewrite(fixture: &str, expected: &[&str]) -> Arc<Checked> {
     let c = snap(fixture);
     assert_ne!(
         c.fixed, c.original,
@@ -234,19 +60,6 @@ fn refused(fixture: &str, kind: &str, says: &str) {
         c.diff.code, 0,
         "{fixture}: left alone is a note, not a failure"
     );
-}
-
-#[test]
-fn every_fixture_is_tested() {
-    let dir = support::fixture(GROUP, "");
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
-    assert_eq!(found, FIXTURES);
 }
 
 // ---------------------------------------------------------------------------

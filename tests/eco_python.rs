@@ -3,7 +3,7 @@
 //!
 //! poetry (§B.8), pipenv (§B.7), uv (§B.9), pdm (§B.11) and conda / mamba /
 //! micromamba (§B.10). Every fixture runs through the checks of
-//! `tests/rewrite.rs`: diff mode writes nothing and JSON shows the same diff;
+//! the shared harness (`tests/support/case.rs`): diff mode writes nothing and JSON shows the same diff;
 //! `--fix` reaches a fixed point (a second run proposes nothing); the lines
 //! outside the moved COPY and the install RUN are untouched; the printed diff
 //! applied with `git apply` gives exactly the tree `--fix` gives. An
@@ -12,94 +12,25 @@
 //! Tests marked `#[ignore = "bug: ..."]` assert the right behaviour of a
 //! known bug in shared code.
 
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::support::{self, Output, Scratch};
+use crate::support::case::{self, Checked};
 
 const GROUP: &str = "python";
 
-/// Every fixture directory; `every_python_fixture_is_tested` keeps this list
-/// and the directory listing in step.
-const FIXTURES: &[&str] = &[
-    "conda-already-optimized",
-    "conda-env-create",
-    "conda-refuse-editable",
-    "conda-refuse-local-channel",
-    "conda-refuse-missing-include",
-    "conda-spec-file",
-    "mamba-env-update",
-    "micromamba-install",
-    "pdm-already-optimized",
-    "pdm-install",
-    "pdm-install-no-lock",
-    "pdm-no-self",
-    "pdm-refuse-dynamic",
-    "pdm-refuse-file-dep",
-    "pdm-refuse-missing-lock",
-    "pdm-sync",
-    "pipenv-already-optimized",
-    "pipenv-deploy",
-    "pipenv-refuse-host-venv",
-    "pipenv-refuse-missing-lock",
-    "pipenv-refuse-path",
-    "pipenv-refuse-requirements",
-    "pipenv-sync",
-    "poetry-already-optimized",
-    "poetry-bug-global-directory",
-    "poetry-classic",
-    "poetry-directory-flag",
-    "poetry-host-venv",
-    "poetry-no-root",
-    "poetry-refuse-host-venv",
-    "poetry-refuse-only-root",
-    "poetry-refuse-path-dep",
-    "poetry-pinned-pip-prelude",
-    "uv-already-optimized",
-    "uv-no-install-workspace",
-    "uv-project",
-    "uv-refuse-dynamic",
-    "uv-refuse-member-of-workspace",
-    "uv-refuse-missing-lock",
-    "uv-refuse-path-source",
-    "uv-workspace",
-];
-
-/// What one fixture run produced.
-struct Checked {
-    original: String,
-    fixed: String,
-    diff: Output,
-    findings: Vec<Value>,
-    snapshot: String,
-}
-
-impl Checked {
-    /// The `reason.kind` of every left-alone finding.
-    fn reasons(&self) -> Vec<String> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["reason"]["kind"].as_str().map(str::to_string))
-            .collect()
-    }
-
-    /// The `applicability` of every finding with a fix.
-    fn applicability(&self) -> Vec<String> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["applicability"].as_str().map(str::to_string))
-            .collect()
-    }
+/// The checked run of `fixture` (declared in its case.toml, which the
+/// generated test `fixtures::python::<fixture>` snapshots).
+fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Arc<Checked> {
+    case::checked(GROUP, fixture, dockerfile, args)
 }
 
 /// Run every check on `fixture` (its `Dockerfile`) and snapshot it.
-fn snap(fixture: &str) -> Checked {
-    let c = check(fixture, "Dockerfile", &[]);
-    crate::snapshot!("python", fixture, c.snapshot.clone());
-    c
+fn snap(fixture: &str) -> Arc<Checked> {
+    check(fixture, "Dockerfile", &[])
 }
 
 /// A fixture whose Dockerfile must come out byte-identical, without findings.
-fn untouched(fixture: &str) -> Checked {
+fn untouched(fixture: &str) -> Arc<Checked> {
     let c = snap(fixture);
     assert_eq!(c.diff.code, 0, "{fixture}: {}", c.diff.stderr);
     assert!(c.findings.is_empty(), "{fixture}: {:?}", c.findings);
@@ -108,172 +39,12 @@ fn untouched(fixture: &str) -> Checked {
 }
 
 /// A fixture that is left alone for the reason `kind`, whose text contains `why`.
-fn refused(fixture: &str, kind: &str, why: &str) -> Checked {
+fn refused(fixture: &str, kind: &str, why: &str) -> Arc<Checked> {
     let c = snap(fixture);
     assert_eq!(c.reasons(), [kind], "{fixture}: {}", c.diff.stderr);
     assert!(c.diff.stderr.contains(why), "{fixture}: {}", c.diff.stderr);
     assert_eq!(c.fixed, c.original);
     c
-}
-
-/// Run every in-code check on `fixture` (no snapshot).
-fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
-    assert!(FIXTURES.contains(&fixture), "add {fixture} to FIXTURES");
-    let with = |extra: &[&'static str]| -> Vec<String> {
-        extra
-            .iter()
-            .chain(args)
-            .chain([&dockerfile])
-            .map(|s| s.to_string())
-            .collect()
-    };
-    let run = |s: &Scratch, a: Vec<String>| {
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        s.run(&a)
-    };
-    let shown_args = with(&[]).join(" ");
-
-    // Diff mode prints and writes nothing.
-    let work = Scratch::of_fixture(GROUP, fixture);
-    let before = work.tree();
-    let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
-    let diff = run(&work, with(&[]));
-    assert!(
-        matches!(diff.code, 0 | 1),
-        "{fixture}: exit {}\n{}",
-        diff.code,
-        diff.stderr
-    );
-    assert_eq!(work.tree(), before, "{fixture}: diff mode wrote files");
-
-    // JSON: the same diff, and the findings.
-    let json = run(&work, with(&["--format", "json"]));
-    assert_eq!(json.code, diff.code, "{fixture}: JSON exit code");
-    let v: Value = serde_json::from_str(&json.stdout)
-        .unwrap_or_else(|e| panic!("{fixture}: JSON output: {e}\n{}", json.stdout));
-    let file = &v["files"][0];
-    assert_eq!(
-        file["diff"].as_str().unwrap_or(""),
-        diff.stdout,
-        "{fixture}: JSON diff differs from the text diff"
-    );
-    let findings = file["findings"].as_array().cloned().unwrap_or_default();
-    assert_eq!(
-        diff.code == 1,
-        !diff.stdout.is_empty(),
-        "{fixture}: exit 1 iff the run would change a file (the gate contract)"
-    );
-
-    // --fix on another copy.
-    let unsafe_ok = args.contains(&"--unsafe-fixes");
-    let applies = |f: &Value| {
-        f["reason"].is_null()
-            && match f["applicability"].as_str() {
-                Some("safe") => true,
-                Some("unsafe") => unsafe_ok,
-                _ => false,
-            }
-    };
-    let fixed_dir = Scratch::of_fixture(GROUP, fixture);
-    let fix = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        fix.stdout.is_empty(),
-        "{fixture}: --fix printed {}",
-        fix.stdout
-    );
-    let all_applied = findings.iter().all(applies);
-    assert_eq!(
-        fix.code,
-        0, // --fix exits 0 once written; left-alone findings are notes
-        "{fixture}: --fix exit code\n{}",
-        fix.stderr
-    );
-    let after = fixed_dir.tree();
-    let fixed = String::from_utf8(fixed_dir.read(dockerfile)).unwrap();
-    if diff.stdout.is_empty() {
-        assert_eq!(after, before, "{fixture}: no diff, but --fix changed files");
-    } else {
-        assert_ne!(
-            after, before,
-            "{fixture}: a diff, but --fix changed nothing"
-        );
-    }
-
-    // Fixed point.
-    let again = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        matches!(again.code, 0 | 1),
-        "{fixture}: second --fix: {}",
-        again.stderr
-    );
-    assert_eq!(
-        support::tree_diff(&fixed_dir.tree(), &after),
-        "",
-        "{fixture}: a second --fix changed files"
-    );
-    let recheck = run(&fixed_dir, with(&["--format", "json"]));
-    let v: Value = serde_json::from_str(&recheck.stdout).unwrap();
-    assert_eq!(
-        v["files"][0]["diff"].as_str().unwrap_or(""),
-        "",
-        "{fixture}: a second run proposes a diff"
-    );
-    if all_applied && !diff.stdout.is_empty() {
-        assert_eq!(
-            recheck.code, 0,
-            "{fixture}: a second run still has findings: {}",
-            v["files"][0]["findings"]
-        );
-    }
-
-    // Lines outside C and R are untouched.
-    let touched = crate::support::touched_lines(
-        fixture,
-        &original,
-        &fixed,
-        findings.iter().filter(|f| applies(f)),
-    );
-    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
-
-    // The diff is a patch that reproduces --fix.
-    if !diff.stdout.is_empty() {
-        let g = Scratch::of_fixture(GROUP, fixture);
-        support::git_apply(&g.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
-        assert_eq!(
-            support::tree_diff(&g.tree(), &after),
-            "",
-            "{fixture}: git apply of the diff differs from --fix"
-        );
-    }
-
-    let mut snapshot = diff.render(&format!("dockopt {shown_args}"));
-    snapshot.push_str(&format!(
-        "--- dockopt --fix {shown_args}: exit {}\n",
-        fix.code
-    ));
-    Checked {
-        original,
-        fixed,
-        diff,
-        findings,
-        snapshot,
-    }
-}
-
-/// The fixtures directory holds exactly the fixtures listed in `FIXTURES`.
-#[test]
-fn every_python_fixture_is_tested() {
-    let dir = support::fixture(GROUP, "");
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
-    let mut listed: Vec<String> = FIXTURES.iter().map(|s| s.to_string()).collect();
-    listed.sort();
-    assert_eq!(found, listed);
 }
 
 // ---------------------------------------------------------------------------

@@ -9,6 +9,10 @@ mod eco_go_jvm;
 mod eco_javascript;
 mod eco_python;
 mod eco_ruby_php_dotnet_elixir;
+/// One test per rule fixture directory (build.rs, tests/support/case.rs).
+mod fixtures {
+    include!(concat!(env!("OUT_DIR"), "/fixture_tests.rs"));
+}
 mod exported;
 mod gate;
 mod properties;

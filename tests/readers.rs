@@ -3,97 +3,30 @@
 //! that write into the project", "safety labels"): fixtures in
 //! tests/fixtures/readers/, snapshots in snapshots/readers/. Each refusal has
 //! a neighbour that is still rewritten. Every fixture runs through the checks
-//! of `tests/rewrite.rs` (diff mode writes nothing, JSON shows the same diff,
-//! fixed point, untouched lines, the diff applies with `git apply`).
+//! of the shared harness (`tests/support/case.rs`) (diff mode writes nothing, JSON shows the same diff,
+//! fixed point, untouched lines, the diff applies with `git apply` and `patch -p1`).
 
+use std::sync::Arc;
+
+use crate::support::case::{self, Checked};
+use crate::support::{self, Scratch};
 use serde_json::Value;
-
-use crate::support::{self, Output, Scratch};
 
 const GROUP: &str = "readers";
 
-/// Every fixture directory; `every_readers_fixture_is_tested` keeps this list
-/// and the directory listing in step.
-const FIXTURES: &[&str] = &[
-    "allowlist-host-modules-not-sent",
-    "allowlist-reincludes-modules",
-    "allowlist-reincludes-nested-modules",
-    "cargo-bin-flag-autodiscovered",
-    "cargo-bin-flag-unknown",
-    "cargo-member-locked",
-    "cargo-member-under-workdir",
-    "cargo-vendored-sources",
-    "containerignore-both-exclude-neighbour",
-    "containerignore-excludes-lockfile",
-    "containerignore-only-refused",
-    "npm-cd-workspace-member",
-    "npm-env-userconfig-arg",
-    "npm-ignore-scripts",
-    "npm-tarball-file-name",
-    "npm-userconfig-copied",
-    "npm-userconfig-space-copied",
-    "pip-cert-equals-copied",
-    "pip-env-constraint-arg",
-    "pip-env-constraint-copied",
-    "pip-env-outside-copy-neighbour",
-    "pip-env-requirement-followed",
-    "pip-env-target-in-copy",
-    "pip-export-find-links-dir",
-    "pip-find-links-equals-dir",
-    "pip-positional-dot-extras",
-    "pip-positional-package-neighbour",
-    "pip-req-archive",
-    "pip-req-bare-dir",
-    "pip-req-dir-without-dot",
-    "pip-req-dot-extras",
-    "pip-req-file-index",
-    "pip-req-find-links-attached",
-    "pip-req-remote-neighbour",
-    "pip-target-dot",
-    "pip-target-outside-neighbour",
-    "pip-unknown-flag-equals-path",
-    "pnpm-member-frozen-lockfile",
-    "sibling-copies-node-modules",
-    "sibling-own-ignore-neighbour",
-    "uv-pip-reads-uv-toml",
-];
-
-/// What one fixture run produced.
-struct Checked {
-    original: String,
-    fixed: String,
-    diff: Output,
-    findings: Vec<Value>,
-    snapshot: String,
+/// The checked run of `fixture` (declared in its case.toml, which the
+/// generated test `fixtures::readers::<fixture>` snapshots).
+fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Arc<Checked> {
+    case::checked(GROUP, fixture, dockerfile, args)
 }
 
-impl Checked {
-    /// The `reason.kind` of every left-alone finding.
-    fn reasons(&self) -> Vec<String> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["reason"]["kind"].as_str().map(str::to_string))
-            .collect()
-    }
-
-    /// The `applicability` of every finding with a fix.
-    fn applicability(&self) -> Vec<String> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["applicability"].as_str().map(str::to_string))
-            .collect()
-    }
-}
-
-/// Run every check on `fixture` (its `Dockerfile`) and snapshot it.
-fn snap(fixture: &str) -> Checked {
-    let c = check(fixture, "Dockerfile", &[]);
-    crate::snapshot!("readers", fixture, c.snapshot.clone());
-    c
+/// The checked run of `fixture` (its `Dockerfile`).
+fn snap(fixture: &str) -> Arc<Checked> {
+    check(fixture, "Dockerfile", &[])
 }
 
 /// A fixture that is left alone for the reason `kind`, whose text contains `why`.
-fn refused(fixture: &str, kind: &str, why: &str) -> Checked {
+fn refused(fixture: &str, kind: &str, why: &str) -> Arc<Checked> {
     let c = snap(fixture);
     assert_eq!(c.reasons(), [kind], "{fixture}: {}", c.diff.stderr);
     assert!(c.diff.stderr.contains(why), "{fixture}: {}", c.diff.stderr);
@@ -101,176 +34,8 @@ fn refused(fixture: &str, kind: &str, why: &str) -> Checked {
     c
 }
 
-/// Run every in-code check on `fixture` (no snapshot).
-fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
-    assert!(FIXTURES.contains(&fixture), "add {fixture} to FIXTURES");
-    let with = |extra: &[&'static str]| -> Vec<String> {
-        extra
-            .iter()
-            .chain(args)
-            .chain([&dockerfile])
-            .map(|s| s.to_string())
-            .collect()
-    };
-    let run = |s: &Scratch, a: Vec<String>| {
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        s.run(&a)
-    };
-    let shown_args = with(&[]).join(" ");
-
-    // Diff mode prints and writes nothing.
-    let work = Scratch::of_fixture(GROUP, fixture);
-    let before = work.tree();
-    let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
-    let diff = run(&work, with(&[]));
-    assert!(
-        matches!(diff.code, 0 | 1),
-        "{fixture}: exit {}\n{}",
-        diff.code,
-        diff.stderr
-    );
-    assert_eq!(work.tree(), before, "{fixture}: diff mode wrote files");
-
-    // JSON: the same diff, and the findings.
-    let json = run(&work, with(&["--format", "json"]));
-    assert_eq!(json.code, diff.code, "{fixture}: JSON exit code");
-    let v: Value = serde_json::from_str(&json.stdout)
-        .unwrap_or_else(|e| panic!("{fixture}: JSON output: {e}\n{}", json.stdout));
-    let file = &v["files"][0];
-    assert_eq!(
-        file["diff"].as_str().unwrap_or(""),
-        diff.stdout,
-        "{fixture}: JSON diff differs from the text diff"
-    );
-    let findings = file["findings"].as_array().cloned().unwrap_or_default();
-    // Every unsafe fix says why it is unsafe.
-    for f in &findings {
-        assert_eq!(
-            f["applicability"] == "unsafe",
-            f["unsafe_reason"].is_string(),
-            "{fixture}: unsafe_reason of {f}"
-        );
-    }
-    assert_eq!(
-        diff.code == 1,
-        !diff.stdout.is_empty(),
-        "{fixture}: exit 1 iff the run would change a file (the gate contract)"
-    );
-
-    // --fix on another copy.
-    let unsafe_ok = args.contains(&"--unsafe-fixes");
-    let applies = |f: &Value| {
-        f["reason"].is_null()
-            && match f["applicability"].as_str() {
-                Some("safe") => true,
-                Some("unsafe") => unsafe_ok,
-                _ => false,
-            }
-    };
-    let fixed_dir = Scratch::of_fixture(GROUP, fixture);
-    let fix = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        fix.stdout.is_empty(),
-        "{fixture}: --fix printed {}",
-        fix.stdout
-    );
-    let all_applied = findings.iter().all(applies);
-    assert_eq!(
-        fix.code,
-        0, // --fix exits 0 once written; left-alone findings are notes
-        "{fixture}: --fix exit code\n{}",
-        fix.stderr
-    );
-    let after = fixed_dir.tree();
-    let fixed = String::from_utf8(fixed_dir.read(dockerfile)).unwrap();
-    if diff.stdout.is_empty() {
-        assert_eq!(after, before, "{fixture}: no diff, but --fix changed files");
-    } else {
-        assert_ne!(
-            after, before,
-            "{fixture}: a diff, but --fix changed nothing"
-        );
-    }
-
-    // Fixed point.
-    let again = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        matches!(again.code, 0 | 1),
-        "{fixture}: second --fix: {}",
-        again.stderr
-    );
-    assert_eq!(
-        support::tree_diff(&fixed_dir.tree(), &after),
-        "",
-        "{fixture}: a second --fix changed files"
-    );
-    let recheck = run(&fixed_dir, with(&["--format", "json"]));
-    let v: Value = serde_json::from_str(&recheck.stdout).unwrap();
-    assert_eq!(
-        v["files"][0]["diff"].as_str().unwrap_or(""),
-        "",
-        "{fixture}: a second run proposes a diff"
-    );
-    if all_applied && !diff.stdout.is_empty() {
-        assert_eq!(
-            recheck.code, 0,
-            "{fixture}: a second run still has findings: {}",
-            v["files"][0]["findings"]
-        );
-    }
-
-    // Lines outside C and R are untouched.
-    let touched = crate::support::touched_lines(
-        fixture,
-        &original,
-        &fixed,
-        findings.iter().filter(|f| applies(f)),
-    );
-    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
-
-    // The diff is a patch that reproduces --fix.
-    if !diff.stdout.is_empty() {
-        let g = Scratch::of_fixture(GROUP, fixture);
-        support::git_apply(&g.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
-        assert_eq!(
-            support::tree_diff(&g.tree(), &after),
-            "",
-            "{fixture}: git apply of the diff differs from --fix"
-        );
-    }
-
-    let mut snapshot = diff.render(&format!("dockopt {shown_args}"));
-    snapshot.push_str(&format!(
-        "--- dockopt --fix {shown_args}: exit {}\n",
-        fix.code
-    ));
-    Checked {
-        original,
-        fixed,
-        diff,
-        findings,
-        snapshot,
-    }
-}
-
-/// The fixtures directory holds exactly the fixtures listed in `FIXTURES`.
-#[test]
-fn every_readers_fixture_is_tested() {
-    let dir = support::fixture(GROUP, "");
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
-    let mut listed: Vec<String> = FIXTURES.iter().map(|s| s.to_string()).collect();
-    listed.sort();
-    assert_eq!(found, listed);
-}
-
 /// The rewrite is made, with the fix applicability `app`; `want` is in the result.
-fn rewritten(fixture: &str, app: &str, want: &str) -> Checked {
+fn rewritten(fixture: &str, app: &str, want: &str) -> Arc<Checked> {
     let c = snap(fixture);
     assert_eq!(
         c.reasons(),

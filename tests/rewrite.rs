@@ -1,20 +1,13 @@
 //! Snapshot tests of the copy-manifests-first rewrite (DESIGN.md §2).
 //!
 //! Every fixture in `tests/fixtures/rewrite/<name>/` is a Dockerfile with its
-//! build context. A test runs the `dockopt` binary on temp copies of it (never
-//! in place) and snapshots what a user sees into `snapshots/rewrite/<name>.snap`:
-//! the findings (stderr), the diff (stdout) and the exit codes. In code it
-//! also checks, for every fixture:
-//! - diff mode writes nothing, and `--format json` shows the same diff;
-//! - (a) fixed point: a second `--fix` changes nothing and a second run
-//!   proposes no diff;
-//! - (b) untouched lines: with the lines of the moved COPY (C) and of the
-//!   install RUN (R) taken out of the original, what is left appears in the
-//!   output byte for byte and in order (a `similar` line diff has no deletion),
-//!   and C's text appears in the output unchanged;
-//! - (c) the printed diff is a patch: `git apply` (and `patch -p1`, when
-//!   installed) on a fresh copy gives exactly the tree `--fix` gives,
-//!   a created `.dockerignore` included.
+//! build context and a `case.toml`; the generated test
+//! `fixtures::rewrite::<name>` runs the `dockopt` binary on temp copies of it
+//! (never in place) through every check of the shared harness
+//! (tests/support/case.rs: diff, JSON, `--fix`, fixed point, untouched lines,
+//! the diff as a patch) and snapshots what a user sees into
+//! `snapshots/rewrite/<name>.snap`. The tests here add what each fixture is
+//! about, on the same runs.
 //!
 //! The eight conditions of DESIGN.md §2 each have tests named
 //! `condition_<n>_...`; each would fail if that check were removed:
@@ -24,350 +17,17 @@
 //! Tests marked `#[ignore = "bug: ..."]` assert the right behaviour of a
 //! known bug; their snapshots (when they have one) were written by hand.
 
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::support::{self, Output, Scratch};
+use crate::support::case::{self, Checked};
+use crate::support::{self, Scratch};
 
 const GROUP: &str = "rewrite";
 
-/// Every fixture directory; `every_fixture_is_tested` keeps this list and
-/// the directory listing in step.
-const FIXTURES: &[&str] = &[
-    "two-installs-npm-then-pip",
-    "lifecycle-pnpm-preinstall-manifest",
-    "lifecycle-pnpm-preinstall-source",
-    "lifecycle-yarn-postinstall-modules",
-    "lifecycle-yarn-postinstall-writes-source",
-    "onbuild-base-image",
-    "onbuild-with-own-install",
-    "carry-chmod-rm",
-    "carry-copy-from-stage",
-    "carry-refuse-copy-onto-manifest",
-    "carry-refuse-later-step",
-    "carry-refuse-outside",
-    "carry-refuse-recursive",
-    "carry-refuse-user-between",
-    "effects-user-command-table",
-    "adv-adduser",
-    "adv-alias",
-    "adv-braces",
-    "adv-cdonly",
-    "adv-chmodminus",
-    "adv-cpt",
-    "adv-curlo",
-    "adv-curlo2",
-    "adv-excl1",
-    "adv-exportsubst",
-    "adv-homeguess",
-    "adv-keptafter",
-    "adv-lnsingle",
-    "adv-lsout",
-    "adv-mvnfrom",
-    "adv-mvt",
-    "adv-npmg",
-    "adv-npmg2",
-    "adv-npmrcprefix",
-    "adv-parentdir",
-    "adv-sedei",
-    "adv-shasum",
-    "adv-shellvar",
-    "adv-subst",
-    "adv-substbetween",
-    "adv-substrm",
-    "adv-touchr",
-    "adv-wcc",
-    "adv-wgetnoo",
-    "adv-cpost1",
-    "adv-cyarnrc",
-    "adv-cyarnberry",
-    "adv-pipattached",
-    "adv-yarnglobalrc",
-    "effects-symlink-manifest",
-    "effects-symlink-project-dir",
-    "subdir-npm-src",
-    "subdir-pip-include",
-    "effects-between-apt-get",
-    "effects-between-local-package",
-    "effects-between-mkdir-existing",
-    "effects-between-pip-target",
-    "effects-between-pip-tools",
-    "effects-between-usermod-chown",
-    "effects-cleanup-npm-cache-then-build",
-    "effects-cleanup-pip-cache",
-    "effects-prelude-chmod-npmrc",
-    "effects-prelude-chmod-source-file",
-    "effects-prelude-chown-recursive",
-    "effects-prelude-local-deb",
-    "effects-prelude-rm-lockfile",
-    "effects-prelude-rm-missing-lockfile",
-    "effects-prelude-rm-node-modules",
-    "effects-workdir-between",
-    "already-optimized-npm",
-    "already-optimized-pip",
-    "cargo-install-path",
-    "cargo-lib-bin",
-    "cargo-multistage",
-    "cargo-single",
-    "cargo-workspace",
-    "heredoc-body-install",
-    "nothing-to-do",
-    "npm-abs-dest",
-    "npm-bom",
-    "npm-cd-prelude",
-    "npm-ci-build-split",
-    "npm-classic",
-    "npm-comment-in-run",
-    "npm-continuation",
-    "npm-copy-continuation",
-    "npm-crlf",
-    "npm-escape-backtick",
-    "npm-exec-form",
-    "npm-export-prelude",
-    "npm-flags-carried",
-    "npm-host-node-modules",
-    "npm-host-node-modules-append",
-    "npm-install-no-lockfile",
-    "npm-lowercase",
-    "npm-mount-cache",
-    "npm-multistage",
-    "npm-no-final-newline",
-    "npm-npmrc",
-    "npm-subdir",
-    "npm-workdir-below-dest",
-    "npm-workspaces",
-    "per-stage-copy-from",
-    "pip-abs-requirements",
-    "pip-add-dot",
-    "pip-classic",
-    "pip-nested",
-    "pip-python-m",
-    "refuse-copy-parents",
-    "refuse-env-crossing",
-    "refuse-excluded-include",
-    "refuse-excluded-manifest",
-    "refuse-heredoc",
-    "refuse-ignore-excludes-copied-dir",
-    "nested-node-modules-kept",
-    "refuse-ignore-excludes-copy",
-    "refuse-install-outside",
-    "refuse-missing-lockfile",
-    "refuse-npm-binding-gyp",
-    "refuse-npm-file-dep",
-    "refuse-npm-postinstall",
-    "refuse-npm-prefix",
-    "refuse-or",
-    "refuse-overlapping-copy",
-    "refuse-pip-editable",
-    "refuse-pip-install-dot",
-    "refuse-pip-install-dot-only",
-    "refuse-pipe",
-    "refuse-run-between",
-    "refuse-semicolon",
-    "refuse-stdin-no-context",
-    "refuse-unknown-prelude",
-    "refuse-workdir-crossing",
-    "specific-ignore-file",
-    "two-installs",
-];
-
-/// What one fixture run produced.
-struct Checked {
-    /// The Dockerfile before.
-    original: String,
-    /// The Dockerfile after `--fix`.
-    fixed: String,
-    /// Diff mode output.
-    diff: Output,
-    /// Findings from `--format json` (diff mode).
-    findings: Vec<Value>,
-    /// The whole snapshot text.
-    snapshot: String,
-}
-
-impl Checked {
-    /// The `reason.kind` of every left-alone finding.
-    fn reasons(&self) -> Vec<String> {
-        self.findings
-            .iter()
-            .filter_map(|f| f["reason"]["kind"].as_str().map(str::to_string))
-            .collect()
-    }
-}
-
-/// Run every check on `fixture` and snapshot it as `name`.
-fn snap(name: &str, fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
-    let c = check(fixture, dockerfile, args);
-    crate::snapshot!("rewrite", name, c.snapshot.clone());
-    c
-}
-
-/// Run every in-code check on `fixture` (no snapshot).
-fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Checked {
-    assert!(FIXTURES.contains(&fixture), "add {fixture} to FIXTURES");
-    let with = |extra: &[&'static str]| -> Vec<String> {
-        extra
-            .iter()
-            .chain(args)
-            .chain([&dockerfile])
-            .map(|s| s.to_string())
-            .collect()
-    };
-    let run = |s: &Scratch, a: Vec<String>| {
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        s.run(&a)
-    };
-    let shown_args = with(&[]).join(" ");
-
-    // Diff mode prints and writes nothing.
-    let work = Scratch::of_fixture(GROUP, fixture);
-    let before = work.tree();
-    let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
-    let diff = run(&work, with(&[]));
-    assert!(
-        matches!(diff.code, 0 | 1),
-        "{fixture}: exit {}\n{}",
-        diff.code,
-        diff.stderr
-    );
-    assert_eq!(work.tree(), before, "{fixture}: diff mode wrote files");
-
-    // JSON: the same diff, and the findings with their lines.
-    let json = run(&work, with(&["--format", "json"]));
-    assert_eq!(json.code, diff.code, "{fixture}: JSON exit code");
-    let v: Value = serde_json::from_str(&json.stdout)
-        .unwrap_or_else(|e| panic!("{fixture}: JSON output: {e}\n{}", json.stdout));
-    let file = &v["files"][0];
-    assert_eq!(file["path"], dockerfile);
-    assert_eq!(
-        file["diff"].as_str().unwrap_or(""),
-        diff.stdout,
-        "{fixture}: JSON diff differs from the text diff"
-    );
-    let findings = file["findings"].as_array().cloned().unwrap_or_default();
-    assert_eq!(
-        diff.code == 1,
-        !diff.stdout.is_empty(),
-        "{fixture}: exit 1 iff the run would change a file (the gate contract)"
-    );
-    assert_eq!(work.tree(), before, "{fixture}: JSON mode wrote files");
-
-    // --fix on another copy.
-    let unsafe_ok = args.contains(&"--unsafe-fixes");
-    let applies = |f: &Value| {
-        f["reason"].is_null()
-            && match f["applicability"].as_str() {
-                Some("safe") => true,
-                Some("unsafe") => unsafe_ok,
-                _ => false,
-            }
-    };
-    let fixed_dir = Scratch::of_fixture(GROUP, fixture);
-    let fix = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        fix.stdout.is_empty(),
-        "{fixture}: --fix printed {}",
-        fix.stdout
-    );
-    assert_eq!(
-        fix.code,
-        0, // --fix exits 0 once written; left-alone findings are notes
-        "{fixture}: --fix exit code\n{}",
-        fix.stderr
-    );
-    let after = fixed_dir.tree();
-    let fixed = String::from_utf8(fixed_dir.read(dockerfile)).unwrap();
-    if diff.stdout.is_empty() {
-        assert_eq!(after, before, "{fixture}: no diff, but --fix changed files");
-        assert_eq!(fixed, original);
-    } else {
-        assert_ne!(
-            after, before,
-            "{fixture}: a diff, but --fix changed nothing"
-        );
-        assert!(
-            findings.iter().any(applies),
-            "{fixture}: a diff without a fix"
-        );
-    }
-
-    // (a) Fixed point.
-    let again = run(&fixed_dir, with(&["--fix"]));
-    assert!(
-        matches!(again.code, 0 | 1),
-        "{fixture}: second --fix: {}",
-        again.stderr
-    );
-    assert_eq!(
-        support::tree_diff(&fixed_dir.tree(), &after),
-        "",
-        "{fixture}: a second --fix changed files"
-    );
-    let recheck = run(&fixed_dir, with(&[]));
-    assert_eq!(
-        recheck.stdout, "",
-        "{fixture}: a second run proposes a diff"
-    );
-
-    // (b) Lines outside C and R are untouched.
-    let touched = crate::support::touched_lines(
-        fixture,
-        &original,
-        &fixed,
-        findings.iter().filter(|f| applies(f)),
-    );
-    crate::support::assert_untouched(fixture, &original, &fixed, &touched);
-
-    // (c) The diff is a patch that reproduces --fix.
-    if !diff.stdout.is_empty() {
-        let g = Scratch::of_fixture(GROUP, fixture);
-        support::git_apply(&g.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
-        assert_eq!(
-            support::tree_diff(&g.tree(), &after),
-            "",
-            "{fixture}: git apply of the diff differs from --fix"
-        );
-        if support::have("patch") {
-            let p = Scratch::of_fixture(GROUP, fixture);
-            support::patch_p1(&p.dir, &diff.stdout).unwrap_or_else(|e| panic!("{fixture}: {e}"));
-            assert_eq!(
-                support::tree_diff(&p.tree(), &after),
-                "",
-                "{fixture}: patch -p1 of the diff differs from --fix"
-            );
-        } else {
-            eprintln!("{fixture}: `patch` is not installed; skipping the patch -p1 check");
-        }
-    }
-
-    let mut snapshot = diff.render(&format!("dockopt {shown_args}"));
-    snapshot.push_str(&format!(
-        "--- dockopt --fix {shown_args}: exit {}\n",
-        fix.code
-    ));
-    Checked {
-        original,
-        fixed,
-        diff,
-        findings,
-        snapshot,
-    }
-}
-
-/// The fixtures directory holds exactly the fixtures listed in `FIXTURES`.
-#[test]
-fn every_fixture_is_tested() {
-    let dir = support::fixture(GROUP, "");
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
-    let mut listed: Vec<String> = FIXTURES.iter().map(|s| s.to_string()).collect();
-    listed.sort();
-    assert_eq!(found, listed);
-    assert!(FIXTURES.len() >= 25);
+/// The checked run of `fixture` (declared in its case.toml, which the
+/// generated test `fixtures::rewrite::<fixture>` snapshots).
+fn check(fixture: &str, dockerfile: &str, args: &[&str]) -> Arc<Checked> {
+    case::checked(GROUP, fixture, dockerfile, args)
 }
 
 /// Byte-level facts the fixtures rely on (git must not have normalised them).
@@ -397,7 +57,7 @@ fn fixtures_keep_their_bytes() {
 
 #[test]
 fn rewrite_npm_classic() {
-    let c = snap("npm-classic", "npm-classic", "Dockerfile", &[]);
+    let c = check("npm-classic", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY package.json package-lock.json ./\nRUN npm install\nCOPY . .\n"));
@@ -408,12 +68,7 @@ fn rewrite_npm_classic() {
 /// lines of the original file: C (line 3) and its install's RUN.
 #[test]
 fn rewrite_two_installs_both_reported() {
-    let c = snap(
-        "two-installs-npm-then-pip",
-        "two-installs-npm-then-pip",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("two-installs-npm-then-pip", "Dockerfile", &[]);
     assert!(c.fixed.contains(
         "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n"
     ), "{}", c.fixed);
@@ -442,12 +97,7 @@ fn rewrite_two_installs_both_reported() {
 
 #[test]
 fn rewrite_npm_ci_build_split() {
-    let c = snap(
-        "npm-ci-build-split",
-        "npm-ci-build-split",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-ci-build-split", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("RUN npm ci\nCOPY . .\nRUN npm run build && npm prune --omit=dev\n"));
@@ -455,7 +105,7 @@ fn rewrite_npm_ci_build_split() {
 
 #[test]
 fn rewrite_npm_abs_dest() {
-    let c = snap("npm-abs-dest", "npm-abs-dest", "Dockerfile", &[]);
+    let c = check("npm-abs-dest", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY package.json package-lock.json /app/\n"));
@@ -465,7 +115,7 @@ fn rewrite_npm_abs_dest() {
 /// and the source ADD moves past a WORKDIR, allowed since its destination is absolute.
 #[test]
 fn rewrite_pip_add_dot_becomes_copy() {
-    let c = snap("pip-add-dot", "pip-add-dot", "Dockerfile", &[]);
+    let c = check("pip-add-dot", "Dockerfile", &[]);
     assert!(c
         .fixed
         .starts_with("FROM python:3.12-slim\nCOPY requirements.txt /code/\nWORKDIR /code\n"));
@@ -476,7 +126,7 @@ fn rewrite_pip_add_dot_becomes_copy() {
 /// the copy also moves past USER, which does not change what COPY does.
 #[test]
 fn rewrite_npm_flags_carried() {
-    let c = snap("npm-flags-carried", "npm-flags-carried", "Dockerfile", &[]);
+    let c = check("npm-flags-carried", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY --chown=node:node --chmod=755 --link package.json package-lock.json ./\n"));
@@ -484,7 +134,7 @@ fn rewrite_npm_flags_carried() {
 
 #[test]
 fn rewrite_npm_subdir_source() {
-    let c = snap("npm-subdir", "npm-subdir", "Dockerfile", &[]);
+    let c = check("npm-subdir", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY app/package.json app/package-lock.json /app/\n"));
@@ -493,12 +143,7 @@ fn rewrite_npm_subdir_source() {
 /// The install runs in a WORKDIR below C's destination: manifests come from that subdirectory.
 #[test]
 fn rewrite_npm_workdir_below_dest() {
-    let c = snap(
-        "npm-workdir-below-dest",
-        "npm-workdir-below-dest",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-workdir-below-dest", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY server/package.json server/package-lock.json /app/server/\n"));
@@ -506,13 +151,13 @@ fn rewrite_npm_workdir_below_dest() {
 
 #[test]
 fn rewrite_npm_exec_form_run() {
-    snap("npm-exec-form", "npm-exec-form", "Dockerfile", &[]);
+    check("npm-exec-form", "Dockerfile", &[]);
 }
 
 /// Two installs in one RUN: both end up before the source copy (two rounds).
 #[test]
 fn rewrite_two_installs_in_one_run() {
-    let c = snap("two-installs", "two-installs", "Dockerfile", &[]);
+    let c = check("two-installs", "Dockerfile", &[]);
     assert!(c.fixed.contains(
         "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n"
     ));
@@ -520,12 +165,12 @@ fn rewrite_two_installs_in_one_run() {
 
 #[test]
 fn rewrite_pip_classic() {
-    snap("pip-classic", "pip-classic", "Dockerfile", &[]);
+    check("pip-classic", "Dockerfile", &[]);
 }
 
 #[test]
 fn rewrite_cargo_multistage_builder_is_safe() {
-    let c = snap("cargo-multistage", "cargo-multistage", "Dockerfile", &[]);
+    let c = check("cargo-multistage", "Dockerfile", &[]);
     assert!(c.fixed.contains("COPY Cargo.toml Cargo.lock ./\n"));
     assert!(c
         .fixed
@@ -536,19 +181,14 @@ fn rewrite_cargo_multistage_builder_is_safe() {
 /// to build the same image (tests/e2e/exported.rs): safe, applied.
 #[test]
 fn rewrite_cargo_single_exported_release_is_safe() {
-    let c = snap("cargo-single", "cargo-single", "Dockerfile", &[]);
+    let c = check("cargo-single", "Dockerfile", &[]);
     assert_ne!(c.diff.stdout, "");
     assert_eq!(c.findings[0]["applicability"], "safe");
 }
 
 #[test]
 fn rewrite_cargo_single_with_unsafe_fixes() {
-    let c = snap(
-        "cargo-single--unsafe-fixes",
-        "cargo-single",
-        "Dockerfile",
-        &["--unsafe-fixes"],
-    );
+    let c = check("cargo-single", "Dockerfile", &["--unsafe-fixes"]);
     assert_ne!(c.fixed, c.original);
 }
 
@@ -556,12 +196,7 @@ fn rewrite_cargo_single_with_unsafe_fixes() {
 #[test]
 
 fn rewrite_cargo_install_path() {
-    let c = snap(
-        "cargo-install-path",
-        "cargo-install-path",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("cargo-install-path", "Dockerfile", &[]);
     assert_eq!(
         c.fixed,
         "FROM rust:1.80 AS build\n\
@@ -583,7 +218,7 @@ fn rewrite_cargo_install_path() {
 
 #[test]
 fn condition_1_inputs_npm_workspace_members_copied() {
-    let c = snap("npm-workspaces", "npm-workspaces", "Dockerfile", &[]);
+    let c = check("npm-workspaces", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY packages/api/package.json ./packages/api/\n"));
@@ -594,7 +229,7 @@ fn condition_1_inputs_npm_workspace_members_copied() {
 
 #[test]
 fn condition_1_inputs_npmrc_copied_when_present() {
-    let c = snap("npm-npmrc", "npm-npmrc", "Dockerfile", &[]);
+    let c = check("npm-npmrc", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY package.json package-lock.json .npmrc ./\n"));
@@ -602,7 +237,7 @@ fn condition_1_inputs_npmrc_copied_when_present() {
 
 #[test]
 fn condition_1_inputs_pip_nested_includes() {
-    let c = snap("pip-nested", "pip-nested", "Dockerfile", &[]);
+    let c = check("pip-nested", "Dockerfile", &[]);
     assert!(c.fixed.contains("COPY requirements.txt ./\n"));
     assert!(c
         .fixed
@@ -627,7 +262,7 @@ fn condition_1_inputs_pip_absolute_requirements_path() {
 
 #[test]
 fn condition_1_inputs_cargo_workspace_members_and_stubs() {
-    let c = snap("cargo-workspace", "cargo-workspace", "Dockerfile", &[]);
+    let c = check("cargo-workspace", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY crates/cli/Cargo.toml ./crates/cli/\n"));
@@ -640,7 +275,7 @@ fn condition_1_inputs_cargo_workspace_members_and_stubs() {
 
 #[test]
 fn condition_1_inputs_cargo_lib_and_bin_stubs() {
-    let c = snap("cargo-lib-bin", "cargo-lib-bin", "Dockerfile", &[]);
+    let c = check("cargo-lib-bin", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("touch src/lib.rs && echo 'fn main() {}' > src/main.rs"));
@@ -648,47 +283,27 @@ fn condition_1_inputs_cargo_lib_and_bin_stubs() {
 
 #[test]
 fn condition_1_inputs_refuses_npm_postinstall() {
-    let c = snap(
-        "refuse-npm-postinstall",
-        "refuse-npm-postinstall",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-npm-postinstall", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["lifecycle-script"]);
 }
 
 #[test]
 fn condition_1_inputs_refuses_binding_gyp() {
-    let c = snap(
-        "refuse-npm-binding-gyp",
-        "refuse-npm-binding-gyp",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-npm-binding-gyp", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["needs-source"]);
     assert!(c.diff.stderr.contains("binding.gyp"));
 }
 
 #[test]
 fn condition_1_inputs_refuses_file_dependency() {
-    let c = snap(
-        "refuse-npm-file-dep",
-        "refuse-npm-file-dep",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-npm-file-dep", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["needs-source"]);
     assert!(c.diff.stderr.contains("file:./libs/shared"));
 }
 
 #[test]
 fn condition_1_inputs_refuses_pip_install_dot_with_requirements() {
-    let c = snap(
-        "refuse-pip-install-dot",
-        "refuse-pip-install-dot",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-pip-install-dot", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["needs-source"]);
 }
 
@@ -704,24 +319,14 @@ fn condition_1_inputs_reports_pip_install_dot() {
 
 #[test]
 fn condition_1_inputs_refuses_editable_in_requirements() {
-    let c = snap(
-        "refuse-pip-editable",
-        "refuse-pip-editable",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-pip-editable", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["needs-source"]);
 }
 
 /// The install runs outside what the source copy fills: no manifest to copy.
 #[test]
 fn condition_1_inputs_refuses_install_outside_the_copy() {
-    let c = snap(
-        "refuse-install-outside",
-        "refuse-install-outside",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-install-outside", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["layout"]);
 }
 
@@ -742,34 +347,19 @@ fn condition_1_inputs_refuses_npm_prefix() {
 
 #[test]
 fn condition_2_crossing_refuses_run_between() {
-    let c = snap(
-        "refuse-run-between",
-        "refuse-run-between",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-run-between", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["crossing"]);
 }
 
 #[test]
 fn condition_2_crossing_refuses_workdir_with_relative_dest() {
-    let c = snap(
-        "refuse-workdir-crossing",
-        "refuse-workdir-crossing",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-workdir-crossing", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["crossing"]);
 }
 
 #[test]
 fn condition_2_crossing_refuses_env_the_copy_uses() {
-    let c = snap(
-        "refuse-env-crossing",
-        "refuse-env-crossing",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-env-crossing", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["crossing"]);
     assert!(c.diff.stderr.contains("APP_HOME"));
 }
@@ -779,12 +369,7 @@ fn condition_2_crossing_refuses_env_the_copy_uses() {
 /// its order (issue 12, class 3). The fixture keeps its old name.
 #[test]
 fn condition_2_crossing_moves_an_overlapping_copy_with_the_source_copy() {
-    let c = snap(
-        "refuse-overlapping-copy",
-        "refuse-overlapping-copy",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-overlapping-copy", "Dockerfile", &[]);
     assert!(c.reasons().is_empty(), "{}", c.diff.stderr);
     assert!(c
         .fixed
@@ -798,12 +383,7 @@ fn condition_2_crossing_moves_an_overlapping_copy_with_the_source_copy() {
 
 #[test]
 fn condition_3_clobber_creates_dockerignore() {
-    let c = snap(
-        "npm-host-node-modules",
-        "npm-host-node-modules",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-host-node-modules", "Dockerfile", &[]);
     assert!(c
         .diff
         .stdout
@@ -812,24 +392,14 @@ fn condition_3_clobber_creates_dockerignore() {
 
 #[test]
 fn condition_3_clobber_appends_to_dockerignore() {
-    let c = snap(
-        "npm-host-node-modules-append",
-        "npm-host-node-modules-append",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-host-node-modules-append", "Dockerfile", &[]);
     assert!(c.diff.stdout.contains("+**/node_modules\n"));
 }
 
 /// The entry goes to the effective ignore file, `<Dockerfile>.dockerignore`.
 #[test]
 fn condition_3_clobber_uses_dockerfile_specific_ignore_file() {
-    let c = snap(
-        "specific-ignore-file",
-        "specific-ignore-file",
-        "api.Dockerfile",
-        &[],
-    );
+    let c = check("specific-ignore-file", "api.Dockerfile", &[]);
     assert!(c
         .diff
         .stdout
@@ -839,12 +409,7 @@ fn condition_3_clobber_uses_dockerfile_specific_ignore_file() {
 
 #[test]
 fn condition_3_clobber_refuses_when_entry_excludes_another_copy() {
-    let c = snap(
-        "refuse-ignore-excludes-copy",
-        "refuse-ignore-excludes-copy",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-ignore-excludes-copy", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["clobber"]);
 }
 
@@ -884,35 +449,20 @@ fn condition_3_other_node_modules_need_no_ignore_entry() {
 
 #[test]
 fn condition_4_refuses_npm_ci_without_lockfile() {
-    let c = snap(
-        "refuse-missing-lockfile",
-        "refuse-missing-lockfile",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-missing-lockfile", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["missing-manifest"]);
 }
 
 /// Optional files are copied only when present: `npm install` without a lockfile.
 #[test]
 fn condition_4_optional_lockfile_absent_not_copied() {
-    let c = snap(
-        "npm-install-no-lockfile",
-        "npm-install-no-lockfile",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-install-no-lockfile", "Dockerfile", &[]);
     assert!(c.fixed.contains("COPY package.json ./\n"));
 }
 
 #[test]
 fn condition_4_refuses_excluded_include() {
-    let c = snap(
-        "refuse-excluded-include",
-        "refuse-excluded-include",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-excluded-include", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["missing-manifest"]);
     assert!(c
         .diff
@@ -925,12 +475,7 @@ fn condition_4_refuses_excluded_include() {
 #[test]
 
 fn condition_4_refuses_excluded_lockfile_saying_why() {
-    let c = snap(
-        "refuse-excluded-manifest",
-        "refuse-excluded-manifest",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-excluded-manifest", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["missing-manifest"]);
 }
 
@@ -990,12 +535,7 @@ fn condition_4_stdin_with_context_matches_file_mode() {
 
 #[test]
 fn condition_4_flags_refuses_copy_parents() {
-    let c = snap(
-        "refuse-copy-parents",
-        "refuse-copy-parents",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-copy-parents", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["flags"]);
 }
 
@@ -1005,25 +545,25 @@ fn condition_4_flags_refuses_copy_parents() {
 
 #[test]
 fn condition_5_split_refuses_semicolon() {
-    let c = snap("refuse-semicolon", "refuse-semicolon", "Dockerfile", &[]);
+    let c = check("refuse-semicolon", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["shell"]);
 }
 
 #[test]
 fn condition_5_split_refuses_or() {
-    let c = snap("refuse-or", "refuse-or", "Dockerfile", &[]);
+    let c = check("refuse-or", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["shell"]);
 }
 
 #[test]
 fn condition_5_split_refuses_pipe() {
-    let c = snap("refuse-pipe", "refuse-pipe", "Dockerfile", &[]);
+    let c = check("refuse-pipe", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["shell"]);
 }
 
 #[test]
 fn condition_5_split_refuses_heredoc_run() {
-    let c = snap("refuse-heredoc", "refuse-heredoc", "Dockerfile", &[]);
+    let c = check("refuse-heredoc", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["shell"]);
 }
 
@@ -1039,19 +579,14 @@ fn condition_5_split_reports_install_in_heredoc_body() {
 
 #[test]
 fn condition_5_split_refuses_unknown_command_before_install() {
-    let c = snap(
-        "refuse-unknown-prelude",
-        "refuse-unknown-prelude",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("refuse-unknown-prelude", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["prelude"]);
 }
 
 /// A leading `cd DIR` sets where the manifests are, and is repeated in the later RUN.
 #[test]
 fn condition_5_split_cd_prelude() {
-    let c = snap("npm-cd-prelude", "npm-cd-prelude", "Dockerfile", &[]);
+    let c = check("npm-cd-prelude", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY package.json package-lock.json /app/\nRUN cd /app && npm ci\n"));
@@ -1062,12 +597,7 @@ fn condition_5_split_cd_prelude() {
 
 #[test]
 fn condition_5_split_export_prelude_carried() {
-    let c = snap(
-        "npm-export-prelude",
-        "npm-export-prelude",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-export-prelude", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("RUN export NODE_ENV=production && npm run build\n"));
@@ -1076,7 +606,7 @@ fn condition_5_split_export_prelude_carried() {
 /// `pip install --upgrade pip` stays with the install; the rest goes after the copy.
 #[test]
 fn condition_5_split_python_m_pip_prelude() {
-    let c = snap("pip-python-m", "pip-python-m", "Dockerfile", &[]);
+    let c = check("pip-python-m", "Dockerfile", &[]);
     assert!(c.fixed.contains(
         "RUN python -m pip install --upgrade pip && python -m pip install -r requirements.txt\nCOPY . .\nRUN python manage.py collectstatic --noinput\n"
     ));
@@ -1085,7 +615,7 @@ fn condition_5_split_python_m_pip_prelude() {
 /// RUN flags (`--mount=type=cache`) stay on the install part.
 #[test]
 fn condition_5_split_keeps_run_flags() {
-    let c = snap("npm-mount-cache", "npm-mount-cache", "Dockerfile", &[]);
+    let c = check("npm-mount-cache", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("RUN --mount=type=cache,target=/root/.npm npm ci\n"));
@@ -1110,7 +640,7 @@ fn condition_5_split_keeps_comment_lines() {
 
 #[test]
 fn condition_6_per_stage_each_stage_rewritten() {
-    let c = snap("npm-multistage", "npm-multistage", "Dockerfile", &[]);
+    let c = check("npm-multistage", "Dockerfile", &[]);
     assert_eq!(c.findings.len(), 2);
     assert_eq!(
         c.fixed
@@ -1124,12 +654,7 @@ fn condition_6_per_stage_each_stage_rewritten() {
 /// never a broad copy.
 #[test]
 fn condition_6_per_stage_copy_from_is_not_broad() {
-    let c = snap(
-        "per-stage-copy-from",
-        "per-stage-copy-from",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("per-stage-copy-from", "Dockerfile", &[]);
     assert_eq!(c.diff.code, 0);
     assert!(c.findings.is_empty());
 }
@@ -1140,7 +665,7 @@ fn condition_6_per_stage_copy_from_is_not_broad() {
 
 #[test]
 fn condition_7_format_lowercase_keywords() {
-    let c = snap("npm-lowercase", "npm-lowercase", "Dockerfile", &[]);
+    let c = check("npm-lowercase", "Dockerfile", &[]);
     assert!(c.fixed.contains(
         "copy package.json package-lock.json ./\nrun npm ci\ncopy . .\nrun npm run build\n"
     ));
@@ -1148,7 +673,7 @@ fn condition_7_format_lowercase_keywords() {
 
 #[test]
 fn condition_7_format_crlf_kept() {
-    let c = snap("npm-crlf", "npm-crlf", "Dockerfile", &[]);
+    let c = check("npm-crlf", "Dockerfile", &[]);
     assert!(
         !c.fixed.replace("\r\n", "").contains('\n'),
         "a bare LF in a CRLF file"
@@ -1160,14 +685,14 @@ fn condition_7_format_crlf_kept() {
 
 #[test]
 fn condition_7_format_bom_kept() {
-    let c = snap("npm-bom", "npm-bom", "Dockerfile", &[]);
+    let c = check("npm-bom", "Dockerfile", &[]);
     assert!(c.fixed.starts_with("\u{feff}FROM node:20\n"));
     assert_eq!(c.fixed.matches('\u{feff}').count(), 1);
 }
 
 #[test]
 fn condition_7_format_continuation_run() {
-    let c = snap("npm-continuation", "npm-continuation", "Dockerfile", &[]);
+    let c = check("npm-continuation", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("COPY . .\nRUN npm run build \\\n    && npm prune --omit=dev\n"));
@@ -1175,12 +700,7 @@ fn condition_7_format_continuation_run() {
 
 #[test]
 fn condition_7_format_escape_backtick() {
-    let c = snap(
-        "npm-escape-backtick",
-        "npm-escape-backtick",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-escape-backtick", "Dockerfile", &[]);
     assert!(c
         .fixed
         .contains("RUN npm ci\nCOPY . .\nRUN npm run build\n"));
@@ -1188,12 +708,7 @@ fn condition_7_format_escape_backtick() {
 
 #[test]
 fn condition_7_format_no_final_newline() {
-    let c = snap(
-        "npm-no-final-newline",
-        "npm-no-final-newline",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("npm-no-final-newline", "Dockerfile", &[]);
     assert!(c.fixed.ends_with("COPY . .\nRUN npm run build\n"));
 }
 
@@ -1211,12 +726,7 @@ fn condition_7_format_indented_multiline_copy() {
 #[test]
 
 fn condition_7_format_indented_multiline_copy_message() {
-    snap(
-        "npm-copy-continuation",
-        "npm-copy-continuation",
-        "Dockerfile",
-        &[],
-    );
+    check("npm-copy-continuation", "Dockerfile", &[]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1226,30 +736,20 @@ fn condition_7_format_indented_multiline_copy_message() {
 
 #[test]
 fn condition_8_fixed_point_already_optimized_npm() {
-    let c = snap(
-        "already-optimized-npm",
-        "already-optimized-npm",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("already-optimized-npm", "Dockerfile", &[]);
     assert_eq!(c.diff.code, 0);
     assert_eq!(c.fixed, c.original);
 }
 
 #[test]
 fn condition_8_fixed_point_already_optimized_pip() {
-    let c = snap(
-        "already-optimized-pip",
-        "already-optimized-pip",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("already-optimized-pip", "Dockerfile", &[]);
     assert_eq!(c.diff.code, 0);
 }
 
 #[test]
 fn condition_8_fixed_point_nothing_to_do() {
-    let c = snap("nothing-to-do", "nothing-to-do", "Dockerfile", &[]);
+    let c = check("nothing-to-do", "Dockerfile", &[]);
     assert_eq!(c.diff.code, 0);
     assert_eq!(c.diff.stderr, "");
 }
@@ -1293,8 +793,8 @@ fn condition_8_fixed_point_outputs_are_already_optimized() {
 // ---------------------------------------------------------------------------
 
 /// A fixture refused for `kind`, naming the step and the path in `why`.
-fn refused(fixture: &str, kind: &str, why: &[&str]) -> Checked {
-    let c = snap(fixture, fixture, "Dockerfile", &[]);
+fn refused(fixture: &str, kind: &str, why: &[&str]) -> Arc<Checked> {
+    let c = check(fixture, "Dockerfile", &[]);
     assert_eq!(c.reasons(), [kind], "{fixture}: {}", c.diff.stderr);
     for w in why {
         assert!(
@@ -1308,8 +808,8 @@ fn refused(fixture: &str, kind: &str, why: &[&str]) -> Checked {
 }
 
 /// A fixture rewritten so that the output contains `expected`.
-fn rewritten(fixture: &str, expected: &str) -> Checked {
-    let c = snap(fixture, fixture, "Dockerfile", &[]);
+fn rewritten(fixture: &str, expected: &str) -> Arc<Checked> {
+    let c = check(fixture, "Dockerfile", &[]);
     assert!(c.reasons().is_empty(), "{fixture}: {}", c.diff.stderr);
     assert!(c.fixed.contains(expected), "{fixture}:\n{}", c.fixed);
     c
@@ -1486,12 +986,7 @@ fn subdir_copy_moves_after_an_install_that_runs_above_it() {
 /// (`-r libs/extra.txt`): that copy is needed where it is; no finding.
 #[test]
 fn subdir_copy_the_install_reads_is_not_the_pattern() {
-    let c = snap(
-        "subdir-pip-include",
-        "subdir-pip-include",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("subdir-pip-include", "Dockerfile", &[]);
     assert!(c.findings.is_empty(), "{}", c.diff.stderr);
     assert_eq!(c.fixed, c.original);
 }
@@ -1642,7 +1137,7 @@ fn adversarial_global_install_of_the_project_moves_after_the_copy() {
 /// /root/.m2`) is unsafe even though the stage is not exported.
 #[test]
 fn adversarial_warm_up_copied_out_of_a_builder_stage_is_unsafe() {
-    let c = snap("adv-mvnfrom", "adv-mvnfrom", "Dockerfile", &[]);
+    let c = check("adv-mvnfrom", "Dockerfile", &[]);
     assert_eq!(c.fixed, c.original);
     assert!(c.diff.stderr.contains("unsafe"), "{}", c.diff.stderr);
 }
@@ -1653,8 +1148,7 @@ fn adversarial_warm_up_copied_out_of_a_builder_stage_is_unsafe() {
 #[test]
 fn effects_user_command_table_extends_the_builtin_one() {
     refused("effects-user-command-table", "crossing", &["certsync"]);
-    let c = snap(
-        "effects-user-command-table--preset-dir",
+    let c = check(
         "effects-user-command-table",
         "Dockerfile",
         &["--preset-dir", "tools"],
@@ -1765,12 +1259,7 @@ fn onbuild_triggers_are_reported_as_such() {
 /// between them stay and are reported.
 #[test]
 fn onbuild_triggers_do_not_block_the_stage_own_rewrite() {
-    let c = snap(
-        "onbuild-with-own-install",
-        "onbuild-with-own-install",
-        "Dockerfile",
-        &[],
-    );
+    let c = check("onbuild-with-own-install", "Dockerfile", &[]);
     assert_eq!(c.reasons(), ["onbuild"], "{}", c.diff.stderr);
     assert!(c.fixed.contains(
         "COPY package.json package-lock.json ./\nONBUILD COPY . /app/plugins\nONBUILD RUN npm install\nRUN npm ci\nCOPY . .\n"

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod case;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -62,8 +64,14 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// A copy of a rule fixture, without its expectations (`case.toml` is
+    /// not part of the build context).
     pub fn of_fixture(group: &str, name: &str) -> Scratch {
-        Scratch::of_dir(&fixture(group, name))
+        let s = Scratch::of_dir(&fixture(group, name));
+        match std::fs::remove_file(s.dir.join(case::CASE_FILE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => panic!("{name}: {e}"),
+            _ => s,
+        }
     }
 
     pub fn of_dir(src: &Path) -> Scratch {
