@@ -2,7 +2,9 @@
 //! `dockopt --fix` output, with buildah (see DESIGN.md §4 and `support.rs`).
 //!
 //! Every fixture under `fixtures/<name>/` is a Dockerfile, its build context and a
-//! `fixture.toml`. Its test copies the fixture twice, runs `dockopt --fix` on one copy and
+//! `fixture.toml`; or just the `fixture.toml` (and the `wrong-*` rewrites) when its `tree`
+//! names a rule fixture `tests/fixtures/<group>/<name>` that the snapshot tests check too (one
+//! tree for both suites, not a copy). Its test copies the fixture twice, runs `dockopt --fix` on one copy and
 //! checks:
 //! 1. both Dockerfiles build, and the fixed one differs from the original iff `changed`;
 //! 2. the final images hold the same files (path, type, mode, owner, content), leaving out the
@@ -59,6 +61,9 @@ const EDIT_MARKER: &str = "dockopt-e2e source edit";
 struct Meta {
     /// What the fixture is about (shown in failures).
     about: String,
+    /// The rule fixture `<group>/<name>` under tests/fixtures whose Dockerfile and context
+    /// this fixture builds; absent: the fixture's own directory.
+    tree: Option<String>,
     /// Whether `dockopt --fix` must change the Dockerfile; absent: either outcome is fine.
     changed: Option<bool>,
     /// The source file (relative to the fixture root) to append a line to.
@@ -100,7 +105,10 @@ fn default_dockerfile() -> String {
 
 struct Fixture {
     name: String,
+    /// `tests/e2e/fixtures/<name>`: fixture.toml and the `wrong-*` rewrites.
     dir: PathBuf,
+    /// The Dockerfile and its context: `dir`, or the rule fixture `meta.tree` names.
+    tree: PathBuf,
     meta: Meta,
     /// The read-only image store of a real-tool fixture's base images.
     image_store: Option<real::ImageStore>,
@@ -114,11 +122,19 @@ impl Fixture {
         let toml_path = dir.join("fixture.toml");
         let text = fs::read_to_string(&toml_path)
             .unwrap_or_else(|e| panic!("read {}: {e}", toml_path.display()));
-        let meta =
+        let meta: Meta =
             toml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", toml_path.display()));
+        let tree = match &meta.tree {
+            Some(shared) => Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(shared),
+            None => dir.clone(),
+        };
+        assert!(tree.is_dir(), "{name}: no fixture tree {}", tree.display());
         Fixture {
             name: name.to_string(),
             dir,
+            tree,
             meta,
             image_store: None,
         }
@@ -171,9 +187,10 @@ impl Fixture {
         format!("localhost/e2e-{}", self.name)
     }
 
-    /// Copies the fixture (without `fixture.toml` and the `wrong-*` rewrites) to `dest`.
+    /// Copies the fixture (without `fixture.toml`, `case.toml` and the `wrong-*` rewrites) to
+    /// `dest`.
     fn copy_to(&self, dest: &Path) {
-        copy_tree(&self.dir, dest, Path::new(""), &self.meta.rename);
+        copy_tree(&self.tree, dest, Path::new(""), &self.meta.rename);
         let bundle = std::env::var_os("CA_BUNDLE")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/etc/ssl/certs/ca-certificates.crt"));
@@ -215,7 +232,9 @@ fn copy_tree(from: &Path, to: &Path, relative: &Path, rename: &BTreeMap<String, 
     for item in items {
         let name = item.file_name();
         let name = name.to_str().expect("fixture file names are UTF-8");
-        if relative.as_os_str().is_empty() && (name == "fixture.toml" || name.starts_with("wrong-"))
+        let expectations = ["fixture.toml", "case.toml"];
+        if relative.as_os_str().is_empty()
+            && (expectations.contains(&name) || name.starts_with("wrong-"))
         {
             continue;
         }
