@@ -18,6 +18,8 @@ mod onbuild;
 mod paths;
 mod plan;
 pub mod refusal;
+#[cfg(test)]
+mod refusal_kinds;
 mod split;
 mod steps;
 mod text;

@@ -1,0 +1,258 @@
+//! In-process tests of the rule: every kind of [`Refusal`], each built from
+//! a small Dockerfile and an in-memory build context ([`MemContext`]) and
+//! read as the typed variant the phases return (the JSON only shows
+//! `kind()`, which folds `Outside` into "layout").
+
+use super::candidate::candidates;
+use super::plan::plan;
+use super::refusal::Refusal;
+use crate::context::MemContext;
+use crate::model::Model;
+use crate::preset::Presets;
+use crate::rules::RuleContext;
+use crate::syntax;
+
+/// A `package.json` with no scripts and its lockfile.
+const NPM: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name":"app","version":"1.0.0","dependencies":{"express":"4.19.2"}}"#,
+    ),
+    (
+        "package-lock.json",
+        r#"{"name":"app","lockfileVersion":3,"packages":{}}"#,
+    ),
+    ("src/server.js", "console.log('hi')\n"),
+];
+
+/// What the plan of each candidate gives, in order: `Ok(())` for a fix.
+/// `files` make the context; `None`: no context at all (stdin without
+/// `--context`).
+fn plans(dockerfile: &str, files: Option<&[(&str, &str)]>) -> Vec<Result<(), Refusal>> {
+    let ctx = files.map(|files| {
+        let mut mem = MemContext::new().file("Dockerfile", dockerfile);
+        for (rel, text) in files {
+            mem = if rel.ends_with(".sh") {
+                mem.executable(rel, *text)
+            } else {
+                mem.file(rel, *text)
+            };
+        }
+        mem.into_context()
+    });
+    let df = syntax::parse(dockerfile.as_bytes());
+    let model = Model::new(dockerfile, &df);
+    let presets = Presets::builtin();
+    let rc = RuleContext {
+        model: &model,
+        presets: &presets,
+        ctx: ctx.as_ref(),
+        origin: None,
+    };
+    candidates(&rc)
+        .iter()
+        .map(|c| plan(&rc, c).map(|_| ()))
+        .collect()
+}
+
+/// The one candidate's refusal.
+fn refusal(dockerfile: &str, files: Option<&[(&str, &str)]>) -> Refusal {
+    match plans(dockerfile, files).as_slice() {
+        [Err(r)] => r.clone(),
+        other => panic!("want one refused candidate, got {other:?}\n{dockerfile}"),
+    }
+}
+
+/// `files` plus the npm project.
+fn with_npm(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    NPM.iter().chain(extra).copied().collect()
+}
+
+const NPM_CI: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+
+#[test]
+fn the_plain_case_is_rewritten() {
+    assert_eq!(plans(NPM_CI, Some(NPM)), [Ok(())]);
+}
+
+#[test]
+fn needs_source() {
+    let df =
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt .\n";
+    let files = [
+        ("requirements.txt", "flask==3.0.0\n"),
+        ("pyproject.toml", "[project]\nname = \"app\"\n"),
+    ];
+    let r = refusal(df, Some(&files));
+    assert!(matches!(r, Refusal::NeedsSource(_)), "{r:?}");
+}
+
+#[test]
+fn lifecycle_script() {
+    let pkg = r#"{"name":"app","scripts":{"postinstall":"node scripts/setup.js"}}"#;
+    let files = [
+        ("package.json", pkg),
+        ("package-lock.json", "{}"),
+        ("scripts/setup.js", "\n"),
+    ];
+    let r = refusal(NPM_CI, Some(&files));
+    assert!(matches!(r, Refusal::LifecycleScript(_)), "{r:?}");
+}
+
+#[test]
+fn environment() {
+    let df = "FROM node:20\nWORKDIR /app\nARG NPM_CONFIG_USERCONFIG\nCOPY . .\nRUN npm ci\n";
+    let r = refusal(df, Some(NPM));
+    assert!(matches!(r, Refusal::Environment(_)), "{r:?}");
+}
+
+#[test]
+fn writes_project() {
+    let df = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --target . -r requirements.txt\n";
+    let r = refusal(df, Some(&[("requirements.txt", "flask==3.0.0\n")]));
+    assert!(matches!(r, Refusal::WritesProject(_)), "{r:?}");
+}
+
+#[test]
+fn crossing() {
+    let df = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN ./scripts/generate-config.sh\nRUN npm ci\n";
+    let files = with_npm(&[("scripts/generate-config.sh", "#!/bin/sh\n")]);
+    let r = refusal(df, Some(&files));
+    assert!(matches!(r, Refusal::Crossing { at: Some(_), .. }), "{r:?}");
+}
+
+#[test]
+fn missing_manifest() {
+    let r = refusal(NPM_CI, Some(&[("package.json", r#"{"name":"app"}"#)]));
+    assert!(matches!(r, Refusal::MissingManifest(_)), "{r:?}");
+}
+
+#[test]
+fn shell() {
+    let df = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci || npm install\n";
+    let r = refusal(df, Some(NPM));
+    assert!(matches!(r, Refusal::Shell(_)), "{r:?}");
+}
+
+#[test]
+fn prelude() {
+    let df = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN ./setup.sh && npm ci\n";
+    let r = refusal(df, Some(&with_npm(&[("setup.sh", "#!/bin/sh\n")])));
+    assert!(matches!(r, Refusal::Prelude(_)), "{r:?}");
+}
+
+#[test]
+fn layout() {
+    let df = "# syntax=docker/dockerfile:1.7-labs\nFROM node:20\nWORKDIR /app\nCOPY --exclude=package-lock.json . .\nRUN npm install\n";
+    let r = refusal(df, Some(NPM));
+    assert!(matches!(r, Refusal::Layout(_)), "{r:?}");
+}
+
+/// The install runs outside what the source copy fills: reported as
+/// "layout", but its own variant.
+#[test]
+fn outside() {
+    let df = "FROM node:20\nCOPY . /app\nRUN cd /opt/tools && npm ci\n";
+    let r = refusal(df, Some(NPM));
+    assert!(matches!(r, Refusal::Outside(_)), "{r:?}");
+    assert_eq!(r.kind(), "layout");
+}
+
+#[test]
+fn clobber() {
+    let df = "FROM node:20\nCOPY node_modules/.bin/tool /usr/local/bin/tool\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+    let r = refusal(
+        df,
+        Some(&with_npm(&[("node_modules/.bin/tool", "#!/bin/sh\n")])),
+    );
+    assert!(matches!(r, Refusal::Clobber(_)), "{r:?}");
+}
+
+#[test]
+fn no_context() {
+    let r = refusal(NPM_CI, None);
+    assert!(matches!(r, Refusal::NoContext(_)), "{r:?}");
+}
+
+#[test]
+fn flags() {
+    let df = "# syntax=docker/dockerfile:1.7-labs\nFROM node:20\nWORKDIR /app\nCOPY --parents . .\nRUN npm ci\n";
+    let r = refusal(df, Some(NPM));
+    assert!(matches!(r, Refusal::Flags(_)), "{r:?}");
+}
+
+#[test]
+fn unresolved() {
+    let df = "FROM node:20\nWORKDIR /app\nCOPY . .\nWORKDIR $DIR\nRUN npm ci\n";
+    let r = refusal(df, Some(NPM));
+    assert!(matches!(r, Refusal::Unresolved(_)), "{r:?}");
+}
+
+/// ONBUILD triggers are not candidates: the rule reports them apart
+/// (`onbuild::findings`), with the kind of `Refusal::Onbuild`.
+#[test]
+fn onbuild() {
+    let df = "FROM node:20\nWORKDIR /app\nONBUILD COPY . .\nONBUILD RUN npm ci\n";
+    assert_eq!(plans(df, Some(NPM)), []);
+    let model_df = syntax::parse(df.as_bytes());
+    let model = Model::new(df, &model_df);
+    let presets = Presets::builtin();
+    let ctx = MemContext::new().file("package.json", "{}").into_context();
+    let rc = RuleContext {
+        model: &model,
+        presets: &presets,
+        ctx: Some(&ctx),
+        origin: None,
+    };
+    let found = super::onbuild::findings(&rc);
+    let kinds: Vec<_> = found
+        .iter()
+        .map(|f| f.refusal.as_ref().map(|r| r.kind))
+        .collect();
+    assert_eq!(kinds, [Some(Refusal::Onbuild(String::new()).kind())]);
+}
+
+/// Every variant has a test above: adding one without a test fails here.
+#[test]
+fn every_kind_is_tested() {
+    let all = [
+        Refusal::NeedsSource(String::new()),
+        Refusal::LifecycleScript(String::new()),
+        Refusal::Environment(String::new()),
+        Refusal::WritesProject(String::new()),
+        Refusal::Crossing {
+            at: None,
+            why: String::new(),
+        },
+        Refusal::MissingManifest(String::new()),
+        Refusal::Shell(String::new()),
+        Refusal::Prelude(String::new()),
+        Refusal::Layout(String::new()),
+        Refusal::Outside(String::new()),
+        Refusal::Clobber(String::new()),
+        Refusal::NoContext(String::new()),
+        Refusal::Flags(String::new()),
+        Refusal::Unresolved(String::new()),
+        Refusal::Onbuild(String::new()),
+    ];
+    for r in &all {
+        // No wildcard arm: a new variant does not compile until it is listed.
+        match r {
+            Refusal::NeedsSource(_)
+            | Refusal::LifecycleScript(_)
+            | Refusal::Environment(_)
+            | Refusal::WritesProject(_)
+            | Refusal::Crossing { .. }
+            | Refusal::MissingManifest(_)
+            | Refusal::Shell(_)
+            | Refusal::Prelude(_)
+            | Refusal::Layout(_)
+            | Refusal::Outside(_)
+            | Refusal::Clobber(_)
+            | Refusal::NoContext(_)
+            | Refusal::Flags(_)
+            | Refusal::Unresolved(_)
+            | Refusal::Onbuild(_) => {}
+        }
+    }
+}
