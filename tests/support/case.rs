@@ -145,6 +145,7 @@ pub fn fixture(group: &str, fixture: &str) {
         }, {
             insta::assert_snapshot!(name, c.snapshot.clone());
         });
+        super::engine::check(group, fixture, run, &c);
     }
 }
 
@@ -179,6 +180,8 @@ pub struct Checked {
     pub snapshot: String,
     /// The fixed context's `.dockerignore` (empty when there is none).
     pub ignore: String,
+    /// The build context the CLI chose, relative to the fixture (JSON `context`).
+    pub context: String,
 }
 
 impl Checked {
@@ -305,7 +308,7 @@ pub fn check(group: &str, fixture: &str, dockerfile: &str, args: &[String]) -> C
     let work = r.copy();
     let before = work.tree();
     let original = String::from_utf8(work.read(dockerfile)).expect("fixture is UTF-8");
-    let (diff, findings) = check_diff_and_json(&r, &work, &before);
+    let (diff, findings, context) = check_diff_and_json(&r, &work, &before);
     let fixed_dir = r.copy();
     let fix = check_fix(&r, &fixed_dir, &before, &diff, &findings);
     let after = fixed_dir.tree();
@@ -328,14 +331,14 @@ pub fn check(group: &str, fixture: &str, dockerfile: &str, args: &[String]) -> C
         check_patch(&r, &diff.stdout, &after);
     }
 
-    let context = Path::new(dockerfile)
+    let df_dir = Path::new(dockerfile)
         .parent()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let ignore_rel = if context.is_empty() {
+    let ignore_rel = if df_dir.is_empty() {
         ".dockerignore".to_string()
     } else {
-        format!("{context}/.dockerignore")
+        format!("{df_dir}/.dockerignore")
     };
     let ignore = std::fs::read_to_string(fixed_dir.path(&ignore_rel)).unwrap_or_default();
     let shown = r.shown();
@@ -348,11 +351,16 @@ pub fn check(group: &str, fixture: &str, dockerfile: &str, args: &[String]) -> C
         findings,
         snapshot,
         ignore,
+        context,
     }
 }
 
 /// Diff mode and `--format json` on `work`: the outputs and the findings.
-fn check_diff_and_json(r: &Runner, work: &Scratch, before: &super::Tree) -> (Output, Vec<Value>) {
+fn check_diff_and_json(
+    r: &Runner,
+    work: &Scratch,
+    before: &super::Tree,
+) -> (Output, Vec<Value>, String) {
     let fixture = r.fixture;
     let diff = r.run(work, &[]);
     assert!(
@@ -388,7 +396,11 @@ fn check_diff_and_json(r: &Runner, work: &Scratch, before: &super::Tree) -> (Out
         "{fixture}: exit 1 iff the run would change a file (the gate contract)"
     );
     assert_eq!(&work.tree(), before, "{fixture}: JSON mode wrote files");
-    (diff, findings)
+    let context = file["context"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{fixture}: no JSON context"))
+        .to_string();
+    (diff, findings, context)
 }
 
 /// `--fix` on `fixed_dir`: prints nothing, exits 0, changes files iff

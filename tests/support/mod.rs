@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod case;
+pub mod engine;
 
 use std::collections::BTreeMap;
 use std::io::Write;
