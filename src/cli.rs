@@ -124,6 +124,37 @@ pub enum Command {
     Man,
 }
 
+impl Args {
+    /// What a run needs, for the modules below the CLI.
+    pub fn run_options(&self) -> crate::runner::RunOptions {
+        use crate::report::Mode;
+        let mode = match (self.fix, self.check) {
+            (true, _) => Mode::Fix,
+            (_, true) => Mode::Check,
+            _ => Mode::Diff,
+        };
+        crate::runner::RunOptions {
+            paths: self.paths.clone(),
+            files_from: self.files_from.clone(),
+            context: self.context.clone(),
+            follow_links: self.follow_links,
+            isolated: self.isolated,
+            preset_dirs: self.preset_dir.clone(),
+            ignore_rules: self.ignore_rules.clone(),
+            jobs: self.jobs,
+            unsafe_fixes: self.unsafe_fixes,
+            report: crate::report::Options {
+                mode,
+                format: self.format,
+                color: self.color,
+                quiet: self.quiet,
+                strict: self.strict,
+                exit_non_zero_on_finding: self.exit_non_zero_on_finding,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InspectFormat {
     Text,
@@ -141,13 +172,32 @@ pub fn run(args: Args) -> Result<u8> {
         Some(Command::Man) => crate::shellint::man(),
         None => {
             crate::suggest::check_first_path(&args.paths)?;
-            crate::runner::run(&args)
+            crate::runner::run(&args.run_options())
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    /// The run's modules take small option structs (`RunOptions`,
+    /// `report::Options`), never the CLI's `Args`: no cli -> runner ->
+    /// report -> cli circle.
+    #[test]
+    fn modules_below_the_cli_do_not_import_it() {
+        let below = [
+            ("runner.rs", include_str!("runner.rs")),
+            ("configs.rs", include_str!("configs.rs")),
+            ("report.rs", include_str!("report.rs")),
+            ("sarif.rs", include_str!("sarif.rs")),
+            ("gate.rs", include_str!("gate.rs")),
+            ("fixwrite.rs", include_str!("fixwrite.rs")),
+            ("engine.rs", include_str!("engine.rs")),
+        ];
+        for (name, src) in below {
+            assert!(!src.contains("crate::cli"), "{name} imports the CLI");
+        }
+    }
+
     #[test]
     fn clap_definition_is_valid() {
         <super::Args as clap::CommandFactory>::command().debug_assert();

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use anyhow::{bail, Result};
 
-use crate::cli::Args;
 use crate::config::Loaded;
 use crate::preset::Presets;
 
@@ -108,11 +107,11 @@ pub struct RuleSet {
 }
 
 /// Load the presets and disabled rules of `config` plus the command line's.
-pub fn rule_set(config: Option<&Loaded>, args: &Args) -> Result<RuleSet> {
+pub fn rule_set(config: Option<&Loaded>, opts: &crate::runner::RunOptions) -> Result<RuleSet> {
     let mut preset_dirs = config.map(|c| c.preset_dirs()).unwrap_or_default();
-    preset_dirs.extend(args.preset_dir.iter().cloned());
+    preset_dirs.extend(opts.preset_dirs.iter().cloned());
     let presets = Presets::load(&preset_dirs)?;
-    let mut disabled = args.ignore_rules.clone();
+    let mut disabled = opts.ignore_rules.clone();
     if let Some(c) = config {
         disabled.extend(c.config.ignore.iter().map(|r| r.get_ref().clone()));
     }
@@ -133,12 +132,12 @@ pub fn key(t: &crate::runner::Target) -> Option<PathBuf> {
 /// whose presets fail to load gets the error (for its files only).
 pub fn rule_sets(
     targets: &[crate::runner::Target],
-    args: &Args,
+    opts: &crate::runner::RunOptions,
 ) -> HashMap<Option<PathBuf>, Result<RuleSet, String>> {
     let mut out = HashMap::new();
     for t in targets {
         if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(key(t)) {
-            slot.insert(rule_set(t.config.as_deref(), args).map_err(|e| format!("{e:#}")));
+            slot.insert(rule_set(t.config.as_deref(), opts).map_err(|e| format!("{e:#}")));
         }
     }
     out

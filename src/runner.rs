@@ -6,12 +6,31 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::Args;
 use crate::context::BuildContext;
 use crate::contexts::{ContextSource, Declarations};
 use crate::engine::{self, Options, Outcome};
 use crate::preset::Presets;
 use crate::report::{self, Mode};
+
+/// What a run needs from the command line (the CLI fills it in; nothing
+/// below it sees the CLI's `Args`).
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Dockerfiles or directories (`-` for stdin).
+    pub paths: Vec<PathBuf>,
+    pub files_from: Option<PathBuf>,
+    pub context: Option<PathBuf>,
+    pub follow_links: bool,
+    /// Ignore `dockopt.toml` files.
+    pub isolated: bool,
+    pub preset_dirs: Vec<PathBuf>,
+    /// Rules to disable.
+    pub ignore_rules: Vec<String>,
+    pub jobs: Option<usize>,
+    pub unsafe_fixes: bool,
+    /// How to print (mode, format, colour, quiet...).
+    pub report: report::Options,
+}
 
 /// One Dockerfile to process.
 #[derive(Debug, Clone)]
@@ -102,9 +121,9 @@ impl ContextSources {
         &self,
         f: &Path,
         config: Option<&crate::config::Loaded>,
-        args: &Args,
+        opts: &RunOptions,
     ) -> (Option<PathBuf>, ContextSource, Option<String>) {
-        if let Some(c) = &args.context {
+        if let Some(c) = &opts.context {
             return (Some(c.clone()), ContextSource::Flag, None);
         }
         if let Some((ctx, key)) = config.and_then(|c| c.context_for(f)) {
@@ -160,25 +179,25 @@ fn read_files_from(src: &Path) -> Result<Vec<PathBuf>> {
 }
 
 pub(crate) fn targets(
-    args: &Args,
+    opts: &RunOptions,
     config: Option<crate::config::Loaded>,
     threads: usize,
 ) -> Result<Vec<Target>> {
-    targets_and_walk_errors(args, config, threads).map(|(t, _)| t)
+    targets_and_walk_errors(opts, config, threads).map(|(t, _)| t)
 }
 
 /// The targets, and how many walk errors were reported (on stderr).
 fn targets_and_walk_errors(
-    args: &Args,
+    opts: &RunOptions,
     config: Option<crate::config::Loaded>,
     threads: usize,
 ) -> Result<(Vec<Target>, usize)> {
     let mut walk_errors = 0;
-    let mut paths: Vec<PathBuf> = args.paths.clone();
-    if let Some(list) = &args.files_from {
+    let mut paths: Vec<PathBuf> = opts.paths.clone();
+    if let Some(list) = &opts.files_from {
         paths.extend(read_files_from(list)?);
     }
-    if paths.is_empty() && args.files_from.is_none() {
+    if paths.is_empty() && opts.files_from.is_none() {
         paths.push(PathBuf::from("."));
     }
     let mut files: Vec<PathBuf> = Vec::new();
@@ -197,9 +216,9 @@ fn targets_and_walk_errors(
         }
     }
     if !dirs.is_empty() {
-        let found = crate::walk::find_opts(&dirs, threads, args.follow_links);
-        walk_errors = crate::links::report_walk(&found, args.quiet);
-        if found.dockerfiles.is_empty() && !args.quiet {
+        let found = crate::walk::find_opts(&dirs, threads, opts.follow_links);
+        walk_errors = crate::links::report_walk(&found, opts.report.quiet);
+        if found.dockerfiles.is_empty() && !opts.report.quiet {
             let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
             eprintln!("dockopt: {}: no Dockerfiles found", shown.join(", "));
         }
@@ -208,7 +227,7 @@ fn targets_and_walk_errors(
         declaration_files.extend(found.declaration_files);
     }
     let crate::links::Deduped { files, aliases } = crate::links::dedupe(files);
-    crate::links::report_aliases(&aliases, args.quiet);
+    crate::links::report_aliases(&aliases, opts.report.quiet);
     compose_files.sort();
     compose_files.dedup();
     let mut compose = BTreeMap::new();
@@ -218,25 +237,25 @@ fn targets_and_walk_errors(
     let mut tops = dirs.clone();
     tops.push(PathBuf::from("."));
     let mut roots = crate::contexts::Roots::new(&tops);
-    let declared = if args.context.is_some() {
+    let declared = if opts.context.is_some() {
         Declarations::default()
     } else {
         Declarations::collect(&files, &dirs, declaration_files, compose, &mut roots)
     };
     let sources = ContextSources { declared };
-    let mut configs = crate::configs::Configs::new(config, args.isolated);
+    let mut configs = crate::configs::Configs::new(config, opts.isolated);
     let sharing = std::sync::Arc::new(crate::sharing::Sharing::new(
         &tops,
         configs.fallback(),
-        args.isolated,
+        opts.isolated,
     ));
     let mut out = Vec::new();
     if stdin {
         out.push(Target {
             path: PathBuf::from("-"),
             display: "-".into(),
-            context: args.context.clone(),
-            context_source: if args.context.is_some() {
+            context: opts.context.clone(),
+            context_source: if opts.context.is_some() {
                 ContextSource::Flag
             } else {
                 ContextSource::None
@@ -255,7 +274,7 @@ fn targets_and_walk_errors(
             Err(e) => (None, Some(format!("{e:#}"))),
         };
         let (context, context_source, context_detail) =
-            sources.resolve(&f, config.as_deref(), args);
+            sources.resolve(&f, config.as_deref(), opts);
         let infer_top = (context_source == ContextSource::DockerfileDir).then(|| roots.of(&f));
         out.push(Target {
             display: display_path(&f),
@@ -273,7 +292,7 @@ fn targets_and_walk_errors(
             sharing: Some(sharing.clone()),
         });
     }
-    if args.context.is_some() && out.len() > 1 {
+    if opts.context.is_some() && out.len() > 1 {
         bail!(
             "--context applies to a single Dockerfile, but {} were given or found",
             out.len()
@@ -358,16 +377,16 @@ pub(crate) struct Setup {
     pub disabled: Vec<String>,
 }
 
-pub(crate) fn setup(args: &Args) -> Result<Setup> {
-    let config = if args.isolated {
+pub(crate) fn setup(opts: &RunOptions) -> Result<Setup> {
+    let config = if opts.isolated {
         None
     } else {
         crate::config::discover(Path::new("."))?
     };
     let mut preset_dirs = config.as_ref().map(|c| c.preset_dirs()).unwrap_or_default();
-    preset_dirs.extend(args.preset_dir.iter().cloned());
+    preset_dirs.extend(opts.preset_dirs.iter().cloned());
     let presets = Presets::load(&preset_dirs)?;
-    let mut disabled = args.ignore_rules.clone();
+    let mut disabled = opts.ignore_rules.clone();
     if let Some(c) = &config {
         disabled.extend(c.config.ignore.iter().map(|r| r.get_ref().clone()));
     }
@@ -383,12 +402,12 @@ pub(crate) fn setup(args: &Args) -> Result<Setup> {
     })
 }
 
-pub fn run(args: &Args) -> Result<u8> {
-    let Setup { config, .. } = setup(args)?;
+pub fn run(opts: &RunOptions) -> Result<u8> {
+    let Setup { config, .. } = setup(opts)?;
     let (mut targets, walk_errors) =
-        targets_and_walk_errors(args, config, crate::jobs::wanted(args.jobs))?;
-    let rule_sets = crate::configs::rule_sets(&targets, args);
-    let threads = crate::jobs::pool_size(args.jobs, targets.len());
+        targets_and_walk_errors(opts, config, crate::jobs::wanted(opts.jobs))?;
+    let rule_sets = crate::configs::rule_sets(&targets, opts);
+    let threads = crate::jobs::pool_size(opts.jobs, targets.len());
     // One worker (one file, or -j 1) runs on this thread: starting a thread
     // pool was a good part of a one-file run.
     let pool = match threads {
@@ -403,14 +422,8 @@ pub fn run(args: &Args) -> Result<u8> {
     // Reported in path order; processed in that order too, so results can
     // be printed and dropped as they come (bounded memory on big trees).
     targets.sort_by(|a, b| a.display.cmp(&b.display));
-    let progress = progress_bar(targets.len(), args.quiet);
-    let mode = if args.fix {
-        Mode::Fix
-    } else if args.check {
-        Mode::Check
-    } else {
-        Mode::Diff
-    };
+    let progress = progress_bar(targets.len(), opts.report.quiet);
+    let mode = opts.report.mode;
     // Batches of files run in parallel; each batch is reported (in order)
     // before the next one starts, so at most one batch of results is held.
     let results = crate::stream::results(
@@ -430,7 +443,7 @@ pub fn run(args: &Args) -> Result<u8> {
                     t,
                     &Options {
                         presets: &set.presets,
-                        unsafe_fixes: args.unsafe_fixes,
+                        unsafe_fixes: opts.unsafe_fixes,
                         disabled_rules: &set.disabled,
                     },
                 ),
@@ -446,23 +459,15 @@ pub fn run(args: &Args) -> Result<u8> {
         }
         r
     });
-    let opts = report::Options {
-        mode,
-        format: args.format,
-        color: args.color,
-        quiet: args.quiet,
-        strict: args.strict,
-        exit_non_zero_on_finding: args.exit_non_zero_on_finding,
-    };
     // Diff headers are relative to the working directory when every file the
     // run may change is under it (then results stream); otherwise to the
     // directory above the changed files, known once all are processed.
     let code = if crate::patch::targets_fit(&targets) {
-        report::emit(results, &opts, &progress, Default::default())
+        report::emit(results, &opts.report, &progress, Default::default())
     } else {
         let all: Vec<FileResult> = results.collect();
         let root = crate::patch::PatchRoot::of(&all);
-        report::emit(all, &opts, &progress, root)
+        report::emit(all, &opts.report, &progress, root)
     };
     progress.finish_and_clear();
     let code = code?;

@@ -61,9 +61,9 @@ pub fn run(a: &ReplayArgs) -> Result<u8> {
         .as_deref()
         .map(weights::Weights::load)
         .transpose()?;
-    let args = runner_args(a)?;
-    let setup = crate::runner::setup(&args)?;
-    let targets = crate::runner::targets(&args, setup.config, 1)?;
+    let opts = runner_args(a)?.run_options();
+    let setup = crate::runner::setup(&opts)?;
+    let targets = crate::runner::targets(&opts, setup.config, 1)?;
     let shared = analyze::Shared {
         opts: crate::engine::Options {
             presets: &setup.presets,
