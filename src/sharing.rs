@@ -6,7 +6,10 @@
 //! `[contexts]` entry, compose, bake, workflow and script declarations: all
 //! of them, not only the one that wins, since each may be a real build);
 //! when nothing declares one, its own directory and the context inferred
-//! from its `COPY`/`ADD` sources ([`crate::contexts::infer`]). The search is
+//! from its `COPY`/`ADD` sources ([`crate::contexts::infer`]), widened as
+//! dockopt widens it when the install's manifests are missing there (with
+//! the built-in presets; a run's own preset directories are not used for
+//! this). The search is
 //! bounded by the repository root (the nearest `.git`, else the outermost
 //! directory of the run) and skips `.git` and `node_modules`. It is made
 //! only when a fix needs an ignore entry, once per repository and run, and
@@ -18,7 +21,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::compose::clean;
 use crate::config::{absolute, Loaded};
+use crate::context::BuildContext;
 use crate::contexts::{Declarations, Roots};
+use crate::engine::Options;
+use crate::preset::Presets;
 
 /// The repositories' censuses of one run.
 #[derive(Debug)]
@@ -27,6 +33,8 @@ pub struct Sharing {
     fallback: Option<Arc<Loaded>>,
     isolated: bool,
     repos: Mutex<HashMap<PathBuf, Arc<OnceLock<Census>>>>,
+    /// The built-in presets, loaded when a census first needs them.
+    presets: OnceLock<Option<Presets>>,
 }
 
 /// Every Dockerfile of one repository with the contexts it may be built from.
@@ -50,6 +58,7 @@ impl Sharing {
             fallback,
             isolated,
             repos: Mutex::new(HashMap::new()),
+            presets: OnceLock::new(),
         }
     }
 
@@ -93,7 +102,9 @@ impl Sharing {
             .iter()
             .map(|f| {
                 let config = configs.for_file(f).ok().flatten();
-                (key(f), contexts_of(f, repo, config.as_deref(), &declared))
+                let presets = self.presets.get_or_init(|| Presets::load(&[]).ok());
+                let contexts = contexts_of(f, repo, config.as_deref(), &declared, presets);
+                (key(f), contexts)
             })
             .collect();
         Census { users }
@@ -106,6 +117,7 @@ fn contexts_of(
     repo: &Path,
     config: Option<&Loaded>,
     declared: &Declarations,
+    presets: &Option<Presets>,
 ) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = declared.contexts_of(f);
     if let Some((ctx, _)) = config.and_then(|c| c.context_for(f)) {
@@ -113,15 +125,44 @@ fn contexts_of(
     }
     if out.is_empty() {
         let abs = clean(&absolute(f));
-        out.extend(abs.parent().map(Path::to_path_buf));
-        let text = crate::input::read_dockerfile(f).ok();
-        let inferred = text.and_then(|t| crate::contexts::infer::infer(&t, f, repo));
-        out.extend(inferred.map(|(dir, _)| dir));
+        let own = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let text = crate::input::read_dockerfile(f).unwrap_or_default();
+        let inferred = crate::contexts::infer::infer(&text, f, repo).map(|(dir, _)| dir);
+        let current = inferred.clone().unwrap_or_else(|| own.clone());
+        out.push(own);
+        out.extend(inferred);
+        if let Some(presets) = presets {
+            out.extend(widened(&text, f, repo, &current, presets));
+        }
     }
     let mut out: Vec<PathBuf> = out.iter().map(|c| key(c)).collect();
     out.sort();
     out.dedup();
     out
+}
+
+/// The context dockopt widens `f`'s to when its install's manifests are
+/// missing from `current` ([`crate::contexts::infer::widen_for_manifests`]).
+fn widened(
+    text: &str,
+    f: &Path,
+    repo: &Path,
+    current: &Path,
+    presets: &Presets,
+) -> Option<PathBuf> {
+    let opts = Options {
+        presets,
+        unsafe_fixes: false,
+        disabled_rules: &[],
+    };
+    // Without the run's sharing: a sibling's own siblings are not looked for.
+    let run = |dir: &Path| {
+        let ctx = BuildContext::open(dir, f).map_err(|e| format!("{e:#}"))?;
+        crate::engine::process(text, Some(&ctx), &opts).map_err(|e| format!("{e:#}"))
+    };
+    let first = run(current);
+    crate::contexts::infer::widen_for_manifests(text, f, repo, current, &first, run)
+        .map(|(dir, _, _)| dir)
 }
 
 /// What the census walk found.

@@ -165,3 +165,29 @@ fn far_dockerfile_declared_elsewhere_does_not_block() {
     assert_entry_added(&s, &["Dockerfile"]);
     assert_entry_added(&s, &["."]);
 }
+
+/// Nothing declares `docker/Dockerfile.app`; its only source (`.`) is in
+/// its own directory, but its install's manifests are not: dockopt widens
+/// its context to the root, where they are, so it shares the root's
+/// ignore file and its `COPY . .` would lose node_modules.
+#[test]
+fn far_sibling_with_a_widened_context_blocks_the_entry() {
+    let s = project();
+    s.write(
+        "docker/Dockerfile.app",
+        "FROM node:20\nWORKDIR /srv\nCOPY . .\nRUN npm ci\n",
+    );
+    let (_, file) = root_finding(&s, &["Dockerfile"]);
+    let text = file["findings"][0]["reason"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        text.contains(
+            "docker/Dockerfile.app:3 shares the ignore file and copies the whole context"
+        ),
+        "{file}"
+    );
+    let (_, file) = root_finding(&s, &["."]);
+    assert_eq!(file["diff"].as_str().unwrap_or(""), "", "{file}");
+}
