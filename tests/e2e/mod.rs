@@ -559,6 +559,11 @@ fn dockerignore_excludes(context: &Path, name: &str) -> bool {
 
 /// The whole test of one fixture.
 pub(crate) fn run_fixture(name: &str) {
+    run_fixture_to(name, Depth::WithEdit);
+}
+
+/// The test of one fixture, to `depth` (without the source edit: the images only).
+fn run_fixture_to(name: &str, depth: Depth) {
     if !e2e_ready() {
         return;
     }
@@ -578,7 +583,7 @@ pub(crate) fn run_fixture(name: &str) {
             fx.meta.about
         );
     }
-    match verify(&fx, &original, &rewritten, Depth::WithEdit) {
+    match verify(&fx, &original, &rewritten, depth) {
         Ok(timings) => {
             eprintln!(
                 "[e2e] {name}: rebuild after the source edit: original {:.1}s, rewritten {:.1}s",
