@@ -1096,6 +1096,18 @@ fn adversarial_yarn_global_reads_the_project_yarnrc() {
     refused("adv-yarnglobalrc", "crossing", &["reads /app/.yarnrc"]);
 }
 
+/// `bundle install --deployment` installs the gems into vendor/bundle: a
+/// `RUN chmod -R g=u log vendor` moved after the install with the source
+/// copy changed the installed gems' modes too (664 instead of 644).
+#[test]
+fn adversarial_carried_step_over_installed_gems_is_refused() {
+    refused(
+        "adv-bundlevendor",
+        "crossing",
+        &["would touch /app/vendor after the install writes it"],
+    );
+}
+
 /// `rm -f public/{old,unused}.html` under bash removes two files the source
 /// copy brings (it once was taken for one literal name that commuted): it
 /// now moves after the install with the source copy, which keeps its meaning

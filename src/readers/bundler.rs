@@ -22,6 +22,7 @@ fn read_project(input: &ReadInput) -> Result<ReadOutput, String> {
     let ctx = input.ctx;
     let dir = input.dir;
     let mut out = ReadOutput::default();
+    out.writes = gem_dirs(input);
 
     let config = join(dir, ".bundle/config");
     if ctx.is_file(&config) {
@@ -68,6 +69,31 @@ fn read_project(input: &ReadInput) -> Result<ReadOutput, String> {
 
     vendor_cache(ctx, dir, &mut out)?;
     Ok(out)
+}
+
+/// Where `bundle install` may put the gems inside the project (relative to
+/// it): vendor/bundle (`--deployment`, `BUNDLE_DEPLOYMENT`), and the
+/// directory `--path` or `BUNDLE_PATH` names. Counted whatever the flags
+/// say (a remembered setting may apply), so a step moved with the source
+/// copy does not touch the installed gems (`chmod -R g=u vendor`).
+fn gem_dirs(input: &ReadInput) -> Vec<String> {
+    let site = input.site;
+    let named = (site.flags.iter())
+        .filter(|(f, _)| f == "--path")
+        .filter_map(|(_, v)| v.clone())
+        .chain(
+            (site.env.iter())
+                .filter(|(k, _)| k == "BUNDLE_PATH")
+                .filter_map(|(_, v)| v.clone()),
+        );
+    let mut out = vec!["vendor/bundle".to_string()];
+    for v in named {
+        let v = v.trim_start_matches("./").trim_end_matches('/');
+        if !v.is_empty() && !v.starts_with('/') && !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    out
 }
 
 /// vendor/cache: bundle install installs from it and, unless frozen, prunes
