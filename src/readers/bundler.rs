@@ -21,8 +21,10 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
 fn read_project(input: &ReadInput) -> Result<ReadOutput, String> {
     let ctx = input.ctx;
     let dir = input.dir;
-    let mut out = ReadOutput::default();
-    out.writes = gem_dirs(input);
+    let mut out = ReadOutput {
+        writes: gem_dirs(input),
+        ..ReadOutput::default()
+    };
 
     let config = join(dir, ".bundle/config");
     if ctx.is_file(&config) {
