@@ -16,6 +16,8 @@ mod manifests;
 mod measured;
 mod onbuild;
 mod paths;
+#[cfg(test)]
+mod phase_tests;
 mod plan;
 pub mod refusal;
 #[cfg(test)]
