@@ -152,7 +152,8 @@ pub fn repo_root(path: &Path, tops: &[PathBuf]) -> PathBuf {
 /// ancestors hold (a bulk run asks for thousands of files in few repositories).
 #[derive(Debug, Default)]
 pub struct Roots {
-    tops: Vec<PathBuf>,
+    /// The tops, absolute and clean (a set: a bulk run gives one per repository).
+    tops: std::collections::HashSet<PathBuf>,
     /// Directory → nearest ancestor-or-self holding `.git`.
     git: std::collections::HashMap<PathBuf, Option<PathBuf>>,
 }
@@ -175,11 +176,8 @@ impl Roots {
         if let Some(root) = self.git_root(&dir) {
             return root;
         }
-        self.tops
-            .iter()
-            .filter(|t| dir.starts_with(t))
-            .min_by_key(|t| t.components().count())
-            .cloned()
+        outermost_in(&self.tops, &dir)
+            .map(Path::to_path_buf)
             .unwrap_or(dir)
     }
 
@@ -205,6 +203,16 @@ impl Roots {
     }
 }
 
+/// The outermost of `set` that is `path` or one of its ancestors: a lookup
+/// per ancestor, not a comparison per member (a run given one path per
+/// repository has thousands).
+pub fn outermost_in<'a>(
+    set: &std::collections::HashSet<PathBuf>,
+    path: &'a Path,
+) -> Option<&'a Path> {
+    path.ancestors().filter(|a| set.contains(*a)).last()
+}
+
 /// Every declaration found, by Dockerfile.
 #[derive(Debug, Default)]
 pub struct Declarations {
@@ -222,7 +230,7 @@ impl Declarations {
         compose: BTreeMap<PathBuf, ComposeContext>,
         finder: &mut Roots,
     ) -> Declarations {
-        let walked_abs: Vec<PathBuf> = walked
+        let walked_abs: std::collections::HashSet<PathBuf> = walked
             .iter()
             .map(|w| clean(&crate::config::absolute(w)))
             .collect();
@@ -230,7 +238,7 @@ impl Declarations {
         roots.sort();
         roots.dedup();
         for root in roots {
-            if !walked_abs.iter().any(|w| root.starts_with(w)) {
+            if outermost_in(&walked_abs, &root).is_none() {
                 decl_files.extend(scan(&root));
             }
         }
@@ -343,6 +351,7 @@ fn scan(root: &Path) -> Vec<PathBuf> {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
+        .git_global(crate::walk::global_gitignore())
         .max_depth(Some(SCAN_DEPTH))
         .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
         .build();
@@ -404,6 +413,31 @@ mod tests {
             "no .git: the top"
         );
         assert_eq!(roots.of(&r.join("plain/Dockerfile")), r);
+    }
+
+    #[test]
+    fn the_outermost_top_wins_among_many() {
+        let set: std::collections::HashSet<PathBuf> = ["/w/a", "/w/a/b", "/w/c", "/x"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let at = |p: &str| outermost_in(&set, Path::new(p)).map(Path::to_path_buf);
+        assert_eq!(at("/w/a/b/c/d"), Some(PathBuf::from("/w/a")));
+        assert_eq!(at("/w/a"), Some(PathBuf::from("/w/a")));
+        assert_eq!(
+            at("/w/c2/d"),
+            None,
+            "a name sharing a prefix is not under it"
+        );
+        assert_eq!(at("/w"), None);
+        let mut roots = Roots::new(&[
+            PathBuf::from("/nonexistent-dockopt/a"),
+            PathBuf::from("/nonexistent-dockopt/a/b"),
+        ]);
+        assert_eq!(
+            roots.of(Path::new("/nonexistent-dockopt/a/b/Dockerfile")),
+            PathBuf::from("/nonexistent-dockopt/a")
+        );
     }
 
     #[test]
