@@ -220,11 +220,22 @@ impl Presets {
         Presets::try_builtin().expect("built-in presets are valid (tested)")
     }
 
+    /// The built-in presets, read once per process (a run loads them for
+    /// its setup and again for each config's rule set).
     fn try_builtin() -> Result<Presets> {
-        let list = BUILTIN
-            .iter()
-            .map(|(name, json)| builtin_preset(json, Path::new(&format!("presets/{name}.toml"))))
-            .collect::<Result<Vec<_>>>()?;
+        static LIST: std::sync::OnceLock<Result<Vec<Preset>, String>> = std::sync::OnceLock::new();
+        let list = LIST
+            .get_or_init(|| {
+                BUILTIN
+                    .iter()
+                    .map(|(name, json)| {
+                        builtin_preset(json, Path::new(&format!("presets/{name}.toml")))
+                    })
+                    .collect::<Result<Vec<_>>>()
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .clone()
+            .map_err(anyhow::Error::msg)?;
         Ok(Presets {
             list,
             commands: crate::effects::table::CommandTable::builtin(),

@@ -26,6 +26,60 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     }) || name == "dockerfile"
 }
 
+/// Where git (and the `ignore` crate, which the walks use) look for the
+/// global excludes file: the configs that may set `core.excludesFile`, and
+/// the default file used when none does.
+struct GlobalExcludes {
+    configs: Vec<PathBuf>,
+    default: Option<PathBuf>,
+}
+
+impl GlobalExcludes {
+    /// The places `ignore::gitignore::gitconfig_excludes_path` reads.
+    fn from_env() -> GlobalExcludes {
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        #[allow(deprecated)] // the same home directory `ignore` uses
+        let home = std::env::home_dir();
+        let xdg = var("XDG_CONFIG_HOME").or_else(|| home.as_ref().map(|h| h.join(".config")));
+        let configs = [
+            var("GIT_CONFIG_GLOBAL"),
+            home.as_ref().map(|h| h.join(".gitconfig")),
+            xdg.as_ref().map(|x| x.join("git/config")),
+            Some(var("GIT_CONFIG_SYSTEM").unwrap_or_else(|| PathBuf::from("/etc/gitconfig"))),
+        ];
+        GlobalExcludes {
+            configs: configs.into_iter().flatten().collect(),
+            default: xdg.map(|x| x.join("git/ignore")),
+        }
+    }
+
+    /// Is there surely no global excludes file? No config mentions
+    /// `excludesfile` (any case: `ignore` matches it so) and the default
+    /// file does not exist. Then a walk without the global gitignore skips
+    /// exactly what one with it would, without reading git's configs and
+    /// compiling the pattern that parses them (a third of a one-file run).
+    fn surely_none(&self) -> bool {
+        let mentions = |p: &PathBuf| {
+            std::fs::read(p).is_ok_and(|b| {
+                b.windows(12)
+                    .any(|w| w.eq_ignore_ascii_case(b"excludesfile"))
+            })
+        };
+        !self.configs.iter().any(mentions) && !self.default.as_ref().is_some_and(|d| d.is_file())
+    }
+}
+
+/// Should the walks read the global gitignore? Not when there surely is none
+/// (see [`GlobalExcludes::surely_none`]); decided once per process.
+pub fn global_gitignore() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| !GlobalExcludes::from_env().surely_none())
+}
+
 /// What a search of a directory found.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -84,6 +138,7 @@ pub fn find_opts(roots: &[PathBuf], threads: usize, follow_links: bool) -> Found
     builder
         .hidden(false)
         .require_git(false)
+        .git_global(global_gitignore())
         .threads(threads)
         .follow_links(follow_links)
         .filter_entry(|e| e.file_name() != ".git")
@@ -156,6 +211,37 @@ pub fn find_opts(roots: &[PathBuf], threads: usize, follow_links: bool) -> Found
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn global_excludes_are_absent_only_when_no_config_names_one() {
+        let t = tempfile::tempdir().unwrap();
+        let w = |name: &str, text: &str| {
+            let p = t.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let plain = w("plain", "[user]\n\tname = x\n");
+        let set = w("set", "[core]\n\tExcludesFile = ~/.gitignore_global\n");
+        let missing = t.path().join("missing");
+        let g = |configs: Vec<PathBuf>, default: &PathBuf| GlobalExcludes {
+            configs,
+            default: Some(default.clone()),
+        };
+        assert!(g(vec![plain.clone(), missing.clone()], &missing).surely_none());
+        assert!(
+            !g(vec![plain.clone(), set], &missing).surely_none(),
+            "a config sets one"
+        );
+        assert!(
+            !g(vec![plain.clone()], &plain).surely_none(),
+            "the default file exists"
+        );
+        assert!(GlobalExcludes {
+            configs: vec![],
+            default: None
+        }
+        .surely_none());
+    }
 
     #[test]
     fn names() {

@@ -2,17 +2,15 @@
 //! `commands/*.toml` (compiled in) and from user directories.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-/// Built-in command tables.
-const BUILTIN: &[(&str, &str)] = &[
-    ("coreutils", include_str!("../../commands/coreutils.toml")),
-    ("shell", include_str!("../../commands/shell.toml")),
-    ("system", include_str!("../../commands/system.toml")),
-    ("languages", include_str!("../../commands/languages.toml")),
-];
+// Built-in command tables: `commands/*.toml`, parsed by build.rs (a syntax
+// error fails the build) and embedded as JSON, which deserializes with the
+// same schema in a fraction of the time TOML took at every start.
+include!(concat!(env!("OUT_DIR"), "/commands.rs"));
 
 /// The role of a positional argument.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -112,22 +110,31 @@ struct File {
 }
 
 /// All entries, user tables first (so they override built-in ones).
+/// Shared: a run's rule sets clone it.
 #[derive(Clone, Debug, Default)]
 pub struct CommandTable {
-    pub entries: Vec<Entry>,
+    pub entries: Arc<[Entry]>,
 }
 
 impl CommandTable {
-    /// The built-in table. Panics if it is invalid (a test checks it parses).
+    /// The built-in table, read once per process. Panics if it is invalid
+    /// (a test checks it parses).
     pub fn builtin() -> CommandTable {
-        let mut entries = Vec::new();
-        for (name, text) in BUILTIN {
-            entries.extend(
-                parse(text, Path::new(&format!("commands/{name}.toml")))
-                    .expect("valid built-in command table"),
-            );
-        }
-        CommandTable { entries }
+        static TABLE: OnceLock<CommandTable> = OnceLock::new();
+        TABLE
+            .get_or_init(|| {
+                let mut entries = Vec::new();
+                for (name, json) in BUILTIN {
+                    entries.extend(
+                        parse_json(json, Path::new(&format!("commands/{name}.toml")))
+                            .expect("valid built-in command table"),
+                    );
+                }
+                CommandTable {
+                    entries: entries.into(),
+                }
+            })
+            .clone()
     }
 
     /// The built-in table plus every `*.toml` in `dirs`, whose entries are tried first.
@@ -146,8 +153,10 @@ impl CommandTable {
                 user.extend(parse(&text, &f)?);
             }
         }
-        user.extend(CommandTable::builtin().entries);
-        Ok(CommandTable { entries: user })
+        user.extend(CommandTable::builtin().entries.iter().cloned());
+        Ok(CommandTable {
+            entries: user.into(),
+        })
     }
 
     /// The first entry for `program` whose `sub` and `require-flags` match.
@@ -169,6 +178,13 @@ impl CommandTable {
                     }))
         })
     }
+}
+
+/// A built-in table, converted to JSON by build.rs (errors name the TOML file).
+fn parse_json(json: &str, path: &Path) -> Result<Vec<Entry>> {
+    let file: File =
+        serde_json::from_str(json).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(file.command)
 }
 
 fn parse(text: &str, path: &Path) -> Result<Vec<Entry>> {
