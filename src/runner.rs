@@ -463,8 +463,8 @@ pub fn run(opts: &RunOptions) -> Result<u8> {
     // run may change is under it (then results stream); otherwise to the
     // directory above the changed files, known once all are processed. Runs
     // that print no diff (--check, --fix, SARIF) always stream.
-    let prints_diffs = opts.report.format == crate::cli::Format::Json
-        || (opts.report.format == crate::cli::Format::Text && mode == Mode::Diff);
+    let prints_diffs = opts.report.format == report::Format::Json
+        || (opts.report.format == report::Format::Text && mode == Mode::Diff);
     let code = if !prints_diffs || crate::patch::targets_fit(&targets) {
         report::emit(results, &opts.report, &progress, Default::default())
     } else {
