@@ -169,7 +169,8 @@ pub struct DepsOnly {
     /// (the install as written), `{args}` (its arguments after the matched
     /// words), `{stubs}`/`{unstub}` (create/remove stub targets, from the
     /// reader), `{touch}` (refresh the stubs' mtimes), `{flags}` (the
-    /// install's `carry-flags`, each with a leading space).
+    /// install's `carry-flags`, each with a leading space), `{positional}`
+    /// (its positional arguments, the project it names; none: nothing).
     pub before: String,
     /// Runs after the source copy; default `{command}`.
     #[serde(default)]
@@ -363,7 +364,7 @@ fn check_template(t: &str) -> Result<()> {
         let name = &rest[i + 1..j];
         if !matches!(
             name,
-            "command" | "args" | "stubs" | "unstub" | "touch" | "flags"
+            "command" | "args" | "stubs" | "unstub" | "touch" | "flags" | "positional"
         ) {
             bail!("unknown placeholder `{{{name}}}`");
         }

@@ -346,12 +346,24 @@ fn dotnet_refuses_no_restore() {
     check("dotnet-refuse-no-restore", "Dockerfile", &[]).refused("needs-source", "--no-restore");
 }
 
-/// `dotnet publish src/Api/Api.csproj` from a directory without a project: the deps-only
-/// `dotnet restore` (which cannot take only the project argument) would fail there.
+/// `dotnet publish src/Api/Api.csproj` with no project in the context root:
+/// the deps-only step restores the named project (`dotnet restore
+/// src/Api/Api.csproj`); it was refused while the step could not name it.
+/// (The fixture keeps its old name.) Unsafe: the stage is exported.
 #[test]
-fn dotnet_refuses_project_argument_without_project_in_cwd() {
-    check("dotnet-refuse-no-project-in-cwd", "Dockerfile", &[])
-        .refused("needs-source", "holds no project or solution file");
+fn dotnet_publish_of_a_project_in_a_subdirectory_restores_it_by_name() {
+    let c = check(
+        "dotnet-refuse-no-project-in-cwd",
+        "Dockerfile",
+        &["--unsafe-fixes"],
+    );
+    assert!(
+        c.fixed.contains(
+            "COPY src/Api/Api.csproj ./src/Api/\nRUN dotnet restore src/Api/Api.csproj\nCOPY . .\nRUN dotnet publish src/Api/Api.csproj"
+        ),
+        "{}",
+        c.fixed
+    );
 }
 
 /// The context is `app/`; the project references `..\shared`, outside it.

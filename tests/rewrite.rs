@@ -1315,3 +1315,39 @@ fn lifecycle_scripts_touching_the_source_are_refused() {
         ],
     );
 }
+
+/// `RUN yarn global add pnpm@9` between the copy and a pnpm install commutes
+/// (a global install of a named package reads no project file); a global
+/// add of a local path reads the source and is refused.
+#[test]
+fn yarn_global_add_as_a_prelude() {
+    rewritten(
+        "prelude-yarn-global-add-pnpm",
+        "COPY package.json pnpm-lock.yaml ./\nRUN yarn global add pnpm@9\nRUN pnpm install --frozen-lockfile && pnpm store prune\nCOPY . .\n",
+    );
+    refused(
+        "prelude-yarn-global-add-local",
+        "crossing",
+        &["yarn global add file:./tools/cli", "reads /app/tools/cli"],
+    );
+}
+
+/// `dotnet restore` where the context root holds no project fails in the
+/// original build too (MSB1003): refused, naming the projects found below
+/// and the command dotnet would need; the same restore naming the project
+/// is rewritten.
+#[test]
+fn dotnet_restore_without_a_project_in_the_root_names_what_it_needs() {
+    refused(
+        "dotnet-restore-no-project-in-root",
+        "needs-source",
+        &[
+            "the context root holds no project or solution file",
+            "`dotnet restore src/Api/Api.csproj`",
+        ],
+    );
+    rewritten(
+        "dotnet-restore-named-project",
+        "COPY src/Core/Core.csproj src/Core/packages.lock.json ./src/Core/\nRUN dotnet restore src/Api/Api.csproj\nCOPY . .\n",
+    );
+}

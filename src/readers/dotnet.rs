@@ -74,13 +74,13 @@ const RESTORE_PROPERTIES: &[&str] = &[
 
 /// `dotnet restore [PROJECT|SOLUTION]`.
 pub(super) fn read(input: &ReadInput) -> ReadOutput {
-    restore(input, false).unwrap_or_else(ReadOutput::refuse)
+    restore(input).unwrap_or_else(ReadOutput::refuse)
 }
 
 /// `dotnet build/publish/test [PROJECT|SOLUTION]`, whose deps-only step is a
-/// plain `dotnet restore` in the same directory.
+/// `dotnet restore` of the same project in the same directory.
 pub(super) fn read_build(input: &ReadInput) -> ReadOutput {
-    restore(input, true).unwrap_or_else(ReadOutput::refuse)
+    restore(input).unwrap_or_else(ReadOutput::refuse)
 }
 
 struct Walk<'a> {
@@ -94,7 +94,7 @@ struct Walk<'a> {
     project_dirs: Vec<String>,
 }
 
-fn restore(input: &ReadInput, build: bool) -> Result<ReadOutput, String> {
+fn restore(input: &ReadInput) -> Result<ReadOutput, String> {
     let ctx = input.ctx;
     let dir = input.dir;
     let mut w = Walk {
@@ -116,27 +116,27 @@ fn restore(input: &ReadInput, build: bool) -> Result<ReadOutput, String> {
             ));
         }
     }
-    if roots.is_empty() || build {
-        let found = candidates(ctx, dir);
+    // The deps-only step of a build restores the project it names, or the
+    // one in its directory, exactly as the build does.
+    if roots.is_empty() {
         let shown = if dir.is_empty() {
             "the context root"
         } else {
             dir
         };
-        match found.as_slice() {
-            [one] => {
-                if !roots.contains(one) {
-                    roots.push(one.clone());
-                }
-            }
-            [] if roots.is_empty() => {
-                return Err(format!("{shown} holds no project or solution file for `dotnet restore`"));
-            }
+        match candidates(ctx, dir).as_slice() {
+            [one] => roots.push(one.clone()),
             [] => {
-                return Err(format!(
-                    "the deps-only step runs `dotnet restore` in {shown}, which holds no project or solution file \
-                     (dockopt cannot hand it only the project argument)"
-                ))
+                let below = candidates_below(ctx, dir);
+                let needs = match below.as_slice() {
+                    [] => "and the context holds none below it either".to_string(),
+                    found => format!(
+                        "so `dotnet` there fails (MSB1003); it needs the project or solution named, as in `dotnet restore {}` ({} found below)",
+                        found[0],
+                        found.join(", ")
+                    ),
+                };
+                return Err(format!("{shown} holds no project or solution file for `dotnet restore`, {needs}"));
             }
             many => {
                 return Err(format!(
@@ -176,6 +176,19 @@ fn is_project(path: &str) -> bool {
 
 fn is_nuget_config(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".config")
+}
+
+/// Project and solution files up to three directories below `dir` (for a
+/// message naming what `dotnet` would need).
+fn candidates_below(ctx: &BuildContext, dir: &str) -> Vec<String> {
+    let mut out: Vec<String> = ["*", "*/*", "*/*/*"]
+        .iter()
+        .flat_map(|d| candidates(ctx, &join(dir, d)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out.truncate(5);
+    out
 }
 
 /// The project and solution files `dotnet` would pick in `dir`.

@@ -71,6 +71,26 @@ fn e2e_dotnet_publish_sln() {
 }
 
 #[test]
+fn e2e_dotnet_publish_subdir_project() {
+    run_fixture("dotnet-publish-subdir-project");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_dotnet_restore_without_the_project() {
+    // The deps-only restore without the project argument: the context root holds
+    // no project, so it fails like the dotnet CLI (MSB1003).
+    let failure = reject_wrong_rewrite(
+        "dotnet-publish-subdir-project",
+        "wrong-restore-without-project.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::VariantBuild(_))),
+        "{failure:?}"
+    );
+}
+
+#[test]
 fn e2e_wrong_rewrite_is_caught_dotnet_missing_reference() {
     // The ProjectReference's project left out: the restore fails like MSBuild (MSB3202).
     let failure = reject_wrong_rewrite(

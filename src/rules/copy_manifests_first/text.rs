@@ -168,6 +168,12 @@ fn deps_only_step(
             "an exec-form RUN cannot take the deps-only step".into(),
         ));
     }
+    if d.before.contains("{positional}") && fill.positional.is_none() {
+        return Err(Refusal::Layout(format!(
+            "the deps-only step names the project of `{}`, whose arguments dockopt does not write into a command",
+            cand.install.command_text
+        )));
+    }
     let mut before = fill.apply(&d.before);
     // `pre && mvn ... || true` would swallow a failure of `pre`: group it.
     if cand.install.k > 0 && before.contains("||") {
@@ -405,6 +411,9 @@ struct Templates {
     command: String,
     flags: String,
     args: String,
+    /// The install's positional arguments (the project it names), when
+    /// each is a plain path that needs no quoting.
+    positional: Option<String>,
     stubs: String,
     unstub: String,
     touch: String,
@@ -425,7 +434,18 @@ impl Templates {
             .collect::<Vec<_>>()
             .join(" ");
         let carry = deps_only(cand).map_or(&[][..], |d| d.carry_flags.as_slice());
+        let plain = |p: &String| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./\\+@".contains(c))
+        };
         Templates {
+            positional: install
+                .m
+                .positional
+                .iter()
+                .all(plain)
+                .then(|| install.m.positional.join(" ")),
             command: install.command_text.clone(),
             flags: carried_flags(
                 install.text,
@@ -446,7 +466,14 @@ impl Templates {
         } else {
             format!(" {}", self.args)
         };
+        let positional = self.positional.as_deref().unwrap_or("");
+        let spaced_positional = if positional.is_empty() {
+            String::new()
+        } else {
+            format!(" {positional}")
+        };
         t.replace("{command}", &self.command)
+            .replace(" {positional}", &spaced_positional)
             .replace(" {args}", &spaced_args)
             .replace("{args}", &self.args)
             .replace("{stubs}", &self.stubs)
