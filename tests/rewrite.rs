@@ -550,9 +550,15 @@ fn condition_5_split_refuses_semicolon() {
 }
 
 #[test]
-fn condition_5_split_refuses_or() {
+fn condition_5_split_keeps_an_install_fallback_together() {
+    // `npm ci || npm install`: the install and its fallback stay one unit in
+    // one RUN, and the manifests copy brings what both read (issue 12 class
+    // 8). The fixture keeps its old name; it was refused before.
     let c = check("refuse-or", "Dockerfile", &[]);
-    assert_eq!(c.reasons(), ["shell"]);
+    assert!(c.reasons().is_empty(), "{}", c.diff.stderr);
+    assert!(c
+        .fixed
+        .contains("COPY package.json package-lock.json ./\nRUN npm ci || npm install\nCOPY . .\n"));
 }
 
 #[test]
@@ -1349,5 +1355,32 @@ fn dotnet_restore_without_a_project_in_the_root_names_what_it_needs() {
     rewritten(
         "dotnet-restore-named-project",
         "COPY src/Core/Core.csproj src/Core/packages.lock.json ./src/Core/\nRUN dotnet restore src/Api/Api.csproj\nCOPY . .\n",
+    );
+}
+
+/// A fallback install with `||` reads its own manifests: the manifests copy
+/// brings both requirement files.
+#[test]
+fn fallback_installs_bring_what_each_reads() {
+    rewritten(
+        "fallback-pip-two-requirements",
+        "COPY requirements-pinned.txt requirements.txt ./\nRUN pip install --no-cache-dir -r requirements-pinned.txt || pip install --no-cache-dir -r requirements.txt\nCOPY . .\n",
+    );
+}
+
+/// A fallback that reads the source (`|| pip install .`), and a `||` after
+/// the part that would move (`npm ci && npm run build || echo ...`), are
+/// refused, naming the commands.
+#[test]
+fn fallbacks_that_read_the_source_or_guard_the_moved_part_are_refused() {
+    refused(
+        "fallback-refuse-pip-install-dot",
+        "needs-source",
+        &["its fallback after `||`", "local path `.`"],
+    );
+    refused(
+        "fallback-refuse-or-after",
+        "shell",
+        &["runs `echo \"build failed\"` only when `npm run build` fails"],
     );
 }

@@ -18,6 +18,16 @@ pub struct Install<'p> {
     pub text: &'p str,
     /// Logical text of the install command.
     pub command_text: String,
+    /// Installs of the same preset it falls back to with `||`
+    /// (`npm ci || npm install`), commands `k + 1`, `k + 2`... of the script.
+    pub fallbacks: Vec<InstallMatch<'p>>,
+}
+
+impl Install<'_> {
+    /// The index of the last command of the install (its last fallback).
+    pub fn last(&self) -> usize {
+        self.k + self.fallbacks.len()
+    }
 }
 
 /// One occurrence of the pattern in a stage.
@@ -123,6 +133,7 @@ pub fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
             for p in &rc.presets.list {
                 if let Some(m) = p.match_install(cmd) {
                     let command_text = text[cmd.span.clone()].to_string();
+                    let fallbacks = fallbacks(p, script, k);
                     return Some(Install {
                         preset_name: p.name.clone(),
                         k,
@@ -130,12 +141,32 @@ pub fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
                         script,
                         text,
                         command_text,
+                        fallbacks,
                     });
                 }
             }
         }
     }
     None
+}
+
+/// The installs of `preset` that command `k` of `script` falls back to with `||`.
+fn fallbacks<'p>(preset: &'p Preset, script: &shell::Script, k: usize) -> Vec<InstallMatch<'p>> {
+    let mut out = Vec::new();
+    let mut j = k;
+    while script.separators.get(j) == Some(&shell::Separator::Or) {
+        let Some(m) = script
+            .commands
+            .get(j + 1)
+            .filter(|c| !c.compound)
+            .and_then(|c| preset.match_install(c))
+        else {
+            break;
+        };
+        out.push(m);
+        j += 1;
+    }
+    out
 }
 
 /// Does RUN `i` run an install or warm-up of `preset`?

@@ -2,6 +2,7 @@
 //! what its reader finds. Every file must be in the build context.
 
 use crate::context::BuildContext;
+use crate::preset::InstallMatch;
 use crate::readers::{self, ReadInput, Stub};
 
 use super::candidate::Candidate;
@@ -87,6 +88,8 @@ fn add_optional(ctx: &BuildContext, f: String, files: &mut Vec<String>) {
     }
 }
 
+/// What the install reads: its own manifests and, when it falls back to
+/// another install with `||` (`npm ci || npm install`), those of each fallback.
 pub fn collect(
     ctx: &BuildContext,
     cand: &Candidate,
@@ -96,17 +99,69 @@ pub fn collect(
     vars: &crate::model::Vars,
 ) -> Result<Manifests, Refusal> {
     let install = &cand.install;
-    let spec = install.m.spec;
-    let preset = install.m.preset;
+    let first = Alt {
+        m: &install.m,
+        k: install.k,
+    };
+    let mut out = collect_one(ctx, cand, first, split, project, map, vars)?;
+    for (i, m) in install.fallbacks.iter().enumerate() {
+        let alt = Alt {
+            m,
+            k: install.k + 1 + i,
+        };
+        out.merge(collect_one(ctx, cand, alt, split, project, map, vars)?);
+    }
+    Ok(out)
+}
+
+/// One install command of the RUN (the install or one of its fallbacks).
+#[derive(Clone, Copy)]
+struct Alt<'a, 'p> {
+    m: &'a InstallMatch<'p>,
+    /// Its index in the RUN's script.
+    k: usize,
+}
+
+impl Manifests {
+    /// Add what another install command of the same RUN reads and writes.
+    fn merge(&mut self, other: Manifests) {
+        fn union(into: &mut Vec<String>, from: Vec<String>) {
+            for x in from {
+                if !into.contains(&x) {
+                    into.push(x);
+                }
+            }
+        }
+        union(&mut self.files, other.files);
+        union(&mut self.install_dirs, other.install_dirs);
+        union(&mut self.extra_writes, other.extra_writes);
+        union(&mut self.writes, other.writes);
+        self.stubs.extend(other.stubs);
+        self.vet_scripts |= other.vet_scripts;
+    }
+}
+
+fn collect_one(
+    ctx: &BuildContext,
+    cand: &Candidate,
+    alt: Alt,
+    split: &Split,
+    project: &str,
+    map: CopyMap,
+    vars: &crate::model::Vars,
+) -> Result<Manifests, Refusal> {
+    let install = &cand.install;
+    let spec = alt.m.spec;
+    let preset = alt.m.preset;
     let mut files: Vec<String> = Vec::new();
-    for f in spec.required.iter().chain(&install.m.flag_required) {
+    for f in spec.required.iter().chain(&alt.m.flag_required) {
         need(ctx, readers::join(project, f), &mut files)?;
     }
     for group in &spec.required_any {
         required_any(ctx, cand, project, group, &mut files)?;
     }
     let mut manifest_args = Vec::new();
-    for a in &install.m.manifest_args {
+    for a in &alt.m.manifest_args {
         let rel = map.to_context(&ImagePath::new(&split.cwd).resolve(a));
         let Some(rel) = rel.map(CtxPath::into_string) else {
             return Err(Refusal::Layout(format!(
@@ -128,13 +183,9 @@ pub fn collect(
         // What the install reads: environment, flag values, the preset's reader.
         let script = &install.script;
         let mut site = readers::Site {
-            env: readers::Site::env_at(
-                vars,
-                &script.commands[..install.k],
-                &script.commands[install.k],
-            ),
-            flags: install.m.flag_values.clone(),
-            positional: install.m.positional.clone(),
+            env: readers::Site::env_at(vars, &script.commands[..alt.k], &script.commands[alt.k]),
+            flags: alt.m.flag_values.clone(),
+            positional: alt.m.positional.clone(),
             cwd: split.cwd.clone(),
             copy_dest: map.dest_abs.to_string(),
             copy_src: map.src_dir.to_string(),

@@ -68,9 +68,17 @@ fn split_the_workdir_is_where_the_install_runs() {
 
 #[test]
 fn split_refuses_an_or_list() {
-    let df = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci || npm install\n";
+    // A `||` guarding the part that moves after the source copy.
+    let df = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build || true\n";
     let split = on_first(df, npm(), |rc, c| split_run(rc, c).map(|s| s.cwd));
     assert!(matches!(split, Err(Refusal::Shell(_))), "{split:?}");
+}
+
+#[test]
+fn split_keeps_an_install_and_its_fallback_together() {
+    let df = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci || npm install && npm run build\n";
+    let split = on_first(df, npm(), |rc, c| split_run(rc, c).map(|s| s.cwd));
+    assert_eq!(split, Ok("/app".to_string()));
 }
 
 #[test]

@@ -210,6 +210,21 @@ fn check_install(rc: &RuleContext, cand: &Candidate) -> Result<(), Refusal> {
             install.command_text
         )));
     }
+    for m in &install.fallbacks {
+        if let Some(reason) = &m.needs_source {
+            return Err(Refusal::NeedsSource(format!(
+                "RUN {}: its fallback after `||`: {reason}",
+                install.command_text
+            )));
+        }
+    }
+    if let (Some(m), Some(_)) = (install.fallbacks.first(), text::deps_only(cand)) {
+        return Err(Refusal::Shell(format!(
+            "`{}` falls back to `{}` with `||`, and dockopt does not split such a pair into a deps-only step",
+            install.command_text,
+            &install.text[m.span.clone()]
+        )));
+    }
     if !rc.model.ins[cand.run].heredocs.is_empty() {
         return Err(Refusal::Shell(
             "the RUN uses a heredoc, which dockopt does not split".into(),

@@ -81,7 +81,14 @@ pub fn split_run(rc: &RuleContext, cand: &Candidate) -> Result<Split, Refusal> {
             cd_dirs.push(dir.clone());
         }
     }
-    let after = steps::script_effects(rc, cand.run, script, &mut env, k + 1..script.commands.len());
+    let last = cand.install.last();
+    let after = steps::script_effects(
+        rc,
+        cand.run,
+        script,
+        &mut env,
+        last + 1..script.commands.len(),
+    );
     Ok(Split {
         cwd,
         cd_dirs,
@@ -96,9 +103,14 @@ fn check_separators(cand: &Candidate) -> Result<(), Refusal> {
     let k = cand.install.k;
     let seps = &script.separators;
     let text = |i: usize| cand.install.text[script.commands[i].span.clone()].to_string();
-    let blocking =
-        |s: &Separator| matches!(s, Separator::Or | Separator::Pipe | Separator::Background);
-    if let Some(at) = seps.iter().position(blocking) {
+    let last = cand.install.last();
+    // `||` between the install and its fallbacks keeps them one unit.
+    let blocking = |(at, s): &(usize, &Separator)| match s {
+        Separator::Or => !(k..last).contains(at),
+        Separator::Pipe | Separator::Background => true,
+        _ => false,
+    };
+    if let Some((at, _)) = seps.iter().enumerate().find(blocking) {
         let (a, b) = (text(at), text(at + 1));
         return Err(Refusal::Shell(match seps[at] {
             Separator::Or if at == k => format!(
@@ -123,8 +135,8 @@ fn check_separators(cand: &Candidate) -> Result<(), Refusal> {
             "the RUN ends with a dangling `&&`, `||`, `|` or `&`; splitting it would change what runs when a step fails".into(),
         ));
     }
-    let after = &script.commands[k + 1..];
-    if !after.is_empty() && seps[k..].iter().any(|s| *s != Separator::And) {
+    let after = &script.commands[last + 1..];
+    if !after.is_empty() && seps[last..].iter().any(|s| *s != Separator::And) {
         return Err(Refusal::Shell(
             "the commands after the install are joined with `;` or newlines, not `&&`; splitting would change failure handling".into(),
         ));

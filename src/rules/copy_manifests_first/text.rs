@@ -59,9 +59,10 @@ pub fn build_fix(
     let script = &cand.install.script;
     let k = cand.install.k;
     let kept = layout.plan.kept_after;
-    let after_cmds = &script.commands[k + 1 + kept..];
+    let last = cand.install.last();
+    let after_cmds = &script.commands[last + 1 + kept..];
     let cmd_span = &script.commands[k].span;
-    let kept_end = script.commands[k + kept].span.end;
+    let kept_end = script.commands[last + kept].span.end;
     let args_end = r.to_source(r.args.end - 1) + 1;
     let mut edits = Vec::new();
     let mut after_parts: Vec<String> = Vec::new();
