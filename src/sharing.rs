@@ -5,8 +5,11 @@
 //! A Dockerfile's contexts are every one declared for it (its `dockopt.toml`
 //! `[contexts]` entry, compose, bake, workflow and script declarations: all
 //! of them, not only the one that wins, since each may be a real build);
-//! when nothing declares one, its own directory and the context inferred
-//! from its `COPY`/`ADD` sources ([`crate::contexts::infer`]), widened as
+//! when nothing declares one, its own directory, every directory from it up
+//! to the repository root in which all its `COPY`/`ADD` sources exist
+//! (`docker build -f deploy/Dockerfile .` is as common as building from
+//! `deploy/`), and the context inferred from those sources
+//! ([`crate::contexts::infer`]), widened as
 //! dockopt widens it when the install's manifests are missing there (with
 //! the built-in presets; a run's own preset directories are not used for
 //! this). The search is
@@ -40,7 +43,8 @@ pub struct Sharing {
 /// Every Dockerfile of one repository with the contexts it may be built from.
 #[derive(Debug, Default)]
 struct Census {
-    users: Vec<(PathBuf, Vec<PathBuf>)>,
+    /// Each Dockerfile, its contexts, and whether one is declared.
+    users: Vec<(PathBuf, Vec<PathBuf>, bool)>,
 }
 
 /// `p` absolute and lexically clean, resolved through symlinks when it exists.
@@ -75,11 +79,29 @@ impl Sharing {
         let mut out: Vec<PathBuf> = census
             .users
             .iter()
-            .filter(|(f, ctxs)| *f != me && ctxs.contains(&root))
-            .map(|(f, _)| f.clone())
+            .filter(|(f, ctxs, _)| *f != me && ctxs.contains(&root))
+            .map(|(f, _, _)| f.clone())
             .collect();
         out.sort();
         out
+    }
+
+    /// Is `f` a Dockerfile of `root`'s repository whose context nothing
+    /// declares (its contexts are the possible ones)?
+    pub fn undeclared(&self, root: &Path, f: &Path) -> bool {
+        let repo = Roots::new(&self.tops).of(&root.join("Dockerfile"));
+        let slot = self
+            .repos
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&repo)
+            .cloned();
+        let f = key(f);
+        slot.and_then(|s| {
+            s.get()
+                .map(|c| c.users.iter().any(|(u, _, d)| *u == f && !d))
+        })
+        .unwrap_or(false)
     }
 
     fn census(&self, repo: &Path) -> Census {
@@ -103,27 +125,30 @@ impl Sharing {
             .map(|f| {
                 let config = configs.for_file(f).ok().flatten();
                 let presets = self.presets.get_or_init(|| Presets::load(&[]).ok());
-                let contexts = contexts_of(f, repo, config.as_deref(), &declared, presets);
-                (key(f), contexts)
+                let (contexts, declares) =
+                    contexts_of(f, repo, config.as_deref(), &declared, presets);
+                (key(f), contexts, declares)
             })
             .collect();
         Census { users }
     }
 }
 
-/// The contexts `f` may be built from (see the module documentation).
+/// The contexts `f` may be built from (see the module documentation), and
+/// whether one is declared.
 fn contexts_of(
     f: &Path,
     repo: &Path,
     config: Option<&Loaded>,
     declared: &Declarations,
     presets: &Option<Presets>,
-) -> Vec<PathBuf> {
+) -> (Vec<PathBuf>, bool) {
     let mut out: Vec<PathBuf> = declared.contexts_of(f);
     if let Some((ctx, _)) = config.and_then(|c| c.context_for(f)) {
         out.push(ctx);
     }
-    if out.is_empty() {
+    let declares = !out.is_empty();
+    if !declares {
         let abs = clean(&absolute(f));
         let own = abs.parent().map(Path::to_path_buf).unwrap_or_default();
         let text = crate::input::read_dockerfile(f).unwrap_or_default();
@@ -131,6 +156,7 @@ fn contexts_of(
         let current = inferred.clone().unwrap_or_else(|| own.clone());
         out.push(own);
         out.extend(inferred);
+        out.extend(crate::contexts::infer::possible(&text, f, repo));
         if let Some(presets) = presets {
             out.extend(widened(&text, f, repo, &current, presets));
         }
@@ -138,7 +164,7 @@ fn contexts_of(
     let mut out: Vec<PathBuf> = out.iter().map(|c| key(c)).collect();
     out.sort();
     out.dedup();
-    out
+    (out, declares)
 }
 
 /// The context dockopt widens `f`'s to when its install's manifests are
@@ -210,7 +236,8 @@ mod tests {
     }
 
     /// Declared (compose, dockopt.toml, Makefile) and inferred contexts are
-    /// found anywhere in the repository; a Dockerfile declared elsewhere, or
+    /// found anywhere in the repository, as is an undeclared one whose
+    /// sources also exist at the root; a Dockerfile declared elsewhere, or
     /// whose sources are in its own directory, is not a user of the root.
     #[test]
     fn users_of_the_root_context() {
@@ -243,6 +270,7 @@ mod tests {
             "FROM x\nCOPY node_modules /m\n",
         );
         write(&r, "own/Dockerfile", "FROM x\nCOPY x.txt /x\n");
+        write(&r, "far/Dockerfile", "FROM x\nCOPY . .\n");
         write(&r, "own/x.txt", "x");
         write(&r, "other/Dockerfile.elsewhere", "FROM x\n");
         write(
@@ -261,10 +289,13 @@ mod tests {
             [
                 "deploy/Dockerfile.compose",
                 "docker/Dockerfile.inferred",
+                "far/Dockerfile",
                 "make/Dockerfile.make",
                 "ops/Dockerfile.config",
             ]
         );
+        assert!(s.undeclared(&r, &r.join("far/Dockerfile")));
+        assert!(!s.undeclared(&r, &r.join("make/Dockerfile.make")));
         let own: Vec<PathBuf> = s.users_of(&r.join("own"), &r.join("Dockerfile"));
         assert_eq!(own, [r.join("own/Dockerfile")]);
     }

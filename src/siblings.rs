@@ -4,7 +4,8 @@
 //! `COPY . .`) copies. Siblings are the Dockerfiles that read the same
 //! ignore file and are in the context root or the Dockerfile's own
 //! directory, or anywhere in the repository with the same declared or
-//! inferred context ([`crate::sharing`]; known when run through the runner).
+//! inferred context, or undeclared with all their sources in this context
+//! ([`crate::sharing`]; known when run through the runner).
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +71,28 @@ impl BuildContext {
         out
     }
 
+    /// Is `sib` a sibling only through the repository census (neither in the
+    /// context root nor beside this Dockerfile) whose context nothing declares?
+    fn far_and_undeclared(&self, sib: &Path) -> bool {
+        let canon = |p: &Path| p.canonicalize().ok();
+        let dir = sib.parent().and_then(canon);
+        let near = [Some(self.root()), self.dockerfile().parent()]
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                canon(if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                })
+            })
+            .any(|d| d.is_some() && d == dir);
+        !near
+            && self
+                .sharing()
+                .is_some_and(|s| s.undeclared(self.root(), sib))
+    }
+
     /// Why appending `additions` to the ignore file would change what a
     /// sibling Dockerfile copies, if it would. `excluded_dirs` are the
     /// existing directories the additions newly exclude.
@@ -80,8 +103,13 @@ impl BuildContext {
     ) -> Option<String> {
         for sib in self.sibling_dockerfiles() {
             let shown = crate::runner::display_path(&sib);
+            let how = if self.far_and_undeclared(&sib) {
+                "may be built from this context (no declared context)"
+            } else {
+                "shares the ignore file"
+            };
             let Ok(text) = crate::input::read_dockerfile(&sib) else {
-                return Some(format!("{shown} shares the ignore file and cannot be read"));
+                return Some(format!("{shown} {how} and cannot be read"));
             };
             let df = syntax::parse(text.as_bytes());
             let model = Model::new(&text, &df);
@@ -97,7 +125,7 @@ impl BuildContext {
                 }
                 let Some(sources) = &v.sources else {
                     return Some(format!(
-                        "{shown}:{} shares the ignore file and copies a path dockopt cannot resolve; {} would apply to it too",
+                        "{shown}:{} {how} and copies a path dockopt cannot resolve; {} would apply to it too",
                         ins.start_line,
                         additions.join(", ")
                     ));
@@ -110,9 +138,13 @@ impl BuildContext {
                     }
                     if let Some(d) = excluded_dirs.iter().find(|d| overlaps(d, &rel)) {
                         return Some(format!(
-                            "{shown}:{} shares the ignore file and copies {}, which {} would drop ({d})",
+                            "{shown}:{} {how} and copies {}, which {} would drop ({d})",
                             ins.start_line,
-                            if rel.is_empty() { "the whole context".to_string() } else { rel },
+                            if rel.is_empty() {
+                                "the whole context".to_string()
+                            } else {
+                                rel
+                            },
                             additions.join(", ")
                         ));
                     }

@@ -47,18 +47,25 @@ fn root_finding(s: &Scratch, args: &[&str]) -> (Output, Value) {
     (out, file)
 }
 
+/// How a refusal names a far sibling whose context nothing declares.
+const UNDECLARED: &str = "may be built from this context (no declared context)";
+
 /// The root Dockerfile is left alone because `sibling` copies node_modules.
 fn assert_blocked_by(s: &Scratch, args: &[&str], sibling: &str) {
+    assert_refused(
+        s,
+        args,
+        &format!("{sibling}:3 shares the ignore file and copies node_modules"),
+    );
+}
+
+/// The root Dockerfile is left alone, the refusal saying `why`.
+fn assert_refused(s: &Scratch, args: &[&str], why: &str) {
     let (out, file) = root_finding(s, args);
     let reason = &file["findings"][0]["reason"];
     assert_eq!(reason["kind"], "clobber", "{args:?}: {file}");
     let text = reason["text"].as_str().unwrap_or_default();
-    assert!(
-        text.contains(&format!(
-            "{sibling}:3 shares the ignore file and copies node_modules"
-        )),
-        "{args:?}: {text}"
-    );
+    assert!(text.contains(why), "{args:?}: {text}");
     assert_eq!(file["diff"].as_str().unwrap_or(""), "", "{args:?}");
     assert!(!out.stdout.contains("+**/node_modules"), "{args:?}");
 }
@@ -130,21 +137,60 @@ fn far_sibling_declared_by_a_makefile_blocks_the_entry() {
 fn far_sibling_with_an_inferred_context_blocks_the_entry() {
     let s = project();
     s.write("docker/Dockerfile.runtime", runtime("node_modules"));
-    assert_blocked_by(&s, &["Dockerfile"], "docker/Dockerfile.runtime");
-    assert_blocked_by(&s, &["."], "docker/Dockerfile.runtime");
+    let why = format!("docker/Dockerfile.runtime:3 {UNDECLARED} and copies node_modules");
+    assert_refused(&s, &["Dockerfile"], &why);
+    assert_refused(&s, &["."], &why);
 }
 
-/// The far Dockerfile copies its whole context, but nothing declares one and
-/// its own directory holds every source: that is its context (with another
-/// ignore file); the root's entry is still added.
+/// The far Dockerfile copies its whole context and nothing declares one: its
+/// own directory holds every source, but so does the root, and `docker build
+/// -f docker/Dockerfile.runtime .` is a common way to build it; the root's
+/// entry would drop its node_modules.
 #[test]
-fn far_dockerfile_with_its_own_context_does_not_block() {
+fn far_undeclared_dockerfile_whose_sources_are_at_the_root_blocks() {
     let s = project();
     s.write(
         "docker/Dockerfile.runtime",
         "FROM node:20-slim\nCOPY . /srv/\n",
     );
     s.write("docker/index.js", "its own\n");
+    let why = format!("docker/Dockerfile.runtime:2 {UNDECLARED} and copies the whole context");
+    assert_refused(&s, &["Dockerfile"], &why);
+    assert_refused(&s, &["."], &why);
+}
+
+/// The adversarial case, built with buildah: `deploy/Dockerfile` only does
+/// `COPY . .` and nothing declares its context; a plain `--fix` at the root
+/// must not write `**/node_modules` to the root's ignore file.
+#[test]
+fn undeclared_deploy_dockerfile_copying_everything_keeps_the_root_ignore_file() {
+    let s = project();
+    s.write("deploy/Dockerfile", "FROM node:20-slim\nCOPY . .\n");
+    let why = format!("deploy/Dockerfile:2 {UNDECLARED} and copies the whole context");
+    assert_refused(&s, &["Dockerfile"], &why);
+    assert_refused(&s, &["."], &why);
+    let before = std::fs::read_to_string(s.path("Dockerfile")).unwrap();
+    let fix = s.run(&["--fix"]);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert!(!s.path(".dockerignore").exists());
+    assert!(!s.path("deploy/.dockerignore").exists());
+    assert_eq!(
+        std::fs::read_to_string(s.path("Dockerfile")).unwrap(),
+        before
+    );
+}
+
+/// The far Dockerfile copies its whole context and `deploy-only.txt`, which
+/// only its own directory holds: it cannot be built from the root, whose
+/// entry is still added.
+#[test]
+fn far_dockerfile_whose_sources_are_not_at_the_root_does_not_block() {
+    let s = project();
+    s.write(
+        "deploy/Dockerfile",
+        "FROM node:20-slim\nCOPY deploy-only.txt /srv/\nCOPY . /srv/\n",
+    );
+    s.write("deploy/deploy-only.txt", "its own\n");
     assert_entry_added(&s, &["Dockerfile"]);
     assert_entry_added(&s, &["."]);
 }
@@ -184,7 +230,7 @@ fn far_sibling_with_a_widened_context_blocks_the_entry() {
         .to_string();
     assert!(
         text.contains(
-            "docker/Dockerfile.app:3 shares the ignore file and copies the whole context"
+            "docker/Dockerfile.app:3 may be built from this context (no declared context) and copies the whole context"
         ),
         "{file}"
     );

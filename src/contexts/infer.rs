@@ -87,6 +87,17 @@ fn first_missing<'a>(dir: &Path, dockerfile: &Path, srcs: &'a [Source]) -> Optio
     })
 }
 
+/// Every candidate in which all the file's sources exist: the contexts it
+/// may be built from when nothing declares one (`docker build -f
+/// deploy/Dockerfile .` from the root is as likely as from `deploy/`).
+pub fn possible(text: &str, dockerfile: &Path, top: &Path) -> Vec<PathBuf> {
+    let srcs = sources(text);
+    candidates(dockerfile, top)
+        .into_iter()
+        .filter(|c| first_missing(c, dockerfile, &srcs).is_none())
+        .collect()
+}
+
 /// The inferred context and the evidence, when it is not the Dockerfile's
 /// own directory.
 pub fn infer(text: &str, dockerfile: &Path, top: &Path) -> Option<(PathBuf, String)> {
