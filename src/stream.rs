@@ -3,8 +3,9 @@
 //!
 //! One exception: Dockerfiles that share a build context may each add lines
 //! to the same ignore file, and those changes are merged into the first of
-//! them (`ignore_merge`). Those files are processed first, merged, and held
-//! until their turn; every other file is processed when its batch comes.
+//! them (`ignore_merge`). Such a group is processed when the batch holding
+//! its first member comes, merged, and its other members held until their
+//! turn; every other file is processed when its batch comes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -19,8 +20,9 @@ pub fn batch_size(threads: usize) -> usize {
     (threads * 128).max(256)
 }
 
-/// Indices of the targets whose build context another target shares.
-fn sharing_a_context(targets: &[Target]) -> Vec<usize> {
+/// Groups of targets (indices, ascending) that share a build context;
+/// targets alone in theirs are in no group.
+fn sharing_a_context(targets: &[Target]) -> Vec<Vec<usize>> {
     let mut by_ctx: HashMap<PathBuf, Vec<usize>> = HashMap::new();
     for (i, t) in targets.iter().enumerate() {
         if let Some(c) = &t.context {
@@ -30,11 +32,7 @@ fn sharing_a_context(targets: &[Target]) -> Vec<usize> {
                 .push(i);
         }
     }
-    let mut out: Vec<usize> = by_ctx
-        .into_values()
-        .filter(|v| v.len() > 1)
-        .flatten()
-        .collect();
+    let mut out: Vec<Vec<usize>> = by_ctx.into_values().filter(|v| v.len() > 1).collect();
     out.sort_unstable();
     out
 }
@@ -49,8 +47,49 @@ where
     }
 }
 
+/// Which group each target sharing a context is in, and whether that
+/// group has been processed.
+struct Groups {
+    members: Vec<Vec<usize>>,
+    of: HashMap<usize, usize>,
+    done: Vec<bool>,
+}
+
+impl Groups {
+    fn new(targets: &[Target]) -> Groups {
+        let members = sharing_a_context(targets);
+        let of = members
+            .iter()
+            .enumerate()
+            .flat_map(|(g, m)| m.iter().map(move |&i| (i, g)))
+            .collect();
+        let done = vec![false; members.len()];
+        Groups { members, of, done }
+    }
+
+    /// The members (ascending) of the groups first reached in `chunk`.
+    fn first_reached(&mut self, chunk: &[usize]) -> Vec<usize> {
+        let mut out = Vec::new();
+        for i in chunk {
+            if let Some(&g) = self.of.get(i) {
+                if !self.done[g] {
+                    self.done[g] = true;
+                    out.extend_from_slice(&self.members[g]);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
 /// Process `targets` (sorted by path) with `run`, yielding the results in
 /// the same order.
+///
+/// A group of targets sharing a context is processed (and its ignore-file
+/// changes merged) when the batch holding its first member comes; its
+/// later members are held until their turn. A repository's Dockerfiles are
+/// near each other in path order, so few results are held at a time.
 pub fn results<'a, F>(
     targets: &'a [Target],
     pool: Option<&'a ThreadPool>,
@@ -60,29 +99,52 @@ pub fn results<'a, F>(
 where
     F: Fn(&Target) -> FileResult + Sync + 'a,
 {
-    let shared = sharing_a_context(targets);
-    let items: Vec<&Target> = shared.iter().map(|&i| &targets[i]).collect();
-    let mut early = run_all(pool, &items, &run);
-    crate::ignore_merge::merge(&mut early);
-    let mut held: BTreeMap<usize, FileResult> = shared.into_iter().zip(early).collect();
-    let indices: Vec<usize> = (0..targets.len()).collect();
-    let chunks: Vec<Vec<usize>> = indices
-        .chunks(batch.max(1))
-        .map(<[usize]>::to_vec)
+    let mut groups = Groups::new(targets);
+    let mut held: BTreeMap<usize, FileResult> = BTreeMap::new();
+    let chunks: Vec<std::ops::Range<usize>> = (0..targets.len())
+        .step_by(batch.max(1))
+        .map(|s| s..(s + batch.max(1)).min(targets.len()))
         .collect();
-    chunks.into_iter().flat_map(move |chunk| {
-        let todo: Vec<&Target> = chunk
+    chunks.into_iter().flat_map(move |range| {
+        let chunk: Vec<usize> = range.collect();
+        let shared = groups.first_reached(&chunk);
+        let todo: Vec<&Target> = shared
             .iter()
-            .filter(|i| !held.contains_key(i))
+            .chain(chunk.iter().filter(|i| !groups.of.contains_key(i)))
             .map(|&i| &targets[i])
             .collect();
-        let mut fresh = run_all(pool, &todo, &run).into_iter();
+        let mut fresh = run_all(pool, &todo, &run);
+        let rest = fresh.split_off(shared.len());
+        crate::ignore_merge::merge(&mut fresh);
+        held.extend(shared.into_iter().zip(fresh));
+        let mut rest = rest.into_iter();
         chunk
             .iter()
             .map(|i| match held.remove(i) {
                 Some(r) => r,
-                None => fresh.next().expect("one result per target"),
+                None => rest.next().expect("one result per target"),
             })
             .collect::<Vec<FileResult>>()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_is_run_once_when_its_first_member_is_reached() {
+        let mut g = Groups {
+            members: vec![vec![1, 5], vec![2, 3]],
+            of: [(1, 0), (5, 0), (2, 1), (3, 1)].into_iter().collect(),
+            done: vec![false, false],
+        };
+        assert_eq!(g.first_reached(&[0]), Vec::<usize>::new());
+        assert_eq!(g.first_reached(&[1, 2]), vec![1, 2, 3, 5]);
+        assert_eq!(
+            g.first_reached(&[3, 4, 5]),
+            Vec::<usize>::new(),
+            "already run"
+        );
+    }
 }
