@@ -46,16 +46,13 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
         }
     }
     let patterns = jspm::npm_workspace_patterns(&json);
-    let members = jspm::add_members(
+    let ws = jspm::Workspace {
         ctx,
-        dir,
-        dir,
-        &patterns,
-        &root,
-        TOOL,
-        input.site.lifecycle(NPM_LIFECYCLE),
-        out,
-    )?;
+        project: dir,
+        tool: TOOL,
+        lifecycle: input.site.lifecycle(NPM_LIFECYCLE),
+    };
+    let members = jspm::add_members(&ws, dir, &patterns, &root, out)?;
 
     let text_lock = join(dir, "bun.lock");
     if !ctx.exists(&text_lock) && !ctx.exists(&join(dir, "bun.lockb")) {

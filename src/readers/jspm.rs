@@ -364,28 +364,36 @@ pub(super) fn check_workspace_ancestors(
     Ok(())
 }
 
-/// The members of the root manifest's workspaces, each checked like the root;
-/// their manifests and patch files are added to `out.required`.
-/// `project` is the workspace root (where `~/` patch paths start), `dir` the
-/// directory whose manifest (`origin`) declares `patterns`.
-#[allow(clippy::too_many_arguments)]
+/// One install's workspace, as its members are read: the same for every
+/// member.
+pub(super) struct Workspace<'a> {
+    pub ctx: &'a BuildContext,
+    /// The workspace root (where `~/` patch paths start).
+    pub project: &'a str,
+    /// The tool, as messages name it.
+    pub tool: &'a str,
+    /// The lifecycle scripts it runs on install.
+    pub lifecycle: &'a [&'a str],
+}
+
+/// The members of the workspaces `patterns` (declared by `dir`'s manifest,
+/// `origin`), each checked like the root; their manifests and patch files are
+/// added to `out.required`.
 pub(super) fn add_members(
-    ctx: &BuildContext,
-    project: &str,
+    ws: &Workspace,
     dir: &str,
     patterns: &[String],
     origin: &str,
-    tool: &str,
-    lifecycle: &[&str],
     out: &mut ReadOutput,
 ) -> Result<Vec<String>, Refusal> {
+    let (ctx, tool) = (ws.ctx, ws.tool);
     let members = find_members(ctx, dir, patterns, &["package.json"], origin)?;
     for m in &members {
         let manifest = join(m, "package.json");
         let Some(json) = load_json(ctx, &manifest)? else {
             return Err(format!("workspace member {m} has no readable package.json").into());
         };
-        let patches = check_package(&manifest, &json, tool, lifecycle, project)?;
+        let patches = check_package(&manifest, &json, tool, ws.lifecycle, ws.project)?;
         check_member_bins(&manifest, &json, tool)?;
         out.required.push(manifest);
         out.required.extend(patches);

@@ -56,7 +56,13 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
     out.required.extend(patches);
     jspm::check_workspace_ancestors(ctx, dir, "yarn install")?;
     let patterns = jspm::npm_workspace_patterns(&json);
-    let mut members = jspm::add_members(ctx, dir, dir, &patterns, &root, tool, lifecycle, out)?;
+    let ws = jspm::Workspace {
+        ctx,
+        project: dir,
+        tool,
+        lifecycle,
+    };
+    let mut members = jspm::add_members(&ws, dir, &patterns, &root, out)?;
     if berry {
         // Berry workspaces may declare workspaces of their own.
         let mut k = 0;
@@ -65,7 +71,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
             let path = join(&m, "package.json");
             if let Ok(Some(json)) = jspm::load_json(ctx, &path) {
                 let nested = jspm::npm_workspace_patterns(&json);
-                for n in jspm::add_members(ctx, dir, &m, &nested, &path, tool, lifecycle, out)? {
+                for n in jspm::add_members(&ws, &m, &nested, &path, out)? {
                     if !members.contains(&n) {
                         members.push(n);
                     }
