@@ -19,15 +19,18 @@ use super::Call;
 use crate::compose::clean;
 use crate::runner::display_path;
 
+/// A CI file's repository root (`root`), its YAML documents and its path as
+/// shown; `None` when there is no root or the YAML does not parse.
+fn load(path: &Path, root: Option<&Path>, text: &str) -> Option<(PathBuf, Vec<Yaml>, String)> {
+    let docs = YamlLoader::load_from_str(text).ok()?;
+    Some((root?.to_path_buf(), docs, display_path(path)))
+}
+
 /// Build calls declared by the workflow at `path` (absolute).
 pub fn read(path: &Path, text: &str) -> Vec<Call> {
-    let Some(root) = path.ancestors().nth(3).map(Path::to_path_buf) else {
+    let Some((root, docs, shown)) = load(path, path.ancestors().nth(3), text) else {
         return Vec::new();
     };
-    let Ok(docs) = YamlLoader::load_from_str(text) else {
-        return Vec::new();
-    };
-    let shown = display_path(path);
     let mut out = Vec::new();
     for doc in &docs {
         let Yaml::Hash(jobs) = &doc["jobs"] else {
@@ -163,13 +166,9 @@ const GITLAB_KEYWORDS: &[&str] = &[
 /// Build calls in the `before_script` and `script` lines of the jobs of a
 /// `.gitlab-ci.yml` (at the repository root, where jobs start).
 pub fn read_gitlab(path: &Path, text: &str) -> Vec<Call> {
-    let Some(root) = path.parent().map(Path::to_path_buf) else {
+    let Some((root, docs, shown)) = load(path, path.parent(), text) else {
         return Vec::new();
     };
-    let Ok(docs) = YamlLoader::load_from_str(text) else {
-        return Vec::new();
-    };
-    let shown = display_path(path);
     let mut out = Vec::new();
     for doc in &docs {
         let Yaml::Hash(jobs) = doc else { continue };
