@@ -254,7 +254,10 @@ mod tests {
         let o = run(text, ctx);
         assert_eq!(o.applied, [true, false]);
         let refused = &o.findings[1];
-        assert_eq!(refused.refusal.as_ref().unwrap().kind, "needs-source");
+        assert_eq!(
+            refused.refusal.as_ref().unwrap().kind(),
+            crate::rules::RefusalKind::NeedsSource
+        );
         assert_eq!(
             refused.line(text),
             5,

@@ -46,7 +46,7 @@ impl Grouper {
         let mut seen: Vec<String> = Vec::new();
         for f in &o.findings {
             let kind = match (&f.refusal, &f.fix) {
-                (Some(reason), _) => reason.kind.to_string(),
+                (Some(reason), _) => reason.kind().to_string(),
                 (None, Some(_)) => UNSAFE_KIND.to_string(),
                 (None, None) => continue,
             };

@@ -142,7 +142,7 @@ pub struct JsonRelated {
 
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct JsonReason {
-    pub kind: String,
+    pub kind: crate::rules::RefusalKind,
     pub text: String,
 }
 
@@ -207,7 +207,7 @@ impl JsonSummary {
         if r.status() == FileStatus::LeftAlone {
             if let Ok(o) = &r.outcome {
                 if let Some(reason) = o.findings.iter().find_map(|f| f.refusal.as_ref()) {
-                    *self.reasons.entry(reason.kind.to_string()).or_default() += 1;
+                    *self.reasons.entry(reason.kind().to_string()).or_default() += 1;
                 }
             }
         }
@@ -226,24 +226,13 @@ fn thousands(n: usize) -> String {
     out
 }
 
+/// The summary's label for a kind of files left alone (a refusal kind, or
+/// [`crate::left_alone::UNSAFE_KIND`]).
 pub(crate) fn reason_label(kind: &str) -> &str {
-    match kind {
-        "needs-source" => "install needs the source",
-        "lifecycle-script" => "lifecycle scripts",
-        "environment" => "install configured through the environment",
-        "writes-project" => "install writes into the source copy",
-        "crossing" => "steps between copy and install",
-        "missing-manifest" => "manifests missing",
-        "shell" => "RUN not splittable",
-        "prelude" => "commands before the install",
-        "layout" => "layout not understood",
-        "clobber" => "ignore entry would exclude copied files",
-        "no-context" => "no build context",
-        "flags" => "copy flags",
-        "unresolved" => "unresolved variables",
-        "onbuild" => "ONBUILD triggers (run in the child build)",
-        crate::left_alone::UNSAFE_KIND => "only an unsafe fix (--unsafe-fixes)",
-        k => k,
+    match crate::rules::RefusalKind::from_name(kind) {
+        Some(k) => k.label(),
+        None if kind == crate::left_alone::UNSAFE_KIND => "only an unsafe fix (--unsafe-fixes)",
+        None => kind,
     }
 }
 
@@ -495,7 +484,7 @@ fn finding_line(
     mode: Mode,
 ) -> String {
     match (&f.refusal, &f.fix, applied) {
-        (Some(reason), _, _) => format!("{display}:{line}: {}; left as is", reason.text),
+        (Some(reason), _, _) => format!("{display}:{line}: {}; left as is", reason.text()),
         (None, Some(_), true) if mode == Mode::Fix => {
             format!("{display}:{line}: {} [fixed]", f.message)
         }
@@ -549,8 +538,8 @@ fn json_record(
                 applied: *applied && mode == Mode::Fix && write_error.is_none(),
                 level: crate::gate::Level::of(*applied),
                 reason: f.refusal.as_ref().map(|r| JsonReason {
-                    kind: r.kind.into(),
-                    text: r.text.clone(),
+                    kind: r.kind(),
+                    text: r.text().to_string(),
                 }),
                 unsafe_reason: f.fix.as_ref().and_then(|x| x.unsafe_reason.clone()),
             })

@@ -164,7 +164,7 @@ pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
             .unwrap_or(0);
         let mut message = f.message.clone();
         if let Some(reason) = &f.refusal {
-            message.push_str(&format!(". Left as is: {}", reason.text));
+            message.push_str(&format!(". Left as is: {}", reason.text()));
         }
         let mut fixes = Vec::new();
         // A later round's fix has no edits of its own on this text (the

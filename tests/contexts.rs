@@ -183,7 +183,7 @@ fn inferred_from_the_manifests_the_file_now_gets_the_rewrite() {
     assert_eq!(old.status, FileStatus::LeftAlone);
     assert_eq!(
         old.findings[0].reason.as_ref().unwrap().kind,
-        "missing-manifest"
+        dockopt::rules::RefusalKind::MissingManifest
     );
 }
 

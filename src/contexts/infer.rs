@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::context::BuildContext;
 use crate::engine::Outcome;
 use crate::model::Model;
+use crate::rules::{Refusal, RefusalKind};
 use crate::runner::display_path;
 
 /// A context source the Dockerfile reads: line and path as written.
@@ -28,9 +29,6 @@ pub struct Source {
     pub line: usize,
     pub path: String,
 }
-
-/// The reason kind of a missing manifest (see the rule).
-const MISSING_MANIFEST: &str = "missing-manifest";
 
 /// The context-relative sources of the file's `COPY`/`ADD` worth checking.
 pub fn sources(text: &str) -> Vec<Source> {
@@ -119,14 +117,13 @@ pub fn infer(text: &str, dockerfile: &Path, top: &Path) -> Option<(PathBuf, Stri
     ))
 }
 
-/// The missing-manifest reasons' texts of the outcome.
-fn missing_manifests(outcome: &Result<Outcome, String>) -> Vec<&str> {
+/// The outcome's missing-manifest refusals.
+fn missing_manifests(outcome: &Result<Outcome, String>) -> Vec<&Refusal> {
     let Ok(o) = outcome else { return Vec::new() };
     o.findings
         .iter()
         .filter_map(|f| f.refusal.as_ref())
-        .filter(|r| r.kind == MISSING_MANIFEST)
-        .map(|r| r.text.as_str())
+        .filter(|r| r.kind() == RefusalKind::MissingManifest)
         .collect()
 }
 
@@ -134,16 +131,14 @@ fn misses_manifest(outcome: &Result<Outcome, String>) -> bool {
     !missing_manifests(outcome).is_empty()
 }
 
-/// Can `dir` hold what the reasons say is missing? The context-relative
-/// path a reason names (`X is not in the build context`) is the same in
+/// Can `dir` hold what the refusals say is missing? The context path a
+/// refusal names (missing, or excluded by the ignore file) is the same in
 /// every candidate, so a candidate without it is skipped without running
-/// the rule there; a reason in another form is no evidence either way.
-fn may_hold(dir: &Path, reasons: &[&str]) -> bool {
-    reasons.iter().all(|t| {
-        let named = t
-            .strip_suffix(" is not in the build context")
-            .or_else(|| t.split_once(" is excluded by ").map(|(f, _)| f));
-        named.map_or(true, |f| dir.join(f).exists())
+/// the rule there; a refusal naming no file is no evidence either way.
+fn may_hold(dir: &Path, refusals: &[&Refusal]) -> bool {
+    refusals.iter().all(|r| {
+        r.missing_file()
+            .map_or(true, |f| dir.join(f.as_str()).exists())
     })
 }
 
@@ -204,17 +199,25 @@ mod tests {
     fn candidates_without_the_named_manifest_are_skipped() {
         let t = tempfile::tempdir().unwrap();
         std::fs::write(t.path().join("package.json"), "{}").unwrap();
-        let named = ["package.json is not in the build context"];
-        assert!(may_hold(t.path(), &named));
-        assert!(!may_hold(t.path(), &["go.mod is not in the build context"]));
-        assert!(!may_hold(
-            t.path(),
-            &["go.sum is excluded by .dockerignore"]
-        ));
-        assert!(may_hold(
-            t.path(),
-            &["`npm ci` needs one of a, b and none is in the build context"]
-        ));
+        let missing = |file: Option<&str>, why: &str| Refusal::MissingManifest {
+            file: file.map(crate::paths::CtxPath::new),
+            why: why.to_string(),
+        };
+        let named = missing(
+            Some("package.json"),
+            "package.json is not in the build context",
+        );
+        assert!(may_hold(t.path(), &[&named]));
+        // The file decides, not the text.
+        let go_mod = missing(Some("go.mod"), "package.json is not in the build context");
+        assert!(!may_hold(t.path(), &[&named, &go_mod]));
+        let excluded = missing(Some("go.sum"), "go.sum is excluded by .dockerignore");
+        assert!(!may_hold(t.path(), &[&excluded]));
+        let unnamed = missing(
+            None,
+            "`npm ci` needs one of a, b and none is in the build context",
+        );
+        assert!(may_hold(t.path(), &[&unnamed]));
     }
 
     #[test]

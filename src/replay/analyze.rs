@@ -150,7 +150,7 @@ fn locate(t: &Target, sh: &Shared, hist: &mut Histories) -> Result<Located> {
 /// Why the engine proposes no change.
 fn left_alone_reason(o: &Outcome) -> String {
     if let Some(r) = o.findings.iter().find_map(|f| f.refusal.as_ref()) {
-        return r.text.clone();
+        return r.text().to_string();
     }
     if o.findings.iter().any(|f| f.fix.is_some()) {
         return "the fix is marked unsafe (replay with --unsafe-fixes to count it)".into();

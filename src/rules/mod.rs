@@ -3,6 +3,10 @@
 
 pub mod copy_manifests_first;
 
+/// Why a rewrite was not made: `kind()` is stable (JSON, summaries), `text()`
+/// the sentence shown.
+pub use copy_manifests_first::refusal::{Refusal, RefusalKind};
+
 use crate::context::BuildContext;
 use crate::edit::{Applicability, Fix};
 use crate::model::Model;
@@ -30,13 +34,6 @@ impl RuleContext<'_> {
         let span = origin.map(src, instruction_range(ins, src));
         line_of(origin.original(src), span.start)
     }
-}
-
-/// Why a rewrite was not made. `kind` is stable (JSON, summaries).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Reason {
-    pub kind: &'static str,
-    pub text: String,
 }
 
 /// What a related place is to a diagnostic.
@@ -85,7 +82,7 @@ pub struct Diagnostic {
     pub message: String,
     pub fix: Option<Fix>,
     /// Set when the pattern is there but the file is left alone.
-    pub refusal: Option<Reason>,
+    pub refusal: Option<Refusal>,
 }
 
 impl Diagnostic {

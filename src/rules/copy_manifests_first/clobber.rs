@@ -120,6 +120,7 @@ fn check_nothing_else_excluded(
 mod tests {
     use super::super::manifests::tests::{npm_project, plan_on, NPM};
     use super::Refusal;
+    use crate::rules::RefusalKind;
 
     fn additions(ctx: crate::context::MemContext) -> Result<Vec<String>, Refusal> {
         let mut plans = plan_on(NPM, &ctx.into_context());
@@ -149,7 +150,7 @@ mod tests {
             .file("node_modules/dep/index.js", "")
             .file(".containerignore", "dist\n");
         let r = additions(ctx).unwrap_err();
-        assert_eq!(r.kind(), "clobber");
+        assert_eq!(r.kind(), RefusalKind::Clobber);
         assert!(r.text().contains("Podman and Buildah read"), "{}", r.text());
     }
 }

@@ -66,9 +66,15 @@ pub fn ignore_name(ctx: &BuildContext) -> String {
 
 fn missing(ctx: &BuildContext, f: &str) -> Refusal {
     if ctx.is_excluded(f) && ctx.present(f) {
-        Refusal::MissingManifest(format!("{f} is excluded by {}", ignore_name(ctx)))
+        Refusal::MissingManifest {
+            file: Some(CtxPath::new(f)),
+            why: format!("{f} is excluded by {}", ignore_name(ctx)),
+        }
     } else {
-        Refusal::MissingManifest(format!("{f} is not in the build context"))
+        Refusal::MissingManifest {
+            file: Some(CtxPath::new(f)),
+            why: format!("{f} is not in the build context"),
+        }
     }
 }
 
@@ -253,11 +259,14 @@ fn required_any(
             .find(|f| ctx.is_excluded(f) && ctx.present(f));
         return Err(match excluded {
             Some(f) => missing(ctx, &f),
-            None => Refusal::MissingManifest(format!(
-                "`{}` needs one of {} and none is in the build context",
-                cand.install.command_text,
-                group.join(", ")
-            )),
+            None => Refusal::MissingManifest {
+                file: None,
+                why: format!(
+                    "`{}` needs one of {} and none is in the build context",
+                    cand.install.command_text,
+                    group.join(", ")
+                ),
+            },
         });
     }
     for f in present {
@@ -365,6 +374,7 @@ pub(super) mod tests {
     use crate::rules::RuleContext;
 
     use super::Refusal;
+    use crate::rules::RefusalKind;
 
     pub const NPM: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
 
@@ -411,57 +421,63 @@ pub(super) mod tests {
         );
     }
 
+    /// Each missing or unusable manifest is refused with its kind, and the
+    /// text names what is wrong.
     #[test]
-    fn a_missing_lock_file_is_named() {
-        let ctx = MemContext::new().file("package.json", "{}");
-        let r = refusal(NPM, ctx);
-        assert_eq!(r.kind(), "missing-manifest");
-        assert!(
-            r.text().contains("none is in the build context"),
-            "{}",
-            r.text()
-        );
+    fn missing_and_linked_manifests_are_refused_and_named() {
+        let under_link = "FROM node:20\nWORKDIR /app\nCOPY . .\nWORKDIR /app/web\nRUN npm ci\n";
+        let cases = [
+            (
+                NPM,
+                MemContext::new().file("package.json", "{}"),
+                RefusalKind::MissingManifest,
+                "none is in the build context",
+            ),
+            (
+                NPM,
+                npm_project().file(".dockerignore", "package-lock.json\n"),
+                RefusalKind::MissingManifest,
+                "package-lock.json is excluded by .dockerignore",
+            ),
+            (
+                NPM,
+                npm_project()
+                    .file("lock/package-lock.json", "{}")
+                    .symlink("package-lock.json", "lock/package-lock.json"),
+                RefusalKind::Layout,
+                "package-lock.json is a symbolic link",
+            ),
+            (
+                under_link,
+                MemContext::new()
+                    .file("real/package.json", "{}")
+                    .file("real/package-lock.json", "{}")
+                    .symlink("web", "real"),
+                RefusalKind::Layout,
+                "web is a symbolic link",
+            ),
+        ];
+        for (src, ctx, kind, text) in cases {
+            let r = refusal(src, ctx);
+            assert_eq!((r.kind(), r.text().contains(text)), (kind, true), "{r:?}");
+        }
     }
 
+    /// A refusal for a missing manifest names the file, so a wider context
+    /// can be checked for it without reading the text.
     #[test]
-    fn an_ignored_lock_file_names_the_ignore_file() {
+    fn a_missing_manifest_names_the_file() {
         let ctx = npm_project().file(".dockerignore", "package-lock.json\n");
         let r = refusal(NPM, ctx);
-        assert_eq!(r.kind(), "missing-manifest");
-        assert!(
-            r.text().contains("excluded by .dockerignore"),
-            "{}",
-            r.text()
+        assert_eq!(
+            r.missing_file().map(|f| f.as_str()),
+            Some("package-lock.json")
         );
-    }
-
-    #[test]
-    fn a_manifest_that_is_a_link_is_refused() {
-        let ctx = npm_project()
-            .file("lock/package-lock.json", "{}")
-            .symlink("package-lock.json", "lock/package-lock.json");
-        let r = refusal(NPM, ctx);
-        assert_eq!(r.kind(), "layout");
-        assert!(
-            r.text().contains("package-lock.json is a symbolic link"),
-            "{}",
-            r.text()
-        );
-    }
-
-    #[test]
-    fn a_manifest_under_a_linked_directory_is_refused() {
-        let src = "FROM node:20\nWORKDIR /app\nCOPY . .\nWORKDIR /app/web\nRUN npm ci\n";
-        let ctx = MemContext::new()
-            .file("real/package.json", "{}")
-            .file("real/package-lock.json", "{}")
-            .symlink("web", "real");
-        let r = refusal(src, ctx);
-        assert_eq!(r.kind(), "layout");
-        assert!(
-            r.text().starts_with("web is a symbolic link"),
-            "{}",
-            r.text()
+        let r = refusal(NPM, MemContext::new().file("package.json", "{}"));
+        assert_eq!(
+            r.missing_file(),
+            None,
+            "a group of alternatives names no one file"
         );
     }
 }

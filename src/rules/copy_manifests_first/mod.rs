@@ -81,7 +81,7 @@ pub fn check(rc: &RuleContext) -> Vec<Diagnostic> {
             related,
             message,
             fix,
-            refusal: reason.map(Refusal::into_reason),
+            refusal: reason,
         });
     }
     out.extend(onbuild::findings(rc));

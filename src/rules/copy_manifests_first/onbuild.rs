@@ -53,7 +53,7 @@ pub fn findings(rc: &RuleContext) -> Vec<Diagnostic> {
                     rc.line(run)
                 ),
                 fix: None,
-                refusal: Some(refusal.into_reason()),
+                refusal: Some(refusal),
             });
         }
     }

@@ -1,8 +1,103 @@
 //! Why a rewrite is not made: one variant per condition of the rule, each
-//! with the text shown to the user. `kind()` is the stable name used in
+//! with the text shown to the user. `kind()` is the stable kind shown in
 //! JSON, SARIF and summaries.
 
-use crate::rules::Reason;
+use std::fmt;
+
+use crate::paths::CtxPath;
+
+/// The stable kind of a refusal: JSON's `reason.kind`, the summary's keys.
+/// Several refusals may share one ([`Refusal::Outside`] is a `layout`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefusalKind {
+    NeedsSource,
+    LifecycleScript,
+    Environment,
+    WritesProject,
+    Crossing,
+    MissingManifest,
+    Shell,
+    Prelude,
+    Layout,
+    Clobber,
+    NoContext,
+    Flags,
+    Unresolved,
+    Onbuild,
+}
+
+impl RefusalKind {
+    pub const ALL: [RefusalKind; 14] = [
+        RefusalKind::NeedsSource,
+        RefusalKind::LifecycleScript,
+        RefusalKind::Environment,
+        RefusalKind::WritesProject,
+        RefusalKind::Crossing,
+        RefusalKind::MissingManifest,
+        RefusalKind::Shell,
+        RefusalKind::Prelude,
+        RefusalKind::Layout,
+        RefusalKind::Clobber,
+        RefusalKind::NoContext,
+        RefusalKind::Flags,
+        RefusalKind::Unresolved,
+        RefusalKind::Onbuild,
+    ];
+
+    /// The stable name (what serde writes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalKind::NeedsSource => "needs-source",
+            RefusalKind::LifecycleScript => "lifecycle-script",
+            RefusalKind::Environment => "environment",
+            RefusalKind::WritesProject => "writes-project",
+            RefusalKind::Crossing => "crossing",
+            RefusalKind::MissingManifest => "missing-manifest",
+            RefusalKind::Shell => "shell",
+            RefusalKind::Prelude => "prelude",
+            RefusalKind::Layout => "layout",
+            RefusalKind::Clobber => "clobber",
+            RefusalKind::NoContext => "no-context",
+            RefusalKind::Flags => "flags",
+            RefusalKind::Unresolved => "unresolved",
+            RefusalKind::Onbuild => "onbuild",
+        }
+    }
+
+    /// The kind named `name`, if one is.
+    pub fn from_name(name: &str) -> Option<RefusalKind> {
+        RefusalKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// How the summary names files left alone for this kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            RefusalKind::NeedsSource => "install needs the source",
+            RefusalKind::LifecycleScript => "lifecycle scripts",
+            RefusalKind::Environment => "install configured through the environment",
+            RefusalKind::WritesProject => "install writes into the source copy",
+            RefusalKind::Crossing => "steps between copy and install",
+            RefusalKind::MissingManifest => "manifests missing",
+            RefusalKind::Shell => "RUN not splittable",
+            RefusalKind::Prelude => "commands before the install",
+            RefusalKind::Layout => "layout not understood",
+            RefusalKind::Clobber => "ignore entry would exclude copied files",
+            RefusalKind::NoContext => "no build context",
+            RefusalKind::Flags => "copy flags",
+            RefusalKind::Unresolved => "unresolved variables",
+            RefusalKind::Onbuild => "ONBUILD triggers (run in the child build)",
+        }
+    }
+}
+
+impl fmt::Display for RefusalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Where a refusal is reported: at the source copy, or at the install's RUN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,8 +119,9 @@ pub enum Refusal {
     /// A step between the source copy and the install does not commute with
     /// the copy: the step (its instruction index, when it is one) and why.
     Crossing { at: Option<usize>, why: String },
-    /// A file the install reads is not in the build context.
-    MissingManifest(String),
+    /// A file the install reads is not in the build context: the file, when
+    /// the refusal names one (it is missing, or excluded by the ignore file).
+    MissingManifest { file: Option<CtxPath>, why: String },
     /// The RUN's shell text cannot be split safely.
     Shell(String),
     /// A command before the install in the same RUN does not commute with the copy.
@@ -47,23 +143,23 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The stable kind name.
-    pub fn kind(&self) -> &'static str {
+    /// The stable kind.
+    pub fn kind(&self) -> RefusalKind {
         match self {
-            Refusal::NeedsSource(_) => "needs-source",
-            Refusal::LifecycleScript(_) => "lifecycle-script",
-            Refusal::Environment(_) => "environment",
-            Refusal::WritesProject(_) => "writes-project",
-            Refusal::Crossing { .. } => "crossing",
-            Refusal::MissingManifest(_) => "missing-manifest",
-            Refusal::Shell(_) => "shell",
-            Refusal::Prelude(_) => "prelude",
-            Refusal::Layout(_) | Refusal::Outside(_) => "layout",
-            Refusal::Clobber(_) => "clobber",
-            Refusal::NoContext(_) => "no-context",
-            Refusal::Flags(_) => "flags",
-            Refusal::Unresolved(_) => "unresolved",
-            Refusal::Onbuild(_) => "onbuild",
+            Refusal::NeedsSource(_) => RefusalKind::NeedsSource,
+            Refusal::LifecycleScript(_) => RefusalKind::LifecycleScript,
+            Refusal::Environment(_) => RefusalKind::Environment,
+            Refusal::WritesProject(_) => RefusalKind::WritesProject,
+            Refusal::Crossing { .. } => RefusalKind::Crossing,
+            Refusal::MissingManifest { .. } => RefusalKind::MissingManifest,
+            Refusal::Shell(_) => RefusalKind::Shell,
+            Refusal::Prelude(_) => RefusalKind::Prelude,
+            Refusal::Layout(_) | Refusal::Outside(_) => RefusalKind::Layout,
+            Refusal::Clobber(_) => RefusalKind::Clobber,
+            Refusal::NoContext(_) => RefusalKind::NoContext,
+            Refusal::Flags(_) => RefusalKind::Flags,
+            Refusal::Unresolved(_) => RefusalKind::Unresolved,
+            Refusal::Onbuild(_) => RefusalKind::Onbuild,
         }
     }
 
@@ -74,7 +170,7 @@ impl Refusal {
             | Refusal::Environment(t)
             | Refusal::WritesProject(t)
             | Refusal::Crossing { why: t, .. }
-            | Refusal::MissingManifest(t)
+            | Refusal::MissingManifest { why: t, .. }
             | Refusal::Shell(t)
             | Refusal::Prelude(t)
             | Refusal::Layout(t)
@@ -103,10 +199,11 @@ impl Refusal {
         }
     }
 
-    pub fn into_reason(self) -> Reason {
-        Reason {
-            kind: self.kind(),
-            text: self.text().to_string(),
+    /// The context path a missing-manifest refusal names.
+    pub fn missing_file(&self) -> Option<&CtxPath> {
+        match self {
+            Refusal::MissingManifest { file, .. } => file.as_ref(),
+            _ => None,
         }
     }
 }
@@ -127,9 +224,21 @@ impl From<crate::readers::Refusal> for Refusal {
 mod tests {
     use super::*;
 
+    /// The kinds serialize to the names `as_str` gives (JSON stays as it was).
+    #[test]
+    fn kinds_serialize_to_their_stable_names() {
+        for k in RefusalKind::ALL {
+            let json = serde_json::to_value(k).unwrap();
+            assert_eq!(json, k.as_str());
+            assert_eq!(RefusalKind::from_name(k.as_str()), Some(k));
+            assert_eq!(serde_json::from_value::<RefusalKind>(json).unwrap(), k);
+        }
+        assert_eq!(RefusalKind::from_name("unsafe-fix"), None);
+    }
+
     #[test]
     fn outside_reports_as_layout_and_crossing_anchors_at_the_copy() {
-        assert_eq!(Refusal::Outside("x".into()).kind(), "layout");
+        assert_eq!(Refusal::Outside("x".into()).kind(), RefusalKind::Layout);
         let crossing = Refusal::Crossing {
             at: Some(3),
             why: "x".into(),
@@ -137,6 +246,6 @@ mod tests {
         assert_eq!(crossing.anchor(), Anchor::Copy);
         assert_eq!(crossing.blocking(), Some(3));
         assert_eq!(Refusal::Clobber("x".into()).anchor(), Anchor::Install);
-        assert_eq!(Refusal::Shell("why".into()).into_reason().text, "why");
+        assert_eq!(Refusal::Shell("why".into()).text(), "why");
     }
 }

@@ -124,7 +124,7 @@ fn crossing() {
 #[test]
 fn missing_manifest() {
     let r = refusal(NPM_CI, Some(&[("package.json", r#"{"name":"app"}"#)]));
-    assert!(matches!(r, Refusal::MissingManifest(_)), "{r:?}");
+    assert!(matches!(r, Refusal::MissingManifest { .. }), "{r:?}");
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn outside() {
     let df = "FROM node:20\nCOPY . /app\nRUN cd /opt/tools && npm ci\n";
     let r = refusal(df, Some(NPM));
     assert!(matches!(r, Refusal::Outside(_)), "{r:?}");
-    assert_eq!(r.kind(), "layout");
+    assert_eq!(r.kind(), super::refusal::RefusalKind::Layout);
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn onbuild() {
     let found = super::onbuild::findings(&rc);
     let kinds: Vec<_> = found
         .iter()
-        .map(|f| f.refusal.as_ref().map(|r| r.kind))
+        .map(|f| f.refusal.as_ref().map(|r| r.kind()))
         .collect();
     assert_eq!(kinds, [Some(Refusal::Onbuild(String::new()).kind())]);
 }
@@ -226,7 +226,10 @@ fn the_list_of_kinds_is_exhaustive() {
             at: None,
             why: String::new(),
         },
-        Refusal::MissingManifest(String::new()),
+        Refusal::MissingManifest {
+            file: None,
+            why: String::new(),
+        },
         Refusal::Shell(String::new()),
         Refusal::Prelude(String::new()),
         Refusal::Layout(String::new()),
@@ -245,7 +248,7 @@ fn the_list_of_kinds_is_exhaustive() {
             | Refusal::Environment(_)
             | Refusal::WritesProject(_)
             | Refusal::Crossing { .. }
-            | Refusal::MissingManifest(_)
+            | Refusal::MissingManifest { .. }
             | Refusal::Shell(_)
             | Refusal::Prelude(_)
             | Refusal::Layout(_)
