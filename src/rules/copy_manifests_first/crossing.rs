@@ -121,7 +121,25 @@ pub fn check_kinds(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<Cr
             ),
         });
     }
+    if out.absolute_dest && !bare_word(&dest.abs) {
+        return Err(Refusal::Crossing {
+            at: None,
+            why: format!(
+                "a WORKDIR between the source copy and the install changes where its relative destination `{}` resolves, and the absolute path `{}` it must be written as needs quoting",
+                dest.written, dest.abs
+            ),
+        });
+    }
     Ok(out)
+}
+
+/// Can `path` be written as one word of a shell-form COPY, as is? Blanks
+/// would split it into several arguments, and quotes, `$`, backslashes and
+/// backticks (the escape characters) would be read, not kept.
+fn bare_word(path: &str) -> bool {
+    !path
+        .chars()
+        .any(|ch| ch.is_whitespace() || matches!(ch, '"' | '\'' | '$' | '\\' | '`'))
 }
 
 fn c_form_is_exec(rc: &RuleContext, cand: &Candidate) -> bool {

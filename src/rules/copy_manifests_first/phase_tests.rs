@@ -103,6 +103,20 @@ fn crossing_a_workdir_between_makes_the_destination_absolute() {
     assert_eq!(crossing, Ok((1, true)));
 }
 
+/// The absolute destination must be one bare word: `/my app/web/` would be
+/// two arguments of the moved COPY (issue: adv-wdspace).
+#[test]
+fn crossing_refuses_an_absolute_destination_that_needs_quoting() {
+    let df = "FROM node:20\nWORKDIR \"/my app\"\nCOPY . web/\nWORKDIR web\nRUN npm ci\n";
+    let crossing = on_first(df, npm(), |rc, c| {
+        check_kinds(rc, c, &dest("web/", "/my app/web")).map(|x| x.absolute_dest)
+    });
+    assert!(
+        matches!(&crossing, Err(Refusal::Crossing { why, .. }) if why.contains("needs quoting")),
+        "{crossing:?}"
+    );
+}
+
 /// An ENV between that changes a variable the copy's destination uses.
 #[test]
 fn crossing_refuses_an_env_the_copy_uses() {

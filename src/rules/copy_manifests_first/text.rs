@@ -397,14 +397,29 @@ fn stub_paths(
     stubs
         .iter()
         .map(|s| {
-            to_cwd(&s.path).map(|p| (p, s.content)).ok_or_else(|| {
+            let p = to_cwd(&s.path).ok_or_else(|| {
                 Refusal::Layout(format!(
                     "cannot place the stub {} relative to the install",
                     s.path
                 ))
-            })
+            })?;
+            if !shell_plain(&p) {
+                return Err(Refusal::Layout(format!(
+                    "the stub {} has characters dockopt does not write into a shell command",
+                    s.path
+                )));
+            }
+            Ok((p, s.content))
         })
         .collect()
+}
+
+/// A path the deps-only step can write into its shell text as one word, as
+/// is: `echo '...' > src/my tool.rs` would write `src/my`.
+fn shell_plain(p: &str) -> bool {
+    !p.is_empty()
+        && p.chars()
+            .all(|c| c.is_alphanumeric() || "-_./+@,:%=".contains(c))
 }
 
 /// The placeholders of a preset's deps-only templates.
@@ -588,5 +603,38 @@ mod tests {
             s,
             "mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs"
         );
+    }
+
+    /// A stub path the shell would split or expand is refused (adv-cargospace).
+    #[test]
+    fn stub_paths_the_shell_would_split_are_refused() {
+        let map = CopyMap {
+            src_dir: "",
+            dest_abs: "/app",
+        };
+        let stub = |path: &str| readers::Stub {
+            path: path.into(),
+            content: "fn main() {}",
+        };
+        let ok = stub_paths(&[stub("src/main.rs")], map, "/app");
+        assert_eq!(
+            ok.ok(),
+            Some(vec![("src/main.rs".to_string(), "fn main() {}")])
+        );
+        for bad in [
+            "src/my tool.rs",
+            "src/$x.rs",
+            "src/a*.rs",
+            "src/a;b.rs",
+            "src/it's.rs",
+        ] {
+            assert!(
+                matches!(
+                    stub_paths(&[stub(bad)], map, "/app"),
+                    Err(Refusal::Layout(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 }
