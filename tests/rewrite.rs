@@ -1254,6 +1254,64 @@ fn carry_refusals_name_what_blocks_the_move() {
     );
 }
 
+/// A later copy of a context directory whose destination lies inside the
+/// source copy's (issue 12, class 3): `COPY ./static ./public` over the
+/// context's own public/ moves after the install with the source copy, so
+/// it still wins over it; `ADD` of a directory likewise.
+#[test]
+fn later_directory_copy_inside_the_destination_moves_with_the_copy() {
+    rewritten(
+        "later-dir-copy-carried",
+        "RUN npm ci\nCOPY . .\nCOPY ./static ./public\nCMD",
+    );
+    rewritten(
+        "later-dir-add-carried",
+        "RUN npm ci\nCOPY . .\nADD ./config/prod ./config\nCMD",
+    );
+}
+
+/// With no public/ in the context, `COPY ./static ./public` writes nothing
+/// the source copy brings: the source copy moves past it, and it stays.
+#[test]
+fn later_directory_copy_disjoint_from_the_source_stays() {
+    rewritten(
+        "later-dir-copy-commutes",
+        "COPY ./static ./public\nRUN npm ci\nCOPY . .\nCMD",
+    );
+}
+
+/// A later directory copy bringing a manifest or a configuration file the
+/// install reads (package.json, .npmrc) can neither stay nor move: the
+/// reason names the file, not what the later copy lacks.
+#[test]
+fn later_directory_copy_bringing_what_the_install_reads_is_refused() {
+    refused(
+        "later-dir-copy-refuse-manifest",
+        "crossing",
+        &[
+            "`COPY ./deploy .`) writes /app/package.json",
+            "no longer change /app/package.json before the install reads it",
+        ],
+    );
+    refused(
+        "later-dir-copy-refuse-npmrc",
+        "crossing",
+        &["no longer change /app/.npmrc before the install reads it"],
+    );
+}
+
+/// A later directory copy the install runs in was the candidate before the
+/// source copy could pass it, and keeps its own fix.
+#[test]
+fn later_directory_copy_that_the_install_runs_in_keeps_its_fix() {
+    let c = check("later-dir-copy-own-fix-kept", "Dockerfile", &[]);
+    assert!(
+        c.fixed.contains("COPY web/package.json web/package-lock.json ./web/\nWORKDIR /app/web\nRUN npm ci\nCOPY ./web /app/web/\n"),
+        "{}",
+        c.fixed
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Issue 12, class 8: smaller shapes, each handled or refused precisely.
 // ---------------------------------------------------------------------------

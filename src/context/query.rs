@@ -146,6 +146,36 @@ impl BuildContext {
         cur
     }
 
+    /// What a COPY of context directory `dir` sends of its own entries: each
+    /// name, and whether it may hold entries of its own (a directory, or a
+    /// symbolic link or other entry dockopt does not look through), sorted.
+    /// An excluded directory counts when the ignore file may re-include
+    /// something below it. `None` when `dir` cannot be listed, holds a name
+    /// that is not UTF-8, or holds more than 20,000 entries.
+    pub fn copied_entries(&self, dir: &str) -> Option<Vec<(String, bool)>> {
+        let dir = clean_rel(dir).into_owned();
+        let mut out = Vec::new();
+        let mut whole = true;
+        self.fs
+            .read_dir(&dir, &mut |entry| {
+                let name = entry.ok().and_then(|e| Some((e.name.to_str()?, e.kind)));
+                let Some((name, kind)) = name.filter(|_| out.len() < MAX_VISITED) else {
+                    whole = false;
+                    return false;
+                };
+                let rel = join_rel(&dir, name);
+                let nested = kind != Some(EntryKind::File);
+                let sent = !self.is_excluded(&rel) || (nested && self.may_enter(&rel));
+                if sent {
+                    out.push((name.to_string(), nested));
+                }
+                true
+            })
+            .ok()?;
+        out.sort();
+        whole.then_some(out)
+    }
+
     /// Directories (and, with `files`, everything) strictly below `dir`,
     /// bounded, not following symlinks, not entering `.git` or excluded dirs.
     fn descendants(&self, dir: &str, files: bool, budget: &mut usize, out: &mut Vec<String>) {
@@ -276,6 +306,38 @@ mod tests {
         assert_eq!(c.read_to_string("empty"), None);
         fs::write(t.path().join("bin"), b"\xff").unwrap();
         assert_eq!(c.read_to_string("bin"), None);
+    }
+
+    /// A COPY of `static` sends its entries after the ignore file; an
+    /// excluded directory with a re-included file below it is still sent.
+    #[test]
+    fn copied_entries_follow_the_ignore_file() {
+        let t = tree(
+            &[
+                "static/app.css",
+                "static/secret.env",
+                "static/img/a.png",
+                "static/drafts/keep.md",
+                "static/drafts/x.md",
+            ],
+            &["static/empty"],
+        );
+        fs::write(
+            t.path().join(".dockerignore"),
+            "**/*.env\nstatic/drafts\n!static/drafts/keep.md\n",
+        )
+        .unwrap();
+        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
+        let got = c.copied_entries("./static/").unwrap();
+        let want = [
+            ("app.css", false),
+            ("drafts", true),
+            ("empty", true),
+            ("img", true),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(n, d)| (n.to_string(), *d)).collect();
+        assert_eq!(got, want);
+        assert_eq!(c.copied_entries("missing"), None);
     }
 
     #[test]

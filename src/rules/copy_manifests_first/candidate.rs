@@ -46,6 +46,10 @@ pub struct Candidate<'p> {
     pub exported: bool,
     /// Index of the stage in the model.
     pub stage: usize,
+    /// Later broad source copies between C and R whose destination lies
+    /// inside C's (`COPY ./static ./public`): they move with C when they
+    /// must, and each may be a candidate of its own for the same install.
+    pub passed: Vec<usize>,
 }
 
 /// If `cv` copies a whole directory of the context, its context-relative path.
@@ -78,7 +82,7 @@ pub fn candidates<'p>(rc: &'p RuleContext) -> Vec<Candidate<'p>> {
             let Some(src_dir) = broad_source(rc, view) else {
                 continue;
             };
-            let Some((rpos, ri, install)) = first_install_after(rc, &body[pos + 1..]) else {
+            let Some((rpos, ri, install)) = first_install_after(rc, view, &body[pos + 1..]) else {
                 continue;
             };
             let rpos = pos + 1 + rpos;
@@ -86,10 +90,17 @@ pub fn candidates<'p>(rc: &'p RuleContext) -> Vec<Candidate<'p>> {
             if body[..pos].iter().any(|&e| warms(rc, e, install.m.preset)) {
                 continue;
             }
+            let between = body[pos + 1..rpos].to_vec();
+            let passed = between
+                .iter()
+                .copied()
+                .filter(|&x| later_broad_copy(rc, x))
+                .collect();
             out.push(Candidate {
                 copy: ci,
                 run: ri,
-                between: body[pos + 1..rpos].to_vec(),
+                passed,
+                between,
                 view,
                 src_dir,
                 install,
@@ -101,17 +112,32 @@ pub fn candidates<'p>(rc: &'p RuleContext) -> Vec<Candidate<'p>> {
     out
 }
 
-/// The first RUN in `rest` with an install, unless another broad copy comes first.
+/// Is instruction `i` a copy of a whole directory of the context?
+fn later_broad_copy(rc: &RuleContext, i: usize) -> bool {
+    rc.model
+        .copy_view(i)
+        .is_some_and(|x| x.from.is_none() && !x.heredoc && broad_source(rc, x).is_some())
+}
+
+/// The first RUN in `rest` with an install, unless another broad copy whose
+/// destination does not lie inside `c`'s comes first. One that does lie
+/// inside (`COPY . .` then `COPY ./static ./public`) is a step between like
+/// any other: it commutes with C, or moves with it.
 fn first_install_after<'p>(
     rc: &'p RuleContext,
+    c: &CopyView,
     rest: &[usize],
 ) -> Option<(usize, usize, Install<'p>)> {
     let m = rc.model;
     for (xpos, &xi) in rest.iter().enumerate() {
-        if m.copy_view(xi)
-            .is_some_and(|x| x.from.is_none() && !x.heredoc && broad_source(rc, x).is_some())
-        {
-            return None;
+        if later_broad_copy(rc, xi) {
+            let inside = match (&m.copy_view(xi)?.dest_abs, &c.dest_abs) {
+                (Some(x), Some(c)) => crate::paths::is_under(x, c),
+                _ => false,
+            };
+            if !inside {
+                return None;
+            }
         }
         if let Some(found) = find_install(rc, xi) {
             return Some((xpos, xi, found));

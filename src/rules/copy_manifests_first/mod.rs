@@ -22,6 +22,7 @@ mod plan;
 pub mod refusal;
 #[cfg(test)]
 mod refusal_kinds;
+mod shadow;
 mod split;
 mod steps;
 mod text;
@@ -41,7 +42,18 @@ pub const INFO: RuleInfo = RuleInfo {
 pub fn check(rc: &RuleContext) -> Vec<Diagnostic> {
     let m = rc.model;
     let mut out = Vec::new();
-    for cand in candidate::candidates(rc) {
+    let cands = candidate::candidates(rc);
+    let plans: Vec<_> = cands.iter().map(|cand| plan::plan(rc, cand)).collect();
+    let outcomes: Vec<_> = cands
+        .iter()
+        .zip(&plans)
+        .map(|(c, p)| shadow::Outcome::of(c, p))
+        .collect();
+    let shown = shadow::reported(&cands, &outcomes);
+    for ((cand, planned), shown) in cands.iter().zip(plans).zip(shown) {
+        if !shown {
+            continue;
+        }
         let c = m.ins[cand.copy];
         let r = m.ins[cand.run];
         let mut message = format!(
@@ -51,15 +63,14 @@ pub fn check(rc: &RuleContext) -> Vec<Diagnostic> {
             rc.line(r)
         );
         let mut carried = Vec::new();
-        let (fix, reason) = match plan::plan(rc, &cand) {
+        let (fix, reason) = match planned {
             Ok(planned) => {
                 message.push_str(&plan::moved_note(rc, &planned.carried));
                 carried = planned.carried;
                 (Some(planned.fix), None)
             }
             // A subdirectory copy (`COPY patches ./patches`) that the install does
-            // not run in is not this pattern: no finding.
-            Err(Refusal::Outside(_)) if !cand.src_dir.is_empty() => continue,
+            // not run in is not this pattern: no finding (`shown` is false).
             Err(refusal) => (None, Some(refusal)),
         };
         let (c_range, r_range) = (instruction_range(c, m.src), instruction_range(r, m.src));

@@ -219,6 +219,18 @@ pub fn copy_effect(rc: &RuleContext, i: usize) -> Effect {
     let into_dir = dest.ends_with('/') || sources.len() > 1;
     for s in sources {
         let simple = !s.contains(['*', '?', '[']) && !s.contains("://");
+        if let Some(pats) = simple
+            .then(|| dir_copy_writes(rc, i, s, dest_abs))
+            .flatten()
+        {
+            // The directory's own entries land in the destination, which is
+            // made when missing.
+            eff.ensures.push(dest_abs.clone());
+            for p in pats {
+                eff.writes.push(p);
+            }
+            continue;
+        }
         let is_file = simple
             && v.from.is_none()
             && m.ins[i].kind == Keyword::Copy
@@ -244,6 +256,39 @@ pub fn copy_effect(rc: &RuleContext, i: usize) -> Effect {
         eff.writes.push(pat);
     }
     eff
+}
+
+/// What a COPY/ADD `i` of context directory `s` writes into `dest_abs`:
+/// each entry the context sends (after the ignore file), a tree for one that
+/// may hold entries. `None` when that is not known exactly (a source from a
+/// stage or a heredoc, a link, a flag that changes the layout, a directory
+/// that cannot be listed): the whole destination is written then.
+fn dir_copy_writes(rc: &RuleContext, i: usize, s: &str, dest_abs: &str) -> Option<Vec<PathPat>> {
+    let m = rc.model;
+    let v = m.copy_view(i)?;
+    let ctx = rc.ctx?;
+    let keeps_layout = m.ins[i]
+        .flags
+        .iter()
+        .all(|f| matches!(f.name.as_str(), "chown" | "chmod" | "link" | "exclude"));
+    let rel = crate::model::clean_rel(s);
+    if v.from.is_some() || v.heredoc || !keeps_layout || !ctx.is_dir(&rel) || ctx.is_symlink(&rel) {
+        return None;
+    }
+    let entries = ctx.copied_entries(&rel)?;
+    Some(
+        entries
+            .into_iter()
+            .map(|(name, nested)| {
+                let p = resolve(dest_abs, &name);
+                if nested {
+                    PathPat::Tree(p)
+                } else {
+                    PathPat::Exact(p)
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The line of a RUN before `until` in the same stage that makes a symbolic
