@@ -1312,6 +1312,43 @@ fn later_directory_copy_that_the_install_runs_in_keeps_its_fix() {
     );
 }
 
+/// `npm ci || true`: an install whose failure is ignored is still an
+/// install. Its RUN is kept as written and the fallback stays with it, so it
+/// now runs before the source copy: `true`, `:` and `echo` commute with the
+/// copy; what follows with `&&` moves after it as before.
+#[test]
+fn fallback_that_commutes_stays_with_the_install() {
+    let c = rewritten(
+        "fallback-or-true",
+        "COPY package.json package-lock.json ./\n# optional dependencies may fail to build on this platform\nRUN npm ci || true\nCOPY . .\n",
+    );
+    assert!(c.fixed.contains("RUN npm ci || true\n"));
+    rewritten(
+        "fallback-or-echo-then-build",
+        "RUN npm ci --omit=dev || echo \"npm ci failed, continuing\"\nCOPY . .\nRUN npm run build\n",
+    );
+}
+
+/// A fallback that reads the source would run before the source copy: refused
+/// naming the fallback and the path. Around a deps-only step (cargo's stubs)
+/// a fallback is refused too: the step replaces the install's text.
+#[test]
+fn fallback_that_reads_the_source_is_refused() {
+    refused(
+        "fallback-refuse-or-reads-source",
+        "prelude",
+        &[
+            "`npm ci` falls back to `cp -r vendor/node_modules ./node_modules` with `||`",
+            "reads /app/vendor/node_modules",
+        ],
+    );
+    refused(
+        "fallback-refuse-or-deps-only",
+        "shell",
+        &["falls back to `true` with `||`, and dockopt does not put a fallback around a deps-only step"],
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Issue 12, class 8: smaller shapes, each handled or refused precisely.
 // ---------------------------------------------------------------------------

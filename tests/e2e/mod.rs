@@ -854,3 +854,32 @@ fn e2e_wrong_rewrite_is_caught_overlapping_copies_left_before() {
         "{failure:?}"
     );
 }
+
+// Issue 12, class 3: a later copy of a context directory into the source
+// copy's destination moves with it when it overwrites what the copy brings.
+
+#[test]
+fn e2e_later_directory_copy_moves_with_the_copy() {
+    run_fixture("later-dir-copy-carried");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_later_directory_copy_left_before() {
+    // The source copy then brings the context's public/index.html back.
+    let failure = reject_wrong_rewrite(
+        "later-dir-copy-carried",
+        "wrong-copy-stays-before.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}
+
+// Issue 12, class 8: an install whose failure is ignored (`npm ci || echo`).
+
+#[test]
+fn e2e_install_fallback_stays_with_the_install() {
+    run_fixture("fallback-or-true");
+}

@@ -21,12 +21,24 @@ pub struct Install<'p> {
     /// Installs of the same preset it falls back to with `||`
     /// (`npm ci || npm install`), commands `k + 1`, `k + 2`... of the script.
     pub fallbacks: Vec<InstallMatch<'p>>,
+    /// Commands that are not installs run with `||` when the install (and
+    /// its fallbacks) fail (`npm ci || true`, `|| echo failed`): they follow
+    /// the fallbacks, and stay with the install in its RUN.
+    pub or_else: usize,
 }
 
 impl Install<'_> {
-    /// The index of the last command of the install (its last fallback).
+    /// The index of the last command of the install (its last fallback, or
+    /// the last command it falls back to with `||`).
     pub fn last(&self) -> usize {
-        self.k + self.fallbacks.len()
+        self.k + self.fallbacks.len() + self.or_else
+    }
+
+    /// The indices of the commands run with `||` when the install fails
+    /// that are not installs.
+    pub fn or_else_range(&self) -> std::ops::Range<usize> {
+        let first = self.k + self.fallbacks.len() + 1;
+        first..first + self.or_else
     }
 }
 
@@ -160,7 +172,9 @@ pub fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
                 if let Some(m) = p.match_install(cmd) {
                     let command_text = text[cmd.span.clone()].to_string();
                     let fallbacks = fallbacks(p, script, k);
+                    let or_else = or_else(script, k + fallbacks.len());
                     return Some(Install {
+                        or_else,
                         preset_name: p.name.clone(),
                         k,
                         m,
@@ -193,6 +207,15 @@ fn fallbacks<'p>(preset: &'p Preset, script: &shell::Script, k: usize) -> Vec<In
         j += 1;
     }
     out
+}
+
+/// How many commands follow command `last` of `script` joined by `||`.
+fn or_else(script: &shell::Script, last: usize) -> usize {
+    let seps = &script.separators[last.min(script.separators.len())..];
+    seps.iter()
+        .take_while(|s| **s == shell::Separator::Or)
+        .count()
+        .min(script.commands.len().saturating_sub(last + 1))
 }
 
 /// Does RUN `i` run an install or warm-up of `preset`?

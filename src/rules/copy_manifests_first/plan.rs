@@ -225,6 +225,13 @@ fn check_install(rc: &RuleContext, cand: &Candidate) -> Result<(), Refusal> {
             &install.text[m.span.clone()]
         )));
     }
+    if let (Some(i), Some(_)) = (install.or_else_range().next(), text::deps_only(cand)) {
+        return Err(Refusal::Shell(format!(
+            "`{}` falls back to `{}` with `||`, and dockopt does not put a fallback around a deps-only step",
+            install.command_text,
+            &install.text[install.script.commands[i].span.clone()]
+        )));
+    }
     if !rc.model.ins[cand.run].heredocs.is_empty() {
         return Err(Refusal::Shell(
             "the RUN uses a heredoc, which dockopt does not split".into(),

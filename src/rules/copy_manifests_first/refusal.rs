@@ -124,7 +124,8 @@ pub enum Refusal {
     MissingManifest { file: Option<CtxPath>, why: String },
     /// The RUN's shell text cannot be split safely.
     Shell(String),
-    /// A command before the install in the same RUN does not commute with the copy.
+    /// A command of the install's RUN that now runs before the copy (before
+    /// the install, or what it falls back to with `||`) does not commute with it.
     Prelude(String),
     /// The files do not map between the context and the image as the rewrite needs.
     Layout(String),

@@ -18,6 +18,8 @@ pub struct Split {
     /// Directories the prelude changes to.
     pub cd_dirs: Vec<String>,
     prelude: Vec<CommandEffect>,
+    /// Commands run with `||` when the install fails (`|| true`).
+    or_else: Vec<CommandEffect>,
     after: Vec<CommandEffect>,
 }
 
@@ -34,9 +36,12 @@ pub struct SplitPlan {
 
 impl Split {
     /// The commands of R that run before the source copy after the rewrite:
-    /// the prelude and the `kept` commands after the install that stay with it.
+    /// the prelude, what the install falls back to with `||`, and the
+    /// `kept` commands after the install that stay with it.
     pub fn before_copy(&self, kept: usize) -> impl Iterator<Item = &CommandEffect> {
-        self.prelude.iter().chain(self.after.iter().take(kept))
+        (self.prelude.iter())
+            .chain(&self.or_else)
+            .chain(self.after.iter().take(kept))
     }
 }
 
@@ -82,6 +87,8 @@ pub fn split_run(rc: &RuleContext, cand: &Candidate) -> Result<Split, Refusal> {
         }
     }
     let last = cand.install.last();
+    let or_else =
+        steps::script_effects(rc, cand.run, script, &mut env, cand.install.or_else_range());
     let after = steps::script_effects(
         rc,
         cand.run,
@@ -93,6 +100,7 @@ pub fn split_run(rc: &RuleContext, cand: &Candidate) -> Result<Split, Refusal> {
         cwd,
         cd_dirs,
         prelude,
+        or_else,
         after,
     })
 }
@@ -104,7 +112,8 @@ fn check_separators(cand: &Candidate) -> Result<(), Refusal> {
     let seps = &script.separators;
     let text = |i: usize| cand.install.text[script.commands[i].span.clone()].to_string();
     let last = cand.install.last();
-    // `||` between the install and its fallbacks keeps them one unit.
+    // `||` between the install, its fallbacks and what it falls back to
+    // (`npm ci || npm install || true`) keeps them one unit.
     let blocking = |(at, s): &(usize, &Separator)| match s {
         Separator::Or => !(k..last).contains(at),
         Separator::Pipe | Separator::Background => true,
@@ -113,9 +122,6 @@ fn check_separators(cand: &Candidate) -> Result<(), Refusal> {
     if let Some((at, _)) = seps.iter().enumerate().find(blocking) {
         let (a, b) = (text(at), text(at + 1));
         return Err(Refusal::Shell(match seps[at] {
-            Separator::Or if at == k => format!(
-                "the install falls back to `{b}` with `||` (`{a} || {b}`); dockopt does not check what a fallback reads, nor split a RUN around one"
-            ),
             Separator::Or => format!(
                 "the RUN runs `{b}` only when `{a}` fails (`||`); splitting it would change what runs when a step fails"
             ),
@@ -188,6 +194,7 @@ pub fn plan_split(
             conflict.describe(source.map)
         )));
     }
+    check_or_else(cand, split, source, link_line)?;
     if !deps_only {
         plan.kept_after = split
             .after
@@ -200,6 +207,40 @@ pub fn plan_split(
             .count();
     }
     Ok(plan)
+}
+
+/// What the install falls back to with `||` (`npm ci || true`) stays with
+/// it, so it now runs before the source copy: it must commute with the copy,
+/// and change no shell state (it runs only when the install fails).
+fn check_or_else(
+    cand: &Candidate,
+    split: &Split,
+    source: &SourceCopy,
+    link_line: Option<usize>,
+) -> Result<(), Refusal> {
+    let script = &cand.install.script;
+    let text = |i: usize| cand.install.text[script.commands[i].span.clone()].to_string();
+    for ce in &split.or_else {
+        let eff = &ce.effect;
+        let why = if eff.state {
+            ", which changes the shell's state, and only when the install fails".to_string()
+        } else if let (Some(line), false) = (link_line, eff.is_pure()) {
+            format!(", which touches files, and the symbolic link made at line {line} may point them into the source copy's destination")
+        } else if let Some(conflict) = source.conflict(eff) {
+            format!(
+                "; moved before the source copy with the install, it {}",
+                conflict.describe(source.map)
+            )
+        } else {
+            continue;
+        };
+        return Err(Refusal::Prelude(format!(
+            "`{}` falls back to `{}` with `||`{why}",
+            cand.install.command_text,
+            text(ce.index)
+        )));
+    }
+    Ok(())
 }
 
 fn without_writes(eff: &crate::effects::Effect) -> crate::effects::Effect {
