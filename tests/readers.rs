@@ -62,13 +62,21 @@ fn pip_requirement_directory_without_dot_is_refused() {
     );
 }
 
-/// A bare name that is a directory in the working directory is installed from there.
+/// A bare name is a package name to pip, even when a directory of that name
+/// is in the working directory (`alembic` beside an `alembic/` migrations
+/// directory): pip takes a line as a path only with a separator or a leading `.`.
 #[test]
-fn pip_requirement_bare_existing_directory_is_refused() {
+fn pip_requirement_bare_name_beside_a_directory_is_a_package() {
+    rewritten("pip-req-bare-dir", "safe", "COPY requirements.txt ./");
+}
+
+/// The same directory named with a separator (`common/`) is a local path.
+#[test]
+fn pip_requirement_directory_with_trailing_slash_is_refused() {
     refused(
-        "pip-req-bare-dir",
+        "pip-req-bare-dir-slash",
         "needs-source",
-        "the local path `common`",
+        "the local path `common/`",
     );
 }
 

@@ -67,7 +67,7 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
                 }
                 o if o.starts_with('-') => {} // other options: hashes, binary choices...
                 req => {
-                    if let Some(path) = local_requirement(input, req, &line) {
+                    if let Some(path) = local_requirement(req, &line) {
                         return ReadOutput::refuse(format!(
                             "{file} installs the local path `{path}`, which needs the whole source"
                         ));
@@ -117,10 +117,12 @@ fn strip_comment(line: &str) -> &str {
 }
 
 /// A requirement that is a local path or file URL. pip takes a line as a
-/// path when it has a `/`, starts with `.`, names an archive or wheel, or
-/// names a directory that exists (relative to the working directory); extras
-/// (`.[dev]`, `libs/common[test]`) are not part of the path.
-fn local_requirement<'a>(input: &ReadInput, first: &'a str, line: &'a str) -> Option<&'a str> {
+/// path when it has a `/`, starts with `.`, or names an archive or wheel;
+/// extras (`.[dev]`, `libs/common[test]`) are not part of the path. A bare
+/// name is a package name even when a directory of that name exists (pip's
+/// `_looks_like_path`: an `alembic` line next to an `alembic/` migrations
+/// directory installs the `alembic` package).
+fn local_requirement<'a>(first: &'a str, line: &'a str) -> Option<&'a str> {
     let path = match first.find('[') {
         Some(i) => &first[..i],
         None => first,
@@ -133,13 +135,6 @@ fn local_requirement<'a>(input: &ReadInput, first: &'a str, line: &'a str) -> Op
         || crate::preset::is_archive(path)
         || (path.contains('/') && !path.contains("://") && !line.contains('@'))
     {
-        return Some(first);
-    }
-    let rel = input
-        .site
-        .brought(path)
-        .unwrap_or_else(|| join(input.dir, path));
-    if !path.is_empty() && input.ctx.present_dir(&rel) {
         return Some(first);
     }
     // `name @ file:///path`
