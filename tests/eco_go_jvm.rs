@@ -99,6 +99,8 @@ fn fixtures_keep_their_modes() {
     assert_ne!(mode("maven-wrapper/mvnw") & 0o111, 0);
     assert_ne!(mode("gradle-wrapper-groovy/gradlew") & 0o111, 0);
     assert_eq!(mode("refuse-maven-mvnw-not-executable/mvnw") & 0o111, 0);
+    assert_eq!(mode("maven-mvn-beside-plain-mvnw/mvnw") & 0o111, 0);
+    assert_eq!(mode("gradle-plain-beside-plain-gradlew/gradlew") & 0o111, 0);
     assert_eq!(
         mode("refuse-gradle-gradlew-not-executable/gradlew") & 0o111,
         0
@@ -330,6 +332,26 @@ fn maven_file_flag_is_refused() {
         "refuse-maven-file-flag",
         "needs-source",
         "`-f` points Maven at another POM",
+    );
+}
+
+/// `mvn` beside a wrapper committed without its executable bit: the wrapper
+/// is never run, so it does not block the rewrite (issue 12 survey).
+#[test]
+fn maven_plain_mvn_ignores_a_non_executable_wrapper() {
+    rewrite(
+        "maven-mvn-beside-plain-mvnw",
+        &[],
+        &["RUN mvn -B -DskipTests dependency:go-offline || true\nCOPY . ."],
+    );
+}
+
+/// The same for `gradle` beside a non-executable gradlew.
+#[test]
+fn gradle_plain_gradle_ignores_a_non_executable_wrapper() {
+    unsafe_rewrite(
+        "gradle-plain-beside-plain-gradlew",
+        &["RUN gradle dependencies --no-daemon || true\nCOPY . ."],
     );
 }
 

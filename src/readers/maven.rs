@@ -98,8 +98,13 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
 
 /// A wrapper script in the install's directory that is not executable: the
 /// `chmod +x` a RUN gives it would be undone by the source copy that follows
-/// the warm-up, so the wrapper could not run after it.
+/// the warm-up, so the wrapper could not run after it. Only when the install
+/// runs the wrapper: `mvn package` beside a non-executable `mvnw` (committed
+/// from Windows) never runs it, and neither does its warm-up.
 pub(super) fn not_executable(input: &ReadInput, name: &str) -> Option<String> {
+    if !runs_wrapper(input, name) {
+        return None;
+    }
     let rel = join(input.dir, name);
     if !input.ctx.is_file(&rel) {
         return None;
@@ -108,6 +113,16 @@ pub(super) fn not_executable(input: &ReadInput, name: &str) -> Option<String> {
     (mode & 0o111 == 0).then(|| format!(
         "{rel} is not executable in the build context: a `chmod +x` in the RUN would be undone by the source copy, which comes after it once the manifests are copied first"
     ))
+}
+
+/// Does the install run the wrapper `name` (its matched form starts with it,
+/// as `./mvnw` matches `mvnw`)? Without a matched form, assume it does.
+fn runs_wrapper(input: &ReadInput, name: &str) -> bool {
+    input.site.preset.as_ref().map_or(true, |(_, spec)| {
+        spec.matches
+            .iter()
+            .any(|m| m.split_whitespace().next() == Some(name))
+    })
 }
 
 /// What dockopt reads of a POM.
