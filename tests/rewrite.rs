@@ -1479,3 +1479,68 @@ fn fallbacks_that_read_the_source_or_guard_the_moved_part_are_refused() {
         &["runs `echo \"build failed\"` only when `npm run build` fails"],
     );
 }
+
+/// `prepare: husky install` (husky 5-8) acts only inside a git work tree:
+/// with no .git in the context it does nothing before the source copy nor
+/// after it, so it does not block the rewrite (issue 12 survey).
+#[test]
+fn lifecycle_husky_without_git_in_the_context_is_rewritten() {
+    rewritten(
+        "lifecycle-husky-prepare",
+        "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n",
+    );
+}
+
+/// husky 9's `prepare: husky` is read the same way.
+#[test]
+fn lifecycle_husky9_without_git_in_the_context_is_rewritten() {
+    let s = Scratch::of_fixture(GROUP, "lifecycle-husky-prepare");
+    let pkg = String::from_utf8(s.read("package.json")).unwrap();
+    s.write(
+        "package.json",
+        pkg.replace("\"husky install\"", "\"husky\""),
+    );
+    let out = s.run(&["Dockerfile"]);
+    assert!(
+        out.stdout
+            .contains("+COPY package.json package-lock.json ./\n RUN npm ci\n+COPY . .\n"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+/// A source copy that brings .git: the original's husky found a work tree
+/// and wrote hooks and `core.hooksPath`; run before the copy it finds none.
+#[test]
+fn lifecycle_husky_with_git_in_the_context_is_refused() {
+    let s = Scratch::of_fixture(GROUP, "lifecycle-husky-prepare");
+    s.write(".git/HEAD", "ref: refs/heads/main\n");
+    let out = s.run(&["Dockerfile"]);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("`husky install`") && out.stderr.contains("/app/.git"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `python -m venv $VIRTUAL_ENV` between the source copy and the install
+/// writes only the environment directory, which the context does not hold.
+#[test]
+fn effects_venv_between_commutes() {
+    rewritten(
+        "effects-between-venv",
+        "COPY requirements.txt ./\nENV VIRTUAL_ENV=/srv/venv\nRUN python -m venv $VIRTUAL_ENV\n",
+    );
+}
+
+/// A local venv/ in the context at that path: the copy would bring it back.
+#[test]
+fn effects_venv_over_a_venv_in_the_context_is_refused() {
+    refused(
+        "effects-between-venv-in-context",
+        "crossing",
+        &["`RUN python -m venv $VIRTUAL_ENV`", "writes /srv/venv"],
+    );
+}
