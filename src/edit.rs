@@ -1,10 +1,12 @@
 //! Edits and fixes (ruff's vocabulary): an edit replaces a byte range; a
 //! change set ([`Edits`]) is a list of edits of one text, sorted and
-//! disjoint, checked when it is built; a fix is a change set with an
-//! applicability. The diff, `--fix` and SARIF all render from change sets.
+//! disjoint, checked when it is built; a fix is a change set per file (the
+//! Dockerfile, the ignore file) with an applicability. The diff, `--fix` and
+//! SARIF all render from these change sets.
 
 use std::fmt;
 
+pub use crate::ignore_change::IgnoreChange;
 use crate::syntax::Span;
 
 /// Replace `range` of the source with `content`.
@@ -162,19 +164,82 @@ pub enum Applicability {
     Safe,
 }
 
-/// A fix: edits to the Dockerfile plus lines to add to the ignore file
-/// (which the engine turns into edits of that file, or its creation).
+/// The change set of one file.
+#[derive(Clone, Debug)]
+pub enum FileEdits {
+    /// Edits of the Dockerfile the finding was made in.
+    Dockerfile(Edits),
+    /// Lines appended to the build context's ignore file, or its creation.
+    Ignore(IgnoreChange),
+}
+
+/// A fix: a change set per file it edits, at most one per file.
 #[derive(Clone, Debug)]
 pub struct Fix {
     pub applicability: Applicability,
-    /// Edits of the text the finding was made in. For a finding of a later
-    /// round (made in the text earlier fixes produced) the engine empties
-    /// them: the outcome's change set carries them.
-    pub edits: Edits,
-    /// Patterns to append to the effective `.dockerignore` (`**/node_modules`).
-    pub ignore_additions: Vec<String>,
+    /// The files' change sets, the Dockerfile's first. The engine rebases a
+    /// later round's Dockerfile edits onto the file as read (`crate::rebase`).
+    pub files: Vec<FileEdits>,
     /// Why the fix is unsafe; set whenever `applicability` is `Unsafe`.
     pub unsafe_reason: Option<String>,
+    /// How this fix's edits relate to other findings' (set by the engine).
+    pub joint: Joint,
+}
+
+/// Whether a fix's edits are its own. When a later round's edits overlap an
+/// earlier round's, the fixes involved make one change of the file as read:
+/// the first finding's fix carries it (its applicability the weakest of
+/// theirs), and the others point there. Findings are named by their
+/// install's range (several may point at one source copy).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Joint {
+    #[default]
+    Alone,
+    /// This fix also makes the fixes for the installs at these ranges.
+    Carries(Vec<Span>),
+    /// The fix for the install at this range makes this one's edits.
+    MadeBy(Span),
+}
+
+impl Fix {
+    /// A fix of the Dockerfile, and of the ignore file when `ignore` is set.
+    pub fn new(
+        applicability: Applicability,
+        dockerfile: Edits,
+        ignore: Option<IgnoreChange>,
+        unsafe_reason: Option<String>,
+    ) -> Fix {
+        let mut files = vec![FileEdits::Dockerfile(dockerfile)];
+        files.extend(ignore.map(FileEdits::Ignore));
+        Fix {
+            applicability,
+            files,
+            unsafe_reason,
+            joint: Joint::Alone,
+        }
+    }
+
+    /// The Dockerfile's edits (none when the fix has none).
+    pub fn dockerfile(&self) -> Option<&Edits> {
+        self.files.iter().find_map(|f| match f {
+            FileEdits::Dockerfile(e) => Some(e),
+            FileEdits::Ignore(_) => None,
+        })
+    }
+
+    /// The ignore file's change, when the fix makes one.
+    pub fn ignore(&self) -> Option<&IgnoreChange> {
+        self.files.iter().find_map(|f| match f {
+            FileEdits::Ignore(c) => Some(c),
+            FileEdits::Dockerfile(_) => None,
+        })
+    }
+
+    /// Replace the Dockerfile's edits and the ignore file's change.
+    pub fn set_files(&mut self, dockerfile: Edits, ignore: Option<IgnoreChange>) {
+        self.files = vec![FileEdits::Dockerfile(dockerfile)];
+        self.files.extend(ignore.map(FileEdits::Ignore));
+    }
 }
 
 #[cfg(test)]

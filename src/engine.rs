@@ -2,10 +2,11 @@
 //! fixed point, verify. Pure: no printing, no writing.
 
 use crate::context::BuildContext;
-use crate::edit::{Applicability, Edits, FixError};
+use crate::edit::{Applicability, Edits, Fix, FixError};
 use crate::model::Model;
 use crate::origin::Origin;
 use crate::preset::Presets;
+use crate::rebase::Owned;
 use crate::rules::{self, Diagnostic, RuleContext};
 use crate::syntax;
 
@@ -74,10 +75,13 @@ fn accept(findings: &[Diagnostic], text: &str, opts: &Options) -> (Edits, Vec<us
         let Some(fix) = f.fix.as_ref().filter(|_| wanted(f, opts)) else {
             continue;
         };
-        if fix.edits.check_bounds(text).is_err() {
+        let Some(own) = fix.dockerfile() else {
+            continue;
+        };
+        if own.check_bounds(text).is_err() {
             continue;
         }
-        if let Ok(merged) = edits.union(&fix.edits) {
+        if let Ok(merged) = edits.union(own) {
             edits = merged;
             taken.push(i);
         }
@@ -96,14 +100,16 @@ fn lost_an_instruction(current: &str, next: &str) -> bool {
 }
 
 /// A later round's finding, placed in the original text. Its edits index
-/// the text of that round, so they are dropped (the outcome carries them).
+/// the text of that round, so they are dropped here; `crate::rebase` gives
+/// it edits of the original once every round is made.
 fn placed(mut f: Diagnostic, current: &str, origin: &Origin) -> Diagnostic {
     f.range = origin.map(current, f.range);
     for r in &mut f.related {
         r.span = origin.map(current, r.span);
     }
     if let Some(fix) = &mut f.fix {
-        fix.edits = Edits::default();
+        let ignore = fix.ignore().cloned();
+        fix.set_files(Edits::default(), ignore);
     }
     f
 }
@@ -123,17 +129,15 @@ pub fn process(
     let mut found: Vec<(Diagnostic, bool)> = Vec::new();
     let mut current = text.to_string();
     let mut patterns: Vec<String> = Vec::new();
+    // Each round's applied Dockerfile edits, by the finding (index in `found`).
+    let mut rounds: Vec<Vec<Owned>> = Vec::new();
     for round in 0..MAX_ROUNDS {
         let (edits, taken) = accept(&round_findings, &current, opts);
         for &i in &taken {
-            let adds = &round_findings[i]
-                .fix
-                .as_ref()
-                .expect("taken")
-                .ignore_additions;
-            for p in adds {
-                if !patterns.contains(p) {
-                    patterns.push(p.clone());
+            let fix = round_findings[i].fix.as_ref().expect("taken");
+            for p in fix.ignore().map(IgnoreChange::added).unwrap_or_default() {
+                if !patterns.contains(&p) {
+                    patterns.push(p);
                 }
             }
         }
@@ -141,7 +145,15 @@ pub fn process(
         for &i in &taken {
             is_taken[i] = true;
         }
+        let mut owned = Vec::new();
         for (f, applied) in round_findings.into_iter().zip(is_taken) {
+            if applied {
+                let edits = f.fix.as_ref().and_then(Fix::dockerfile);
+                owned.push(Owned {
+                    owner: found.len(),
+                    edits: edits.cloned().unwrap_or_default(),
+                });
+            }
             if round == 0 {
                 found.push((f, applied));
             } else if applied {
@@ -158,6 +170,7 @@ pub fn process(
         if taken.is_empty() {
             break;
         }
+        rounds.push(owned);
         let next = edits.apply(&current)?;
         // The rewritten file must still parse to the same kind of thing:
         // no instruction may be lost or turned opaque.
@@ -170,14 +183,11 @@ pub fn process(
             return Err(FixError::NoFixedPoint);
         }
     }
+    if rounds.len() > 1 {
+        crate::rebase::fixes(&mut found, text, &current, &rounds);
+    }
     found.sort_by_key(|(f, _)| f.range.start);
-    let ignore = match (ctx, patterns.is_empty()) {
-        (Some(ctx), false) => {
-            let old = ctx.ignore_file().map(|_| ctx.ignore_text().to_string());
-            IgnoreChange::appending(ctx.ignore_file_for_edit(), old, &patterns)
-        }
-        _ => None,
-    };
+    let ignore = ctx.and_then(|ctx| IgnoreChange::for_context(ctx, &patterns));
     let (findings, applied) = found.into_iter().unzip();
     Ok(Outcome {
         findings,
@@ -192,6 +202,7 @@ pub fn process(
 mod tests {
     use super::*;
     use crate::context::MemContext;
+    use crate::edit::Joint;
 
     const TWO: &str =
         "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN pip install -r requirements.txt\n";
@@ -215,7 +226,9 @@ mod tests {
     }
 
     /// Round 2 fixes the second install in the text round 1 wrote; its
-    /// finding is reported at the original's lines, without edits of its own.
+    /// finding is reported at the original's lines. Its edits rewrite the
+    /// copy round 1 moved, so the first finding's fix carries both rounds'
+    /// edits of the original, and the second points to it.
     #[test]
     fn a_later_rounds_finding_is_reported_at_the_original_lines() {
         let o = run(TWO, project());
@@ -236,10 +249,14 @@ mod tests {
             "{}",
             o.findings[1].message
         );
-        assert!(!o.findings[0].fix.as_ref().unwrap().edits.is_empty());
-        assert!(o.findings[1].fix.as_ref().unwrap().edits.is_empty());
+        let fix = |i: usize| o.findings[i].fix.as_ref().unwrap();
+        let fixed = o.fixed.clone().unwrap();
+        assert_eq!(fix(0).dockerfile().unwrap().apply(TWO).unwrap(), fixed);
+        assert!(fix(1).dockerfile().unwrap().is_empty());
+        let install = |i: usize| o.findings[i].related[0].span;
+        assert_eq!(fix(0).joint, Joint::Carries(vec![install(1)]));
+        assert_eq!(fix(1).joint, Joint::MadeBy(install(0)));
         // Converged: fixing the result again finds nothing to fix.
-        let fixed = o.fixed.unwrap();
         let again = run(&fixed, project());
         assert!(again.fixed.is_none() && again.applied.iter().all(|a| !a));
     }

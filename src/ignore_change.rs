@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::context::BuildContext;
 use crate::edit::{Edit, Edits};
 
 /// A change to the ignore file that goes with the fix.
@@ -45,6 +46,16 @@ impl IgnoreChange {
         }
         let edits = Edits::new(vec![Edit::insert(base.len(), content)]).expect("one edit");
         Some(IgnoreChange { path, old, edits })
+    }
+
+    /// Append `patterns` to `ctx`'s effective ignore file (created when there
+    /// is none); `None` when it holds them all.
+    pub fn for_context(ctx: &BuildContext, patterns: &[String]) -> Option<IgnoreChange> {
+        if patterns.is_empty() {
+            return None;
+        }
+        let old = ctx.ignore_file().map(|_| ctx.ignore_text().to_string());
+        IgnoreChange::appending(ctx.ignore_file_for_edit(), old, patterns)
     }
 
     /// The patterns this change adds.

@@ -31,6 +31,7 @@ pub mod paths;
 pub mod preset;
 pub mod progress;
 pub mod readers;
+pub mod rebase;
 pub mod replay;
 pub mod report;
 pub mod rules;

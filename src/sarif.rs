@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::edit::Applicability;
+use crate::edit::{Applicability, FileEdits, Fix, Joint};
 use crate::runner::{display_path, FileResult};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -166,31 +166,18 @@ pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
         if let Some(reason) = &f.refusal {
             message.push_str(&format!(". Left as is: {}", reason.text()));
         }
-        let mut fixes = Vec::new();
-        // A later round's fix has no edits of its own on this text (the
-        // engine's change set carries them): no SARIF fix for it.
-        if let Some(fix) = f
+        if let Some(Joint::MadeBy(by)) = f.fix.as_ref().map(|x| &x.joint) {
+            let line = crate::rules::line_of(orig, by.start);
+            message.push_str(&format!(
+                ". Its edits overlap an earlier fix's; the fix for the install at line {line} makes them"
+            ));
+        }
+        let fixes = f
             .fix
             .as_ref()
-            .filter(|x| x.applicability >= Applicability::Unsafe && !x.edits.is_empty())
-        {
-            let mut changes = vec![artifact_change(uri.clone(), orig, &fix.edits)];
-            if let Some(ig) = &o.ignore {
-                let old = ig.old.as_deref().unwrap_or("");
-                changes.push(artifact_change(display_path(&ig.path), old, &ig.edits));
-            }
-            let safety = if fix.applicability == Applicability::Safe {
-                "safe"
-            } else {
-                "unsafe"
-            };
-            fixes.push(SarifFix {
-                description: Text {
-                    text: format!("Copy the manifests first ({safety} fix)"),
-                },
-                artifact_changes: changes,
-            });
-        }
+            .and_then(|fix| sarif_fix(fix, &uri, orig))
+            .into_iter()
+            .collect();
         out.push(SarifResult {
             rule_id: f.rule.into(),
             rule_index,
@@ -221,6 +208,44 @@ pub fn file_results(r: &FileResult) -> Vec<SarifResult> {
         });
     }
     out
+}
+
+/// A finding's fix, rendered from its change set per file; `None` when it
+/// has no Dockerfile edits of its own (another finding's fix makes them).
+fn sarif_fix(fix: &Fix, uri: &str, orig: &str) -> Option<SarifFix> {
+    fix.dockerfile().filter(|e| !e.is_empty())?;
+    let changes = fix
+        .files
+        .iter()
+        .map(|file| match file {
+            FileEdits::Dockerfile(edits) => artifact_change(uri.to_string(), orig, edits),
+            FileEdits::Ignore(ig) => {
+                let old = ig.old.as_deref().unwrap_or("");
+                artifact_change(display_path(&ig.path), old, &ig.edits)
+            }
+        })
+        .collect();
+    let mut also = String::new();
+    if let Joint::Carries(others) = &fix.joint {
+        let lines: Vec<String> = others
+            .iter()
+            .map(|s| crate::rules::line_of(orig, s.start).to_string())
+            .collect();
+        also = format!(
+            "; it also makes the fix for the install at line {}",
+            lines.join(", ")
+        );
+    }
+    let safety = match fix.applicability {
+        Applicability::Safe => "safe",
+        Applicability::Unsafe => "unsafe",
+    };
+    Some(SarifFix {
+        description: Text {
+            text: format!("Copy the manifests first ({safety} fix{also})"),
+        },
+        artifact_changes: changes,
+    })
 }
 
 /// The replacements `edits` make in `text`, the artifact at `uri`.

@@ -352,38 +352,66 @@ fn sarif_ignore_change_is_the_insertion_fix_writes() {
     );
 }
 
+/// Every replacement of the log's fixes, made in the files it names as they
+/// are under `root` (a file that is not there is empty): the texts by uri.
+/// Lines and columns are 1-based; the texts here are ASCII, so a UTF-16
+/// column is a byte column.
+fn apply_sarif(root: &Path, log: &sarif::Log) -> std::collections::BTreeMap<String, String> {
+    let mut by_uri: std::collections::BTreeMap<String, Vec<(usize, usize, String)>> =
+        Default::default();
+    let mut originals = std::collections::BTreeMap::new();
+    for change in log.runs[0]
+        .results
+        .iter()
+        .flat_map(|r| &r.fixes)
+        .flat_map(|f| &f.artifact_changes)
+    {
+        let uri = change.artifact_location.uri.clone();
+        let orig: &String = originals
+            .entry(uri.clone())
+            .or_insert_with(|| std::fs::read_to_string(root.join(&uri)).unwrap_or_default());
+        let offset = |line: usize, col: usize| -> usize {
+            let start: usize = orig
+                .split_inclusive('\n')
+                .take(line - 1)
+                .map(str::len)
+                .sum();
+            start + col - 1
+        };
+        for r in &change.replacements {
+            let d = &r.deleted_region;
+            by_uri.entry(uri.clone()).or_default().push((
+                offset(d.start_line, d.start_column.unwrap()),
+                offset(d.end_line.unwrap(), d.end_column.unwrap()),
+                r.inserted_content.text.clone(),
+            ));
+        }
+    }
+    by_uri
+        .into_iter()
+        .map(|(uri, mut reps)| {
+            // In position order; replacements at one place keep the log's order.
+            reps.sort_by_key(|(s, e, _)| (*s, *e));
+            let orig = &originals[&uri];
+            let (mut out, mut pos) = (String::new(), 0);
+            for (s, e, text) in reps {
+                assert!(s >= pos, "{uri}: replacements overlap at {s}");
+                out.push_str(&orig[pos..s]);
+                out.push_str(&text);
+                pos = e;
+            }
+            out.push_str(&orig[pos..]);
+            (uri, out)
+        })
+        .collect()
+}
+
 #[test]
 fn sarif_replacements_reproduce_the_fix() {
     let t = tree();
     let out = dockopt(t.path(), &["--format", "sarif", "a/Dockerfile"]);
     let log: sarif::Log = serde_json::from_slice(&out.stdout).unwrap();
-    let orig = std::fs::read_to_string(t.path().join("a/Dockerfile")).unwrap();
-    // Apply the replacements (line/column, 1-based, ASCII here) back to front.
-    let offset = |line: usize, col: usize| -> usize {
-        let start: usize = orig
-            .split_inclusive('\n')
-            .take(line - 1)
-            .map(str::len)
-            .sum();
-        start + col - 1
-    };
-    let mut reps: Vec<(usize, usize, String)> = log.runs[0].results[0].fixes[0].artifact_changes[0]
-        .replacements
-        .iter()
-        .map(|r| {
-            let d = &r.deleted_region;
-            (
-                offset(d.start_line, d.start_column.unwrap()),
-                offset(d.end_line.unwrap(), d.end_column.unwrap()),
-                r.inserted_content.text.clone(),
-            )
-        })
-        .collect();
-    reps.sort();
-    let mut fixed = orig.clone();
-    for (s, e, text) in reps.into_iter().rev() {
-        fixed.replace_range(s..e, &text);
-    }
+    let fixed = apply_sarif(t.path(), &log);
     assert!(
         dockopt(t.path(), &["--fix", "a/Dockerfile"])
             .status
@@ -392,9 +420,61 @@ fn sarif_replacements_reproduce_the_fix() {
             <= 1
     );
     assert_eq!(
-        fixed,
+        fixed["a/Dockerfile"],
         std::fs::read_to_string(t.path().join("a/Dockerfile")).unwrap()
     );
+}
+
+/// Two installs fixed in two rounds: the second round's edits rewrite the
+/// copy the first moved, so the first result's fix carries both rounds'
+/// edits of the file as read (and both ignore entries), and the second
+/// result says so instead of carrying a fix. Made in the original files,
+/// the fixes give what `--fix` writes.
+#[test]
+fn sarif_fixes_of_later_rounds_reproduce_the_fix() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write(
+        r,
+        "Dockerfile",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN pip install -r requirements.txt\n",
+    );
+    write(r, "package.json", PKG);
+    write(r, "package-lock.json", "{}");
+    write(r, "requirements.txt", "flask\n");
+    write(r, "node_modules/x/index.js", "x\n");
+    write(r, ".dockerignore", ".git\n");
+    let out = dockopt(r, &["--format", "sarif", "Dockerfile"]);
+    let log: sarif::Log = serde_json::from_slice(&out.stdout).unwrap();
+    let results = &log.runs[0].results;
+    assert_eq!(results.len(), 2, "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        results[0].fixes[0]
+            .description
+            .text
+            .ends_with("it also makes the fix for the install at line 5)"),
+        "{}",
+        results[0].fixes[0].description.text
+    );
+    assert!(results[1].fixes.is_empty());
+    assert!(
+        results[1]
+            .message
+            .text
+            .ends_with("the fix for the install at line 4 makes them"),
+        "{}",
+        results[1].message.text
+    );
+    let fixed = apply_sarif(r, &log);
+    assert_eq!(dockopt(r, &["--fix", "Dockerfile"]).status.code(), Some(0));
+    for file in ["Dockerfile", ".dockerignore"] {
+        assert_eq!(
+            fixed[file],
+            std::fs::read_to_string(r.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    assert!(fixed["Dockerfile"].contains("COPY requirements.txt ./\n"));
 }
 
 #[test]

@@ -125,7 +125,10 @@ mod tests {
     fn additions(ctx: crate::context::MemContext) -> Result<Vec<String>, Refusal> {
         let mut plans = plan_on(NPM, &ctx.into_context());
         assert_eq!(plans.len(), 1);
-        plans.pop().unwrap().map(|fix| fix.ignore_additions)
+        plans
+            .pop()
+            .unwrap()
+            .map(|fix| fix.ignore().map_or_else(Vec::new, |c| c.added()))
     }
 
     #[test]

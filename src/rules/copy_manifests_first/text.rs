@@ -2,7 +2,7 @@
 //! form), then C and the rest of R after it. Inserted lines follow the
 //! file's style: keyword case, indentation, line endings.
 
-use crate::edit::{Applicability, Edit, Edits, Fix};
+use crate::edit::{Applicability, Edit, Edits, Fix, IgnoreChange};
 use crate::model::IMAGE_WORKDIR;
 use crate::preset::DepsOnly;
 use crate::readers;
@@ -118,12 +118,10 @@ pub fn build_fix(
     ));
     let edits =
         Edits::new(edits).map_err(|e| Refusal::Layout(format!("{e} (the rule's own edits)")))?;
-    Ok(Fix {
-        applicability,
-        edits,
-        ignore_additions,
-        unsafe_reason,
-    })
+    let ignore = rc
+        .ctx
+        .and_then(|ctx| IgnoreChange::for_context(ctx, &ignore_additions));
+    Ok(Fix::new(applicability, edits, ignore, unsafe_reason))
 }
 
 /// An ignore entry for a directory the install does not empty first drops
