@@ -100,6 +100,18 @@ impl ImagePath {
         is_under(&self.0, &dir.0)
     }
 
+    pub fn is_root(&self) -> bool {
+        self.0 == "/"
+    }
+
+    /// The directory holding this path (`/` for the root).
+    pub fn parent(&self) -> ImagePath {
+        match parent(&self.0) {
+            "" => ImagePath("/".to_string()),
+            p => ImagePath(p.to_string()),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -7,9 +7,9 @@
 //! holds the mechanism: resolve each path in the image, and when the source
 //! copy brings it, copy the file with the manifests or refuse.
 
-use super::{join, parent, ReadInput, ReadOutput, RefuseKind};
-use crate::model::{clean_abs, Vars};
-use crate::paths::{resolve, CopyMap, ImagePath};
+use super::{join, ReadInput, ReadOutput, RefuseKind};
+use crate::model::Vars;
+use crate::paths::{CopyMap, CtxPath, ImagePath};
 use crate::preset::{CommandSpec, Positional, Preset};
 use crate::shell;
 
@@ -25,12 +25,12 @@ pub struct Site {
     pub flags: Vec<(String, Option<String>)>,
     /// Positional arguments after the matched words.
     pub positional: Vec<String>,
-    /// Absolute image directory the install runs in ("" when unknown).
-    pub cwd: String,
-    /// Absolute image directory the source copy fills ("" when none).
-    pub copy_dest: String,
-    /// Context directory the source copy copies ("" for the root).
-    pub copy_src: String,
+    /// The image directory the install runs in (`None` when unknown).
+    pub cwd: Option<ImagePath>,
+    /// The image directory the source copy fills (`None` when none).
+    pub copy_dest: Option<ImagePath>,
+    /// The context directory the source copy copies (the root by default).
+    pub copy_src: CtxPath,
     /// The matched preset and command form, when known.
     pub preset: Option<(Preset, CommandSpec)>,
     /// The caller checks the lifecycle scripts itself (what each command of
@@ -102,28 +102,26 @@ impl Site {
         }
     }
 
-    /// The absolute image path of `path` (relative to the install's directory).
-    pub fn image_path(&self, path: &str) -> Option<String> {
+    /// The image path of `path` (relative to the install's directory).
+    pub fn image_path(&self, path: &str) -> Option<ImagePath> {
         if path.starts_with('/') {
-            return Some(clean_abs(path));
+            return Some(ImagePath::new(path));
         }
-        if self.cwd.is_empty() || path.starts_with('~') {
-            return None;
-        }
-        Some(resolve(&self.cwd, path))
+        let cwd = self.cwd.as_ref().filter(|_| !path.starts_with('~'))?;
+        Some(cwd.resolve(path))
     }
 
     /// The map the source copy defines, when there is one.
     pub fn copy_map(&self) -> Option<CopyMap<'_>> {
-        (!self.copy_dest.is_empty()).then(|| CopyMap {
-            src_dir: &self.copy_src,
-            dest_abs: &self.copy_dest,
+        self.copy_dest.as_ref().map(|dest| CopyMap {
+            src_dir: self.copy_src.as_str(),
+            dest_abs: dest.as_str(),
         })
     }
 
     /// The context path of image path `abs` when the source copy brings it.
-    pub fn brought_abs(&self, abs: &str) -> Option<String> {
-        let rel = self.copy_map()?.to_context(&ImagePath::new(abs))?;
+    pub fn brought_abs(&self, abs: &ImagePath) -> Option<String> {
+        let rel = self.copy_map()?.to_context(abs)?;
         Some(rel.into_string())
     }
 
@@ -206,7 +204,8 @@ fn output_dir(input: &ReadInput, what: &str, value: Option<&str>, out: &mut Site
     };
     if let Some(abs) = site.image_path(v) {
         let inside = site.brought_abs(&abs).is_some()
-            || (!site.copy_dest.is_empty() && site.copy_dest.starts_with(&format!("{abs}/")));
+            || (site.copy_dest.as_ref())
+                .is_some_and(|d| d.as_str().starts_with(&format!("{abs}/")));
         if inside {
             out.out = ReadOutput::refuse_as(
                 RefuseKind::WritesProject,
@@ -297,18 +296,14 @@ pub(super) fn check(input: &ReadInput) -> SiteOut {
     // Configuration files the tool looks for upwards from its directory.
     for f in &spec.optional_up {
         let mut dir = site.cwd.clone();
-        while let Some(rel) = site.brought_abs(&dir) {
+        while let Some(rel) = dir.as_ref().and_then(|d| site.brought_abs(d)) {
             let file = join(&rel, f);
             if input.ctx.is_file(&file) {
                 out.out.optional.push(file);
             }
-            if dir == "/" || dir == site.copy_dest {
-                break;
-            }
-            dir = match parent(&dir) {
-                "" => "/".to_string(),
-                p => p.to_string(),
-            };
+            dir = dir
+                .filter(|d| !d.is_root() && Some(d) != site.copy_dest.as_ref())
+                .map(|d| d.parent());
         }
     }
     out.out.required.sort();

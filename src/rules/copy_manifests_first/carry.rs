@@ -66,7 +66,11 @@ impl Footprint {
             let abs = project.to_image(&CtxPath::new(rel))?;
             Some(abs.into_string())
         };
-        let inputs: Vec<String> = found.files.iter().filter_map(|f| image(f)).collect();
+        let inputs: Vec<String> = found
+            .files
+            .iter()
+            .filter_map(|f| image(f.as_str()))
+            .collect();
         let spec = install.spec;
         let names = (spec.required.iter())
             .chain(&spec.optional)

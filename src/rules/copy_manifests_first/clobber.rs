@@ -8,7 +8,7 @@ use crate::readers;
 use crate::syntax::Keyword;
 
 use super::manifests::{ignore_name, Manifests};
-use super::paths::is_under_rel;
+use super::paths::{is_under_rel, CtxPath};
 use super::refusal::Refusal;
 use crate::rules::RuleContext;
 
@@ -81,12 +81,12 @@ fn context_copies(rc: &RuleContext) -> Vec<(usize, Vec<String>)> {
 fn check_nothing_else_excluded(
     rc: &RuleContext,
     ctx: &BuildContext,
-    files: &[String],
+    files: &[CtxPath],
     additions: &[String],
 ) -> Result<(), Refusal> {
     let m = rc.model;
     let extra: Vec<&str> = additions.iter().map(String::as_str).collect();
-    for f in files {
+    for f in files.iter().map(CtxPath::as_str) {
         if ctx.is_excluded_with(f, &extra) {
             return Err(Refusal::Clobber(format!(
                 "adding {} to {} would exclude {f}",

@@ -8,14 +8,14 @@ use crate::context::BuildContext;
 use crate::effects::{Effect, PathPat};
 use crate::readers;
 
-use super::paths::{is_under, CopyMap, ImagePath};
+use super::paths::{is_under, CopyMap, CtxPath, ImagePath};
 
 /// The source copy C, seen as the set of image paths it brings.
 pub struct SourceCopy<'a> {
     pub map: CopyMap<'a>,
     pub ctx: Option<&'a BuildContext>,
     /// Context paths M copies.
-    pub m_files: &'a [String],
+    pub m_files: &'a [CtxPath],
     /// C resolves `--chown` names from the image's user database.
     pub chown_names: bool,
 }
@@ -92,7 +92,7 @@ impl SourceCopy<'_> {
     fn m_brings(&self, abs: &str) -> bool {
         self.map
             .to_context(&ImagePath::new(abs))
-            .is_some_and(|rel| self.m_files.iter().any(|f| *f == rel.as_str()))
+            .is_some_and(|rel| self.m_files.contains(&rel))
     }
 
     /// Does M create this directory (C's destination, or a parent of a manifest)?
@@ -106,6 +106,7 @@ impl SourceCopy<'_> {
                 let rel = rel.as_str();
                 self.m_files
                     .iter()
+                    .map(CtxPath::as_str)
                     .any(|f| readers::parent(f) == rel || f.starts_with(&format!("{rel}/")))
             })
     }
@@ -170,7 +171,7 @@ mod tests {
     use super::*;
     use crate::effects::PathSet;
 
-    fn copy<'a>(m_files: &'a [String]) -> SourceCopy<'a> {
+    fn copy<'a>(m_files: &'a [CtxPath]) -> SourceCopy<'a> {
         SourceCopy {
             map: CopyMap {
                 src_dir: "",
@@ -198,7 +199,7 @@ mod tests {
             .dir("node_modules/x")
             .file(".dockerignore", "node_modules\n")
             .into_context();
-        let files = ["package.json".to_string()];
+        let files = [CtxPath::new("package.json")];
         let c = SourceCopy {
             ctx: Some(&ctx),
             ..copy(&files)
@@ -218,7 +219,7 @@ mod tests {
 
     #[test]
     fn without_a_context_everything_under_the_destination_is_brought() {
-        let files = ["package.json".to_string()];
+        let files = [CtxPath::new("package.json")];
         let c = copy(&files);
         assert!(c.brings(&PathPat::Exact("/app/x".into())));
         assert!(c.brings(&PathPat::Tree("/".into())));
@@ -227,7 +228,7 @@ mod tests {
 
     #[test]
     fn reads_of_manifests_commute_and_writes_to_them_do_not() {
-        let files = ["package.json".to_string()];
+        let files = [CtxPath::new("package.json")];
         let c = copy(&files);
         let read = Effect {
             reads: PathSet {
@@ -250,7 +251,7 @@ mod tests {
 
     #[test]
     fn creating_the_destination_is_what_m_does_anyway() {
-        let files = ["sub/package.json".to_string()];
+        let files = [CtxPath::new("sub/package.json")];
         let c = copy(&files);
         let e = Effect {
             ensures: vec!["/app/sub".into(), "/app".into()],

@@ -34,13 +34,17 @@ pub fn vet(
     rc: &RuleContext,
     cand: &Candidate,
     ctx: &BuildContext,
-    files: &[String],
+    files: &[CtxPath],
     project: CopyMap,
     source: &SourceCopy,
 ) -> Result<Vec<ScriptCommand>, Refusal> {
     let names = readers::lifecycle_names();
     let mut commands = Vec::new();
-    for f in files.iter().filter(|f| is_package_json(f)) {
+    for f in files
+        .iter()
+        .map(CtxPath::as_str)
+        .filter(|f| is_package_json(f))
+    {
         let json: serde_json::Value = ctx
             .read_to_string(f)
             .and_then(|t| serde_json::from_str(&t).ok())

@@ -13,7 +13,7 @@ use super::split::Split;
 /// The manifests copy M and what the install writes.
 pub struct Manifests {
     /// Context paths M copies, in order.
-    pub files: Vec<String>,
+    pub files: Vec<CtxPath>,
     /// Context directories the install (and its workspace members) runs in.
     pub install_dirs: Vec<String>,
     pub stubs: Vec<Stub>,
@@ -131,7 +131,7 @@ struct Alt<'a, 'p> {
 impl Manifests {
     /// Add what another install command of the same RUN reads and writes.
     fn merge(&mut self, other: Manifests) {
-        fn union(into: &mut Vec<String>, from: Vec<String>) {
+        fn union<T: PartialEq>(into: &mut Vec<T>, from: Vec<T>) {
             for x in from {
                 if !into.contains(&x) {
                     into.push(x);
@@ -192,9 +192,9 @@ fn collect_one(
             env: readers::Site::env_at(vars, &script.commands[..alt.k], &script.commands[alt.k]),
             flags: alt.m.flag_values.clone(),
             positional: alt.m.positional.clone(),
-            cwd: split.cwd.clone(),
-            copy_dest: map.dest_abs.to_string(),
-            copy_src: map.src_dir.to_string(),
+            cwd: Some(ImagePath::new(&split.cwd)),
+            copy_dest: Some(ImagePath::new(map.dest_abs)),
+            copy_src: CtxPath::new(map.src_dir),
             preset: Some((preset.clone(), spec.clone())),
             scripts_vetted: false,
         };
@@ -235,7 +235,7 @@ fn collect_one(
     for f in preset.optional.iter().chain(&spec.optional) {
         add_optional(ctx, readers::join(project, f), &mut files);
     }
-    out.files = files;
+    out.files = files.iter().map(|f| CtxPath::new(f)).collect();
     Ok(out)
 }
 
@@ -277,10 +277,10 @@ fn required_any(
 
 /// A `cd` into the copied tree needs the directory to exist before the copy
 /// (some manifest must live there).
-pub fn check_prelude_paths(split: &Split, files: &[String], map: CopyMap) -> Result<(), Refusal> {
+pub fn check_prelude_paths(split: &Split, files: &[CtxPath], map: CopyMap) -> Result<(), Refusal> {
     for p in &split.cd_dirs {
         if let Some(rel) = map.to_context(&ImagePath::new(p)) {
-            if !files.iter().any(|f| is_under_rel(f, rel.as_str())) {
+            if !files.iter().any(|f| f.is_under(&rel)) {
                 return Err(Refusal::Prelude(format!(
                     "the RUN changes to {p} before the install, but only the source copy brings it"
                 )));
@@ -293,11 +293,11 @@ pub fn check_prelude_paths(split: &Split, files: &[String], map: CopyMap) -> Res
 /// Every manifest must lie in the copied directory and be writable into a COPY line.
 pub fn check_layout(
     ctx: &BuildContext,
-    files: &[String],
+    files: &[CtxPath],
     src_dir: &str,
     excludes: &[String],
 ) -> Result<(), Refusal> {
-    for f in files {
+    for f in files.iter().map(CtxPath::as_str) {
         // C's `--exclude` drops it from the source copy; named in M, it would be copied.
         let rel = f.strip_prefix(src_dir).unwrap_or(f).trim_start_matches('/');
         if let Some(x) = excludes.iter().find(|x| excluded_by(x, rel)) {

@@ -10,11 +10,12 @@ use crate::preset::DepsOnly;
 use crate::rules::RuleContext;
 
 use super::candidate::Candidate;
+use super::paths::CtxPath;
 
 /// Is the deps-only step `d` of this install one measured to build the same
 /// image, so that its being exported does not make the fix unsafe?
 /// `manifests` are the context paths the install reads.
-pub fn same_image(rc: &RuleContext, cand: &Candidate, d: &DepsOnly, manifests: &[String]) -> bool {
+pub fn same_image(rc: &RuleContext, cand: &Candidate, d: &DepsOnly, manifests: &[CtxPath]) -> bool {
     if d.always_unsafe || !d.unsafe_when_exported {
         return false;
     }
@@ -37,7 +38,8 @@ pub fn same_image(rc: &RuleContext, cand: &Candidate, d: &DepsOnly, manifests: &
     let Some(ctx) = rc.ctx else {
         return false;
     };
-    manifests
-        .iter()
-        .all(|f| ctx.read_to_string(f).is_some_and(|t| !mentions(&t)))
+    manifests.iter().all(|f| {
+        ctx.read_to_string(f.as_str())
+            .is_some_and(|t| !mentions(&t))
+    })
 }

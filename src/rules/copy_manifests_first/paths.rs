@@ -17,18 +17,18 @@ pub fn shown(p: &str) -> String {
 }
 
 /// Group files by directory (relative to `src_dir`): root first, then sorted.
-pub fn group_by_dir(files: &[String], src_dir: &str) -> Vec<(String, Vec<String>)> {
+pub fn group_by_dir(files: &[CtxPath], src_dir: &str) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for f in files {
+    for f in files.iter().map(CtxPath::as_str) {
         let rel = if src_dir.is_empty() {
-            f.as_str()
+            f
         } else {
             &f[src_dir.len() + 1..]
         };
         let dir = readers::parent(rel).to_string();
         match groups.iter_mut().find(|(d, _)| *d == dir) {
-            Some((_, g)) => g.push(f.clone()),
-            None => groups.push((dir, vec![f.clone()])),
+            Some((_, g)) => g.push(f.to_string()),
+            None => groups.push((dir, vec![f.to_string()])),
         }
     }
     groups.sort_by(|a, b| (!a.0.is_empty(), &a.0).cmp(&(!b.0.is_empty(), &b.0)));
@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn groups_put_the_root_first() {
-        let files = ["a/x".to_string(), "y".to_string(), "a/z".to_string()];
+        let files = ["a/x", "y", "a/z"].map(CtxPath::new);
         let g = group_by_dir(&files, "");
         assert_eq!(g[0].0, "");
         assert_eq!(g[1], ("a".to_string(), vec!["a/x".into(), "a/z".into()]));

@@ -123,7 +123,11 @@ fn plan_with(
     let mut footprint = carry::Footprint::new(&cand.install.m, &found, project_map, &dest.abs);
     let scripts_in = found.vet_scripts.then(|| found.files.clone());
     if above {
-        if let Some(f) = found.files.iter().find(|f| is_under_rel(f, &cand.src_dir)) {
+        if let Some(f) = found
+            .files
+            .iter()
+            .find(|f| is_under_rel(f.as_str(), &cand.src_dir))
+        {
             return Err(Refusal::NeedsSource(format!(
                 "the install reads {f}, which the copy of {} brings",
                 cand.src_dir

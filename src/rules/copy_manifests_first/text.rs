@@ -258,7 +258,7 @@ fn manifest_copy_text(
     rc: &RuleContext,
     cand: &Candidate,
     dest: &Dest,
-    files: &[String],
+    files: &[CtxPath],
     nl: &str,
 ) -> String {
     let src = rc.model.src;
