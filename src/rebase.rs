@@ -312,70 +312,85 @@ mod tests {
         all.apply(text).unwrap()
     }
 
-    /// Edits of unchanged text map back; each finding keeps its own.
-    #[test]
-    fn edits_of_untouched_text_stay_each_findings_own() {
-        let original = "aaa\nbbb\nccc\n";
-        let one = owned(0, vec![Edit::replace(Span::new(0, 3), "A")]);
+    /// Two rounds made one after the other: the composed groups, and the
+    /// text the rounds give, which the groups must give from the original.
+    fn two_rounds(original: &str, one: Owned, two: Owned) -> (Vec<Group>, String) {
         let r1 = one.edits.apply(original).unwrap();
-        // Round 2 edits `ccc`, which round 1 left alone (now at 6..9).
-        let two = owned(1, vec![Edit::insert(9, "!")]);
         let r2 = two.edits.apply(&r1).unwrap();
         let mut r = Rebase::new(original.len());
         r.round(&[one]);
         r.round(&[two]);
         let groups = r.groups();
+        assert_eq!(apply_all(&groups, original), r2);
+        (groups, r2)
+    }
+
+    /// `C\nR1\nR2\n`: round 1 puts M1 in C's place and moves C after R1;
+    /// round 2 puts M2 in the moved C's place and moves C after R2.
+    const MOVED: &str = "C\nR1\nR2\n";
+
+    fn moved_twice() -> (Edits, Edits) {
+        let one = vec![Edit::replace(Span::new(0, 1), "M1"), Edit::insert(5, "C\n")];
+        let two = vec![
+            Edit::replace(Span::new(6, 7), "M2"),
+            Edit::insert(11, "C\n"),
+        ];
+        (Edits::new(one).unwrap(), Edits::new(two).unwrap())
+    }
+
+    /// Edits of unchanged text map back; each finding keeps its own.
+    #[test]
+    fn edits_of_untouched_text_stay_each_findings_own() {
+        let one = owned(0, vec![Edit::replace(Span::new(0, 3), "A")]);
+        // Round 2 edits `ccc`, which round 1 left alone (now at 6..9).
+        let two = owned(1, vec![Edit::insert(9, "!")]);
+        let (groups, _) = two_rounds("aaa\nbbb\nccc\n", one, two);
+        let own = |owner: usize, e: Edit| Group {
+            owners: vec![owner],
+            edits: Edits::new(vec![e]).unwrap(),
+        };
         assert_eq!(
             groups,
             [
-                Group {
-                    owners: vec![0],
-                    edits: Edits::new(vec![Edit::replace(Span::new(0, 3), "A")]).unwrap()
-                },
-                Group {
-                    owners: vec![1],
-                    edits: Edits::new(vec![Edit::insert(11, "!")]).unwrap()
-                },
+                own(0, Edit::replace(Span::new(0, 3), "A")),
+                own(1, Edit::insert(11, "!"))
             ]
         );
-        assert_eq!(apply_all(&groups, original), r2);
     }
 
     /// A later round rewriting what an earlier one inserted joins the two,
     /// and the joint change set gives the final text from the original.
     #[test]
     fn a_later_edit_of_inserted_text_joins_the_findings() {
-        let original = "C\nR1\nR2\n";
-        // Round 1: C becomes M1, and C moves after R1.
-        let one = owned(
-            0,
-            vec![Edit::replace(Span::new(0, 1), "M1"), Edit::insert(5, "C\n")],
-        );
-        let r1 = one.edits.apply(original).unwrap();
-        assert_eq!(r1, "M1\nR1\nC\nR2\n");
-        // Round 2: the moved C becomes M2, and C moves after R2.
-        let two = owned(
-            1,
-            vec![
-                Edit::replace(Span::new(6, 7), "M2"),
-                Edit::insert(11, "C\n"),
-            ],
-        );
-        let r2 = two.edits.apply(&r1).unwrap();
-        let mut r = Rebase::new(original.len());
-        r.round(&[one]);
-        r.round(&[two]);
-        let groups = r.groups();
+        let (one, two) = moved_twice();
+        let one = Owned {
+            owner: 0,
+            edits: one,
+        };
+        let two = Owned {
+            owner: 1,
+            edits: two,
+        };
+        let (groups, fixed) = two_rounds(MOVED, one, two);
+        assert_eq!(fixed, "M1\nR1\nM2\nR2\nC\n");
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].owners, [0, 1]);
-        assert_eq!(groups[0].edits.apply(original).unwrap(), r2);
-        assert_eq!(r2, "M1\nR1\nM2\nR2\nC\n");
     }
 
-    fn finding(range: Span, install: Span, fix: Fix) -> (Diagnostic, bool) {
+    /// Deleting what an earlier round inserted still joins the findings.
+    #[test]
+    fn deleting_inserted_text_joins_too() {
+        let one = owned(0, vec![Edit::insert(2, "y\n")]);
+        let two = owned(3, vec![Edit::replace(Span::new(2, 4), "")]);
+        let (groups, _) = two_rounds("x\n", one, two);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].owners, [0, 3]);
+    }
+
+    fn finding(install: Span, fix: Fix) -> (Diagnostic, bool) {
         let d = Diagnostic {
             rule: "r",
-            range,
+            range: Span::new(0, 1),
             related: vec![crate::rules::Related {
                 span: install,
                 kind: RelatedKind::Install,
@@ -392,31 +407,16 @@ mod tests {
     /// composition that does not give the fixed text changes nothing.
     #[test]
     fn the_first_fix_carries_a_joint_change_at_the_weakest_applicability() {
-        let original = "C\nR1\nR2\n";
-        let one = Edits::new(vec![
-            Edit::replace(Span::new(0, 1), "M1"),
-            Edit::insert(5, "C\n"),
-        ])
-        .unwrap();
-        let r1 = one.apply(original).unwrap();
-        let two = Edits::new(vec![
-            Edit::replace(Span::new(6, 7), "M2"),
-            Edit::insert(11, "C\n"),
-        ])
-        .unwrap();
-        let r2 = two.apply(&r1).unwrap();
+        let (one, two) = moved_twice();
+        let fixed = two.apply(&one.apply(MOVED).unwrap()).unwrap();
         let unsafe_fix = Fix {
             unsafe_reason: Some("why".into()),
             ..Fix::new(Applicability::Unsafe, two.clone(), None, None)
         };
-        let (c, i1, i2) = (Span::new(0, 1), Span::new(2, 4), Span::new(5, 7));
+        let (i1, i2) = (Span::new(2, 4), Span::new(5, 7));
         let mut found = vec![
-            finding(
-                c,
-                i1,
-                Fix::new(Applicability::Safe, one.clone(), None, None),
-            ),
-            finding(c, i2, unsafe_fix),
+            finding(i1, Fix::new(Applicability::Safe, one.clone(), None, None)),
+            finding(i2, unsafe_fix),
         ];
         let rounds = vec![
             vec![Owned {
@@ -429,11 +429,11 @@ mod tests {
             }],
         ];
         let mut unchanged = found.clone();
-        fixes(&mut unchanged, original, "not the fixed text", &rounds);
+        fixes(&mut unchanged, MOVED, "not the fixed text", &rounds);
         assert_eq!(unchanged[1].0.fix.as_ref().unwrap().joint, Joint::Alone);
-        fixes(&mut found, original, &r2, &rounds);
+        fixes(&mut found, MOVED, &fixed, &rounds);
         let fix = |i: usize| found[i].0.fix.as_ref().unwrap();
-        assert_eq!(fix(0).dockerfile().unwrap().apply(original).unwrap(), r2);
+        assert_eq!(fix(0).dockerfile().unwrap().apply(MOVED).unwrap(), fixed);
         assert_eq!(fix(0).joint, Joint::Carries(vec![i2]));
         assert_eq!(
             (fix(0).applicability, fix(0).unsafe_reason.as_deref()),
@@ -441,23 +441,6 @@ mod tests {
         );
         assert!(fix(1).dockerfile().unwrap().is_empty());
         assert_eq!(fix(1).joint, Joint::MadeBy(i1));
-    }
-
-    /// Deleting what an earlier round inserted still joins the findings.
-    #[test]
-    fn deleting_inserted_text_joins_too() {
-        let original = "x\n";
-        let one = owned(0, vec![Edit::insert(2, "y\n")]);
-        let r1 = one.edits.apply(original).unwrap();
-        let two = owned(3, vec![Edit::replace(Span::new(2, 4), "")]);
-        let r2 = two.edits.apply(&r1).unwrap();
-        let mut r = Rebase::new(original.len());
-        r.round(&[one]);
-        r.round(&[two]);
-        let groups = r.groups();
-        assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].owners, [0, 3]);
-        assert_eq!(apply_all(&groups, original), r2);
     }
 
     /// Insertions at one place of one round keep the engine's order.

@@ -2,6 +2,8 @@
 //! with an optional fix. Rules do no I/O of their own.
 
 pub mod copy_manifests_first;
+#[cfg(test)]
+mod fn_length;
 
 /// Why a rewrite was not made: `kind()` is stable (JSON, summaries), `text()`
 /// the sentence shown.
