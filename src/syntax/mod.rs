@@ -55,6 +55,8 @@ pub struct Directive {
 }
 
 /// One top-level item. Every physical line of the file belongs to exactly one item.
+// Not boxed: instructions are most of a file's items, and boxing would cost
+// an allocation each for the few small blank and comment items it saves.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Item {
