@@ -36,6 +36,18 @@ impl IgnoreChange {
         if added.is_empty() {
             return None;
         }
+        // A created ignore file is part of the context itself, and a
+        // `COPY . .` would bring it into the image, which the original never
+        // had: it excludes itself.
+        let own = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string);
+        if let Some(own) = own.as_deref().filter(|_| old.is_none()) {
+            if !added.contains(&own) {
+                added.insert(0, own);
+            }
+        }
         let mut content = String::new();
         if !base.is_empty() && !base.ends_with('\n') {
             content.push_str(nl);
@@ -92,8 +104,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.new_text(), ".git\r\nnode_modules\r\n**/node_modules\r\n");
         assert_eq!(c.added(), ["**/node_modules"]);
-        let created = IgnoreChange::appending(".dockerignore".into(), None, &p(&["x"])).unwrap();
-        assert_eq!(created.new_text(), "x\n");
+        // A created file excludes itself: `COPY . .` would bring it (adv-igncreate).
+        let created =
+            IgnoreChange::appending("ctx/.dockerignore".into(), None, &p(&["x"])).unwrap();
+        assert_eq!(created.new_text(), ".dockerignore\nx\n");
         assert!(IgnoreChange::appending("i".into(), Some("x\n".into()), &p(&["x"])).is_none());
     }
 }

@@ -9,6 +9,7 @@ pub mod compose;
 pub mod config;
 pub mod configs;
 pub mod context;
+pub mod context_reads;
 pub mod contexts;
 pub mod diff;
 pub mod edit;

@@ -10,9 +10,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::context::BuildContext;
-use crate::model::{clean_rel, Model};
+use crate::context_reads::ReadKind;
+use crate::model::Model;
 use crate::paths::is_under_rel;
-use crate::syntax::{self, Keyword};
+use crate::syntax;
 
 /// Is `p` under `dir` or `dir` under `p` (context-relative, "" is the root)?
 fn overlaps(p: &str, dir: &str) -> bool {
@@ -113,41 +114,32 @@ impl BuildContext {
             };
             let df = syntax::parse(text.as_bytes());
             let model = Model::new(&text, &df);
-            for (i, ins) in model.ins.iter().enumerate() {
-                if !matches!(ins.kind, Keyword::Copy | Keyword::Add) {
-                    continue;
-                }
-                let Some(v) = model.copy_view(i) else {
-                    continue;
+            for r in crate::context_reads::context_reads(&model) {
+                let ins = model.ins[r.index];
+                let how_read = match r.kind {
+                    ReadKind::Copy => "copies",
+                    ReadKind::Mount => "mounts",
                 };
-                if v.from.is_some() || v.heredoc {
-                    continue;
-                }
-                let Some(sources) = &v.sources else {
+                let Some(src) = &r.source else {
                     return Some(format!(
-                        "{shown}:{} {how} and copies a path dockopt cannot resolve; {} would apply to it too",
+                        "{shown}:{} {how} and {how_read} a path dockopt cannot resolve; {} would apply to it too",
                         ins.start_line,
                         additions.join(", ")
                     ));
                 };
-                for s in sources {
-                    let mut rel = clean_rel(s);
-                    // A glob: compare its directory part (conservative).
-                    if let Some(k) = rel.find(['*', '?', '[']) {
-                        rel = crate::readers::parent(&rel[..k]).to_string();
-                    }
-                    if let Some(d) = excluded_dirs.iter().find(|d| overlaps(d, &rel)) {
-                        return Some(format!(
-                            "{shown}:{} {how} and copies {}, which {} would drop ({d})",
-                            ins.start_line,
-                            if rel.is_empty() {
-                                "the whole context".to_string()
-                            } else {
-                                rel
-                            },
-                            additions.join(", ")
-                        ));
-                    }
+                // A glob: compare its directory part (conservative).
+                let rel = crate::context_reads::glob_dir(src);
+                if let Some(d) = excluded_dirs.iter().find(|d| overlaps(d, &rel)) {
+                    return Some(format!(
+                        "{shown}:{} {how} and {how_read} {}, which {} would drop ({d})",
+                        ins.start_line,
+                        if rel.is_empty() {
+                            "the whole context".to_string()
+                        } else {
+                            rel
+                        },
+                        additions.join(", ")
+                    ));
                 }
             }
         }

@@ -264,7 +264,7 @@ fn fix_keeps_permissions_and_writes_atomically() {
         "expected an atomic replace (rename), not an in-place write"
     );
     assert_eq!(s.read("Dockerfile"), NPM_FIXED.as_bytes());
-    assert_eq!(s.read(".dockerignore"), b"**/node_modules\n");
+    assert_eq!(s.read(".dockerignore"), b".dockerignore\n**/node_modules\n");
     let ig = std::fs::metadata(s.path(".dockerignore")).unwrap();
     assert_eq!(ig.permissions().mode() & 0o777, 0o644);
     assert!(leftovers(&s).is_empty(), "{:?}", leftovers(&s));

@@ -121,7 +121,7 @@ fn bundler_host_bundle_dir_is_ignored() {
     // The install does not empty the directory first: the ignore entry is unsafe.
     let c = check("bundler-host-bundle-dir", "Dockerfile", &["--unsafe-fixes"]);
     assert_eq!(c.applicability(), ["unsafe"]);
-    assert_eq!(c.ignore, "**/.bundle\n");
+    assert_eq!(c.ignore, ".dockerignore\n**/.bundle\n");
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn composer_host_vendor_is_ignored() {
     // The install does not empty the directory first: the ignore entry is unsafe.
     let c = check("composer-host-vendor", "Dockerfile", &["--unsafe-fixes"]);
     assert_eq!(c.applicability(), ["unsafe"]);
-    assert_eq!(c.ignore, "**/vendor\n");
+    assert_eq!(c.ignore, ".dockerignore\n**/vendor\n");
 }
 
 /// cweagans/composer-patches: local patch files are applied while packages install, so they
@@ -297,7 +297,7 @@ fn dotnet_host_obj_is_ignored() {
     // The install does not empty the directory first: the ignore entry is unsafe.
     let c = check("dotnet-host-obj", "Dockerfile", &["--unsafe-fixes"]);
     assert_eq!(c.applicability(), ["unsafe"]);
-    assert_eq!(c.ignore, "**/obj\n");
+    assert_eq!(c.ignore, ".dockerignore\n**/obj\n");
     assert!(c.fixed.contains(
         "COPY Hello.csproj ./\nRUN dotnet restore\nCOPY . ./\nRUN dotnet publish -c Release -o out --no-restore\n"
     ));
@@ -412,7 +412,7 @@ fn mix_host_deps_are_ignored() {
     // The install does not empty the directory first: the ignore entry is unsafe.
     let c = check("mix-host-deps", "Dockerfile", &["--unsafe-fixes"]);
     assert_eq!(c.applicability(), ["unsafe"]);
-    assert_eq!(c.ignore, "**/deps\n**/_build\n");
+    assert_eq!(c.ignore, ".dockerignore\n**/deps\n**/_build\n");
 }
 
 /// Phoenix's generated Dockerfile.

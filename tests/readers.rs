@@ -475,7 +475,7 @@ fn bulk_run_merges_ignore_entries_for_one_file() {
     assert_eq!(fix.code, 0, "{}", fix.stderr);
     assert_eq!(
         String::from_utf8(fixed.read(".dockerignore")).unwrap(),
-        "**/node_modules\n**/target\n"
+        ".dockerignore\n**/node_modules\n**/target\n"
     );
     if support::have("patch") {
         let p = Scratch::of_dir(&s.dir);

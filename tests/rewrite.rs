@@ -387,7 +387,7 @@ fn condition_3_clobber_creates_dockerignore() {
     assert!(c
         .diff
         .stdout
-        .contains("+++ b/.dockerignore\n@@ -0,0 +1 @@\n+**/node_modules\n"));
+        .contains("+++ b/.dockerignore\n@@ -0,0 +1,2 @@\n+.dockerignore\n+**/node_modules\n"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! adds `**/<dir>` to the ignore file, when that drops nothing else.
 
 use crate::context::BuildContext;
+use crate::context_reads::{context_reads, glob_dir, ReadKind};
 use crate::model::clean_rel;
 use crate::readers;
 use crate::syntax::Keyword;
@@ -17,6 +18,7 @@ pub fn ignore_additions(
     rc: &RuleContext,
     ctx: &BuildContext,
     found: &Manifests,
+    c_index: usize,
 ) -> Result<Vec<String>, Refusal> {
     let copies = context_copies(rc);
     let mut additions: Vec<String> = Vec::new();
@@ -56,6 +58,7 @@ pub fn ignore_additions(
             )));
         }
         check_nothing_else_excluded(rc, ctx, &found.files, &additions)?;
+        check_other_reads(rc, c_index, &additions, &newly_excluded)?;
         if let Some(why) = ctx.sibling_breakage(&additions, &newly_excluded) {
             return Err(Refusal::Clobber(why));
         }
@@ -110,6 +113,54 @@ fn check_nothing_else_excluded(
                     extra.join(", ")
                 )));
             }
+        }
+    }
+    Ok(())
+}
+
+/// No instruction but C may read a directory the entries newly exclude: the
+/// install replaces C's copy of its own directories, but another copy of
+/// the context (`COPY . /src` in another stage, a later `COPY web /srv`) or
+/// a `RUN --mount=type=bind` of it would lose what it copied.
+fn check_other_reads(
+    rc: &RuleContext,
+    c_index: usize,
+    additions: &[String],
+    newly_excluded: &[String],
+) -> Result<(), Refusal> {
+    for r in context_reads(rc.model) {
+        if r.index == c_index {
+            continue;
+        }
+        let ins = rc.model.ins[r.index];
+        let how = match r.kind {
+            ReadKind::Copy => "copies",
+            ReadKind::Mount => "mounts",
+        };
+        let Some(src) = &r.source else {
+            return Err(Refusal::Clobber(format!(
+                "{} at line {} {how} a context path dockopt cannot resolve, which {} may drop",
+                ins.name,
+                rc.line(ins),
+                additions.join(", ")
+            )));
+        };
+        let src = glob_dir(src);
+        let hit = newly_excluded
+            .iter()
+            .find(|d| is_under_rel(d, &src) || is_under_rel(&src, d));
+        if let Some(d) = hit {
+            let what = if src.is_empty() {
+                "the whole context".to_string()
+            } else {
+                src.clone()
+            };
+            return Err(Refusal::Clobber(format!(
+                "{} at line {} {how} {what}, which {} would drop ({d})",
+                ins.name,
+                rc.line(ins),
+                additions.join(", ")
+            )));
         }
     }
     Ok(())

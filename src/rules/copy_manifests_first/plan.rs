@@ -166,7 +166,7 @@ fn plan_with(
     let ignore_additions = if above {
         Vec::new()
     } else {
-        clobber::ignore_additions(rc, ctx, &found)?
+        clobber::ignore_additions(rc, ctx, &found, cand.copy)?
     };
     let layout = text::Layout {
         dest,
