@@ -190,7 +190,11 @@ mod tests {
     #[test]
     fn host_node_modules_gets_an_entry() {
         let ctx = npm_project().file("node_modules/dep/index.js", "");
-        assert_eq!(additions(ctx).unwrap(), ["**/node_modules"]);
+        // The ignore file is created: it lists itself first.
+        assert_eq!(
+            additions(ctx).unwrap(),
+            [".dockerignore", "**/node_modules"]
+        );
         // Already ignored: nothing to add.
         let ctx = npm_project()
             .file("node_modules/dep/index.js", "")
