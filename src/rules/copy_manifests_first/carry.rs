@@ -80,7 +80,7 @@ impl Footprint {
         let mut created: Vec<String> = Vec::new();
         for dir in &found.install_dirs {
             for n in names.clone() {
-                created.extend(image(&readers::join(dir, n)));
+                created.extend(image(&readers::join(dir.as_str(), n)));
             }
         }
         created.extend(found.stubs.iter().filter_map(|s| image(&s.path)));
@@ -88,11 +88,11 @@ impl Footprint {
         let mut written = Vec::new();
         for dir in &found.install_dirs {
             for w in found.writes.iter().chain(&found.extra_writes) {
-                written.extend(image(&readers::join(dir, w)));
+                written.extend(image(&readers::join(dir.as_str(), w)));
             }
         }
         let install_dirs: Vec<String> = (found.install_dirs.iter())
-            .filter_map(|d| image(d))
+            .filter_map(|d| image(d.as_str()))
             .collect();
         let mut looked_in: Vec<String> = Vec::new();
         for d in &install_dirs {

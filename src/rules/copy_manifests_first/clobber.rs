@@ -29,7 +29,7 @@ pub fn ignore_additions(
             found
                 .install_dirs
                 .iter()
-                .any(|dir| readers::join(dir, w) == **d)
+                .any(|dir| readers::join(dir.as_str(), w) == **d)
         });
         if written.is_empty() {
             continue;

@@ -15,7 +15,7 @@ pub struct Manifests {
     /// Context paths M copies, in order.
     pub files: Vec<CtxPath>,
     /// Context directories the install (and its workspace members) runs in.
-    pub install_dirs: Vec<String>,
+    pub install_dirs: Vec<CtxPath>,
     pub stubs: Vec<Stub>,
     /// Directories the reader says the install writes, besides the preset's.
     pub extra_writes: Vec<String>,
@@ -179,7 +179,7 @@ fn collect_one(
     }
     let mut out = Manifests {
         files: Vec::new(),
-        install_dirs: vec![project.to_string()],
+        install_dirs: vec![CtxPath::new(project)],
         stubs: Vec::new(),
         extra_writes: Vec::new(),
         writes: preset.writes.clone(),
@@ -223,7 +223,7 @@ fn collect_one(
             return Err(r.into());
         }
         for f in read.required {
-            out.install_dirs.push(readers::parent(&f).to_string());
+            out.install_dirs.push(CtxPath::new(readers::parent(&f)));
             need(ctx, f, &mut files)?;
         }
         for f in read.optional {
