@@ -52,6 +52,14 @@ pub enum Normalisation {
     /// directory named after its start time and a random number, so two builds never share
     /// a path there. Left out; the artefacts built from it are compared.
     CargoIncremental,
+    /// composer names its autoloader classes `ComposerAutoloaderInit<suffix>` and
+    /// `ComposerStaticInit<suffix>`; without `config.autoloader-suffix` and without an
+    /// earlier `vendor/autoload.php` to take it from, the suffix is `md5(uniqid())`, a new
+    /// one every build (measured: two builds of one original differ in exactly the three
+    /// files that hold it). The 32 hex digits are blanked in `vendor/autoload.php`,
+    /// `vendor/composer/autoload_real.php` and `autoload_static.php`; the rest of them is
+    /// compared.
+    ComposerAutoloaderSuffix,
 }
 
 impl Normalisation {
@@ -80,6 +88,9 @@ impl Normalisation {
             }
             Normalisation::CargoIncremental => {
                 "rustc's incremental session directories are named after their start time"
+            }
+            Normalisation::ComposerAutoloaderSuffix => {
+                "composer's autoloader class names end in a random suffix (md5(uniqid())) unless one is configured"
             }
         }
     }
@@ -125,6 +136,12 @@ impl Normalisation {
                 true
             }
             Normalisation::CargoIncremental => !is_incremental(path),
+            Normalisation::ComposerAutoloaderSuffix => {
+                if let Some(content) = content {
+                    composer_autoloader_suffix(path, content);
+                }
+                true
+            }
         }
     }
 }
@@ -284,6 +301,31 @@ fn is_incremental(path: &str) -> bool {
         .any(|w| w[0] == "target" && w[2] == "incremental")
 }
 
+/// Blanks the 32 hex digits after `ComposerAutoloaderInit` and `ComposerStaticInit` in
+/// composer's generated autoloader files.
+fn composer_autoloader_suffix(path: &str, content: &mut [u8]) {
+    let generated = path.ends_with("/autoload.php")
+        || path.ends_with("/composer/autoload_real.php")
+        || path.ends_with("/composer/autoload_static.php");
+    if !generated {
+        return;
+    }
+    for prefix in [&b"ComposerAutoloaderInit"[..], b"ComposerStaticInit"] {
+        let mut at = 0;
+        while let Some(found) = content[at..]
+            .windows(prefix.len())
+            .position(|w| w == prefix)
+        {
+            let start = at + found + prefix.len();
+            let end = start + 32;
+            if content.len() >= end && content[start..end].iter().all(u8::is_ascii_hexdigit) {
+                content[start..end].fill(b'0');
+            }
+            at = start;
+        }
+    }
+}
+
 /// Zeroes the source mtime of a timestamp-based `.pyc` (PEP 552 header: magic,
 /// flags, then mtime and size, or a hash when flags bit 0 is set).
 fn pyc_timestamp(content: &mut [u8]) {
@@ -395,6 +437,26 @@ mod tests {
         let mut record = b"b.py,sha256=B,1\na.py,sha256=A,1\n".to_vec();
         sort_lines(&mut record);
         assert_eq!(record, b"a.py,sha256=A,1\nb.py,sha256=B,1");
+    }
+
+    #[test]
+    fn composer_suffix_is_blanked_only_in_the_autoloader() {
+        let text = "class ComposerAutoloaderInit8ff5273523f0b0c6dd08cf06cf50957f\n\
+                    ComposerStaticInitb0ca03cfaade77c5aafb062397ce18a5::x;\n\
+                    ComposerAutoloaderInitMySuffix";
+        let mut content = text.as_bytes().to_vec();
+        composer_autoloader_suffix("/app/vendor/composer/autoload_real.php", &mut content);
+        let zeros = "0".repeat(32);
+        assert_eq!(
+            String::from_utf8(content).unwrap(),
+            format!(
+                "class ComposerAutoloaderInit{zeros}\nComposerStaticInit{zeros}::x;\n\
+                 ComposerAutoloaderInitMySuffix"
+            )
+        );
+        let mut other = text.as_bytes().to_vec();
+        composer_autoloader_suffix("/app/src/autoload_real.php.txt", &mut other);
+        assert_eq!(other, text.as_bytes());
     }
 
     #[test]

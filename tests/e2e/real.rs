@@ -1,7 +1,9 @@
 //! e2e fixtures built with the REAL package managers (`fixtures/real-*`): npm, yarn classic,
-//! pnpm, pip, poetry, uv and cargo, resolving from the npm registry, PyPI and crates.io.
+//! pnpm, pip, poetry, uv and cargo, resolving from the npm registry, PyPI and crates.io, and
+//! composer (Debian's), resolving from an artifact repository in the base image.
 //!
-//! Their base images (`node:20`, `python:3.11-slim`, `rust:1`, `debian:bookworm-slim`) come
+//! Their base images (`node:20`, `python:3.11-slim`, `rust:1`, `php:8.2-cli`,
+//! `debian:bookworm-slim`) come
 //! from `realbase.sh`, which builds them once per machine from Debian packages and the
 //! registries into a cache directory (`DOCKOPT_E2E_CACHE`, default `/var/cache/dockopt-e2e`)
 //! that every test uses as a read-only image store. A test is skipped, saying why, when the
@@ -25,6 +27,7 @@ pub enum RealBase {
     Node,
     Python,
     Rust,
+    Php,
 }
 
 impl RealBase {
@@ -33,6 +36,7 @@ impl RealBase {
             RealBase::Node => "node",
             RealBase::Python => "python",
             RealBase::Rust => "rust",
+            RealBase::Php => "php",
         }
     }
 }

@@ -15,8 +15,13 @@
 #           tags: python:3.11, python:3.11-slim, python:3.11-slim-bookworm
 #   rust    bookworm + Debian's rustc-web and cargo-web (a current Rust)
 #           tags: rust:1, rust:1-slim-bookworm
+#   php     bookworm + Debian's php-cli 8.2, php-zip and composer 2.5. Packagist is not
+#           reachable: the global composer config ($COMPOSER_HOME/config.json) disables it
+#           and serves a few packages made here (see make_composer_packages) from an
+#           `artifact` repository, so the projects' own composer.json stay ordinary
+#           tags: php:8.2-cli, php:8.2, php:8.2-cli-bookworm
 #
-# Usage: realbase.sh [node] [python] [rust]      (no argument: all three)
+# Usage: realbase.sh [node] [python] [rust] [php]      (no argument: all four)
 # Prints the storage driver and root on stdout ("overlay /var/cache/.../root"): builds use
 # them as a read-only additional image store (--storage-opt overlay.imagestore=...).
 #
@@ -251,6 +256,162 @@ build_python() {
     docker.io/library/python:3.11-slim docker.io/library/python:3.11-slim-bookworm
 }
 
+# ---------------------------------------------------------------- php
+# The packages of the artifact repository, as source trees (zipped inside the image):
+#   acme/greeting 1.0.0   psr-4 class and a `bin` script
+#   acme/util 1.2.0       autoload `files` and `classmap`; requires acme/greeting
+#   acme/testkit 0.3.0    a psr-4 class, for require-dev
+#   acme/composer-log 1.0.0   a composer-plugin: on post-install-cmd it appends to the
+#                         project's var/composer-log.txt how many files src/ holds
+make_composer_packages() { # make_composer_packages DIR
+  local d=$1/acme
+  mkdir -p "$d/greeting/src" "$d/greeting/bin" "$d/util/lib" "$d/testkit/src" "$d/composer-log/src"
+  cat >"$d/greeting/composer.json" <<'EOF'
+{"name": "acme/greeting", "version": "1.0.0", "type": "library",
+ "autoload": {"psr-4": {"Acme\\Greeting\\": "src/"}}, "bin": ["bin/greet"]}
+EOF
+  cat >"$d/greeting/src/Greeter.php" <<'EOF'
+<?php
+namespace Acme\Greeting;
+
+final class Greeter
+{
+    public function greet(string $name): string
+    {
+        return "Hello, $name!";
+    }
+}
+EOF
+  cat >"$d/greeting/bin/greet" <<'EOF'
+#!/usr/bin/env php
+<?php
+require $_composer_autoload_path ?? __DIR__ . '/../../../autoload.php';
+echo (new Acme\Greeting\Greeter())->greet($argv[1] ?? 'world'), "\n";
+EOF
+  chmod 755 "$d/greeting/bin/greet"
+  cat >"$d/util/composer.json" <<'EOF'
+{"name": "acme/util", "version": "1.2.0", "type": "library",
+ "require": {"acme/greeting": "^1.0"},
+ "autoload": {"files": ["functions.php"], "classmap": ["lib/"]}}
+EOF
+  cat >"$d/util/functions.php" <<'EOF'
+<?php
+function acme_shout(string $s): string
+{
+    return strtoupper($s);
+}
+EOF
+  cat >"$d/util/lib/Clock.php" <<'EOF'
+<?php
+class Acme_Util_Clock
+{
+    public static function epoch(): int
+    {
+        return 0;
+    }
+}
+EOF
+  cat >"$d/testkit/composer.json" <<'EOF'
+{"name": "acme/testkit", "version": "0.3.0", "type": "library",
+ "autoload": {"psr-4": {"Acme\\Testkit\\": "src/"}}}
+EOF
+  cat >"$d/testkit/src/Assert.php" <<'EOF'
+<?php
+namespace Acme\Testkit;
+
+final class Assert
+{
+    public static function same($a, $b): void
+    {
+        if ($a !== $b) {
+            throw new \RuntimeException('not the same');
+        }
+    }
+}
+EOF
+  cat >"$d/composer-log/composer.json" <<'EOF'
+{"name": "acme/composer-log", "version": "1.0.0", "type": "composer-plugin",
+ "require": {"composer-plugin-api": "^2.0"},
+ "autoload": {"psr-4": {"Acme\\ComposerLog\\": "src/"}},
+ "extra": {"class": "Acme\\ComposerLog\\Plugin"}}
+EOF
+  cat >"$d/composer-log/src/Plugin.php" <<'EOF'
+<?php
+namespace Acme\ComposerLog;
+
+use Composer\Composer;
+use Composer\EventDispatcher\EventSubscriberInterface;
+use Composer\IO\IOInterface;
+use Composer\Plugin\PluginInterface;
+use Composer\Script\ScriptEvents;
+
+final class Plugin implements PluginInterface, EventSubscriberInterface
+{
+    public function activate(Composer $composer, IOInterface $io): void {}
+    public function deactivate(Composer $composer, IOInterface $io): void {}
+    public function uninstall(Composer $composer, IOInterface $io): void {}
+
+    public static function getSubscribedEvents(): array
+    {
+        return [ScriptEvents::POST_INSTALL_CMD => 'log'];
+    }
+
+    public function log(): void
+    {
+        $files = is_dir('src') ? count(glob('src/*')) : 0;
+        @mkdir('var');
+        file_put_contents('var/composer-log.txt', "post-install-cmd: $files files in src\n", FILE_APPEND);
+    }
+}
+EOF
+}
+
+build_php() {
+  local c
+  make_composer_packages "$WORK/composer-packages"
+  c=$(bah from --pull=never --name "realbase-php-$$" "localhost/realbase:$RECIPE")
+  CONTAINERS+=("$c")
+  bah copy "$c" "$WORK/composer-packages/" /usr/local/src/composer-packages/ >/dev/null
+  # Composer's documented home on Unix without XDG; root may run plugins and scripts (as in
+  # the official composer image).
+  bah config --env COMPOSER_HOME=/root/.composer --env COMPOSER_ALLOW_SUPERUSER=1 "$c"
+  run_in "$c" php '
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q php-cli php-zip composer
+    apt-get clean
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+    repo=/usr/local/share/composer-artifacts
+    mkdir -p $repo
+    cd /usr/local/src/composer-packages/acme
+    for p in *; do
+      php -r '"'"'
+        [$dir, $zip] = array_slice($argv, 1);
+        $z = new ZipArchive();
+        $z->open($zip, ZipArchive::CREATE | ZipArchive::OVERWRITE) or exit(1);
+        $it = new RecursiveIteratorIterator(new RecursiveDirectoryIterator($dir, FilesystemIterator::SKIP_DOTS));
+        $files = [];
+        foreach ($it as $f) { $files[] = substr($f->getPathname(), strlen($dir) + 1); }
+        sort($files);
+        foreach ($files as $f) {
+          $z->addFile("$dir/$f", $f);
+          $z->setMtimeName($f, 0);
+          $z->setExternalAttributesName($f, ZipArchive::OPSYS_UNIX, (is_executable("$dir/$f") ? 0100755 : 0100644) << 16);
+        }
+        $z->close() or exit(1);
+      '"'"' "$p" "$repo/acme-$p.zip"
+    done
+    cd /
+    rm -rf /usr/local/src/composer-packages
+    composer config --global repositories.acme artifact $repo
+    composer config --global repositories.packagist.org false
+    cat "$COMPOSER_HOME/config.json"
+    php --version; composer --version'
+  bah config --cmd php "$c"
+  commit "$c" "localhost/realbase-php:$RECIPE" docker.io/library/php:8.2-cli \
+    docker.io/library/php:8.2 docker.io/library/php:8.2-cli-bookworm
+}
+
 # ---------------------------------------------------------------- rust
 build_rust() {
   local c
@@ -288,17 +449,22 @@ ensure() { # ensure NAME BUILD-FUNCTION
 SECONDS=0
 BUILT=0
 wanted=("$@")
-((${#wanted[@]})) || wanted=(node python rust)
+((${#wanted[@]})) || wanted=(node python rust php)
 ensure "" build_base
 for lang in "${wanted[@]}"; do
   case $lang in
-  node | python | rust) ensure "$lang" "build_$lang" ;;
-  *) die "unknown image $lang (node, python or rust)" ;;
+  node | python | rust | php) ensure "$lang" "build_$lang" ;;
+  *) die "unknown image $lang (node, python, rust or php)" ;;
   esac
 done
 if ((BUILT)); then # drop the images of earlier versions of this script
-  bah images --format '{{.Name}}:{{.Tag}}' | grep -E '^localhost/realbase(-[a-z]+)?:' |
-    grep -v ":$RECIPE\$" | xargs -r buildah --storage-driver "$DRIVER" --root "$STORE/root" \
+  # ...but not a tag of an image this version uses too (another checkout's name for it:
+  # dropping it frees nothing and makes that checkout rebuild everything).
+  current=$(bah images --format '{{.Name}}:{{.Tag}} {{.ID}}' |
+    awk -v r=":$RECIPE" 'index($1, r) == length($1) - length(r) + 1 {print $2}')
+  bah images --format '{{.Name}}:{{.Tag}} {{.ID}}' | grep -E '^localhost/realbase(-[a-z]+)?:' |
+    grep -v ":$RECIPE " | grep -vwF "${current:-none}" | cut -d' ' -f1 |
+    xargs -r buildah --storage-driver "$DRIVER" --root "$STORE/root" \
     --runroot "$STORE/runroot" rmi >/dev/null 2>&1 || true
   bah rmi --prune >/dev/null 2>&1 || true
   log "ready in ${SECONDS}s"
