@@ -182,6 +182,12 @@ pub struct DepsOnly {
     /// leave the same image (see the preset's comment).
     #[serde(default)]
     pub safe_exported_with: Vec<String>,
+    /// ...or, measured under any flags, when the install reads these
+    /// manifests (file names, found among the copied ones): composer's
+    /// lock, which lists every package and so shows a plugin. Either this
+    /// or `safe_exported_with` declares the measurement.
+    #[serde(default)]
+    pub safe_exported_needs: Vec<String>,
     /// ...and none of these words is in the Dockerfile or a manifest the
     /// install reads (ASCII case-insensitive): a setting that would undo
     /// what was measured (`incremental`).
@@ -336,6 +342,13 @@ fn validate(preset: Preset, path: &Path) -> Result<Preset> {
             if d.always_unsafe && d.note.is_none() {
                 bail!(
                     "{}: invalid preset: deps-only with `unsafe = true` needs a `note` saying why",
+                    path.display()
+                );
+            }
+            let measured = !d.safe_exported_with.is_empty() || !d.safe_exported_needs.is_empty();
+            if !d.safe_exported_unless.is_empty() && !measured {
+                bail!(
+                    "{}: invalid preset: deps-only `safe-exported-unless` needs `safe-exported-with` or `safe-exported-needs`, the measurement it voids",
                     path.display()
                 );
             }
@@ -731,6 +744,23 @@ mod tests {
         assert!(err.contains("needs a `note`"), "{err}");
         assert!(deps("unsafe = true\nnote = \"why\"\n").is_ok());
         assert!(deps("").is_ok());
+    }
+
+    #[test]
+    fn what_voids_a_measurement_needs_the_measurement() {
+        let deps = |extra: &str| {
+            let text = format!(
+                "name = \"x\"\ndescription = \"d\"\n[[command]]\nmatch = [\"x\"]\n[command.deps-only]\nbefore = \"{{command}}\"\nunsafe-when-exported = true\n{extra}"
+            );
+            parse_preset(&text, Path::new("p/x.toml"))
+        };
+        let err = deps("safe-exported-unless = [\"plugin\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("safe-exported-needs"), "{err}");
+        let needs = "safe-exported-needs = [\"x.lock\"]\nsafe-exported-unless = [\"plugin\"]\n";
+        assert!(deps(needs).is_ok());
+        assert!(deps("safe-exported-with = [\"-r\"]\nsafe-exported-unless = [\"i\"]\n").is_ok());
     }
 
     fn first(src: &str) -> shell::Command {

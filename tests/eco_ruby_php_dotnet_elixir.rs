@@ -185,25 +185,64 @@ fn composer_multistage() {
     assert_eq!(c.applicability(), ["safe"]);
 }
 
-/// In the exported stage plugins may leave files from the first step: unsafe.
+/// In the exported stage, with a lock that lists no composer-plugin and no package-event
+/// script, the rewrite was measured to build the same image (tests/e2e/exported.rs): safe.
 #[test]
-fn composer_exported_needs_unsafe_fixes() {
+fn composer_exported_with_a_lock_is_safe() {
     let c = check("composer-classic", "Dockerfile", &[]);
-    assert_eq!(c.diff.stdout, "");
-    assert_eq!(c.applicability(), ["unsafe"]);
-    assert!(
-        c.diff.stderr.contains("unsafe fix available"),
-        "{}",
-        c.diff.stderr
-    );
-}
-
-#[test]
-fn composer_exported_with_unsafe_fixes() {
-    let c = check("composer-classic", "Dockerfile", &["--unsafe-fixes"]);
     assert!(c.fixed.contains(
         "COPY composer.json composer.lock auth.json ./\nRUN composer install --no-dev --no-interaction --no-scripts --no-autoloader\nCOPY . .\nRUN composer install --no-dev --no-interaction && php artisan config:cache\n"
     ));
+    assert_eq!(c.applicability(), ["safe"]);
+}
+
+/// What was measured to differ keeps the fix unsafe: a plugin in the lock (it runs in the
+/// deps-only step too), a package-event script (it never runs in the rewrite), no lock (the
+/// original is an update). The rewrite itself is the same as the safe one's.
+#[test]
+fn composer_exported_measured_differences_stay_unsafe() {
+    for name in [
+        "composer-exported-plugin",
+        "composer-exported-package-event",
+        "composer-exported-no-lock",
+    ] {
+        let c = check(name, "Dockerfile", &[]);
+        assert_eq!(c.diff.stdout, "", "{name}");
+        assert_eq!(c.applicability(), ["unsafe"], "{name}");
+        let fixed = check(name, "Dockerfile", &["--unsafe-fixes"]);
+        assert!(
+            fixed.fixed.contains("RUN composer install --no-interaction --no-scripts --no-autoloader\nCOPY . /app\nRUN composer install --no-interaction\n")
+                || fixed.fixed.contains("RUN composer install --no-dev --no-scripts --no-autoloader\nCOPY . /app\nRUN composer install --no-dev\n"),
+            "{name}: {}",
+            fixed.fixed
+        );
+    }
+}
+
+/// The safe shapes measured with the real composer: `--no-dev -o` and
+/// `--classmap-authoritative --no-scripts`, each with composer.lock.
+#[test]
+fn composer_exported_measured_same_image_is_rewritten_by_default() {
+    for (name, run) in [
+        (
+            "composer-exported-locked",
+            "composer install --no-dev --optimize-autoloader --no-interaction",
+        ),
+        (
+            "composer-exported-no-scripts",
+            "composer install --classmap-authoritative --no-scripts",
+        ),
+    ] {
+        let c = check(name, "Dockerfile", &[]);
+        assert_eq!(c.applicability(), ["safe"], "{name}");
+        assert!(
+            c.fixed.contains(&format!(
+                "COPY composer.json composer.lock /app/\nRUN {run} --no-scripts --no-autoloader\nCOPY . /app\nRUN {run}\n"
+            )),
+            "{name}: {}",
+            c.fixed
+        );
+    }
 }
 
 #[test]

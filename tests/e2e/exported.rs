@@ -14,6 +14,7 @@
 //!   only one.
 
 use super::support::{e2e_ready, scratch_dir};
+use super::Normalisation;
 use super::{run_dockopt, run_fixture, verify, Depth, Failure, Fixture};
 
 #[test]
@@ -75,4 +76,96 @@ fn e2e_real_cargo_exported_debug_differs() {
         paths.iter().all(|p| own(p)),
         "differences beyond the crate's own library: {paths:?}"
     );
+}
+
+#[test]
+fn e2e_real_composer_exported_is_the_same_image() {
+    run_fixture("real-composer-exported");
+}
+
+#[test]
+fn e2e_real_composer_exported_no_scripts_is_the_same_image() {
+    run_fixture("real-composer-exported-no-scripts");
+}
+
+/// Asserts that the unsafe fix of `name` changes exactly `expected` in the image.
+fn differs_exactly(name: &str, expected: &[&str], why: &str) {
+    let Some(paths) = unsafe_fix_differences(name) else {
+        return;
+    };
+    assert_eq!(
+        paths, expected,
+        "{name}: the measured difference changed ({why}); see presets/composer.toml"
+    );
+}
+
+#[test]
+fn e2e_real_composer_exported_plugin_differs() {
+    // The plugin appends to var/composer-log.txt on post-install-cmd: once in the original,
+    // and in the rewrite also in the deps-only step, before the source copy.
+    differs_exactly(
+        "real-composer-exported-plugin",
+        &["/app/var/composer-log.txt"],
+        "a plugin runs in the deps-only step too",
+    );
+}
+
+#[test]
+fn e2e_real_composer_exported_no_lock_differs() {
+    // Without a lock the original is an update: its post-install-cmd script (which writes
+    // var/build-info.txt) does not run; the rewrite's second step installs from the lock
+    // the first step wrote, and it does.
+    differs_exactly(
+        "real-composer-exported-no-lock",
+        &["/app/var", "/app/var/build-info.txt"],
+        "without a lock, the original is an update",
+    );
+}
+
+#[test]
+fn e2e_real_composer_exported_package_event_differs() {
+    // post-package-install writes var/packages.txt in the original; in the rewrite the
+    // deps-only step runs no scripts and the second step installs nothing.
+    differs_exactly(
+        "real-composer-exported-package-event",
+        &["/app/var/packages.txt"],
+        "package events never run in the rewrite",
+    );
+}
+
+/// What the composer normalisation blanks is what two builds of the same original differ
+/// in: the autoloader's class-name suffix, in exactly three files.
+#[test]
+fn e2e_real_composer_two_builds_differ_in_the_suffix() {
+    if !e2e_ready() {
+        return;
+    }
+    let Some(mut fx) = Fixture::load_ready("real-composer-exported") else {
+        return;
+    };
+    assert_eq!(fx.meta.normalise, [Normalisation::ComposerAutoloaderSuffix]);
+    fx.meta.normalise.clear();
+    let scratch = scratch_dir("real-composer-twice");
+    let (first, second) = (scratch.path().join("first"), scratch.path().join("second"));
+    fx.copy_to(&first);
+    fx.copy_to(&second);
+    let text = match verify(&fx, &first, &second, Depth::Image) {
+        Ok(_) => panic!("two builds made the same autoloader: the suffix is no longer random"),
+        Err(Failure::TreesDiffer(text)) => text,
+        Err(other) => panic!("{other}"),
+    };
+    let differs: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("differs: "))
+        .collect();
+    assert_eq!(
+        differs,
+        [
+            "/app/vendor/autoload.php",
+            "/app/vendor/composer/autoload_real.php",
+            "/app/vendor/composer/autoload_static.php",
+        ],
+        "{text}"
+    );
+    assert!(!text.contains("only in the"), "{text}");
 }

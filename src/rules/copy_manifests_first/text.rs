@@ -75,10 +75,13 @@ pub fn build_fix(
     if let Some(d) = deps_only(cand) {
         let start = r.to_source(r.args.start + cmd_span.start);
         removed_from = Some(start);
-        let measured = super::measured::same_image(rc, cand, d, &found.files);
+        let measured = super::measured::measure(rc, cand, d, &found.files);
         let step = deps_only_step(rc, cand, layout, d, &fill, !stub_paths.is_empty())?;
         let step = DepsOnlyStep {
-            unsafe_reason: step.unsafe_reason.filter(|_| !measured),
+            unsafe_reason: step
+                .unsafe_reason
+                .filter(|_| !measured.same_image())
+                .map(|why| measured.explain(why)),
             ..step
         };
         edits.push(Edit::replace(Span::new(start, args_end), step.before));
