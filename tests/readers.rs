@@ -581,3 +581,95 @@ fn cargo_member_locked_uses_the_root_lockfile() {
     );
     assert!(c.fixed.contains("cargo build --release --locked && rm -f"));
 }
+
+// ---------------------------------------------------------------------------
+// Dependencies whose install scripts read project files (issue 12 survey):
+// src/readers/dep_scripts.toml.
+// ---------------------------------------------------------------------------
+
+/// `@prisma/client`'s postinstall runs `prisma generate` on the project's
+/// schema: without it the install leaves Prisma's uninitialised stub in
+/// node_modules/.prisma/client instead of the generated client.
+#[test]
+fn dependency_prisma_client_copies_the_schema() {
+    rewritten(
+        "npm-dep-prisma-schema-copied",
+        "safe",
+        "COPY package.json package-lock.json ./\nCOPY prisma/schema.prisma ./prisma/\nRUN npm ci\nCOPY . .\n",
+    );
+}
+
+/// The same when only the lockfile holds it (a dependency of a dependency).
+#[test]
+fn dependency_prisma_client_from_the_lockfile_copies_the_schema() {
+    rewritten(
+        "npm-dep-prisma-lockfile-only",
+        "safe",
+        "COPY prisma/schema.prisma ./prisma/\nRUN npm ci\n",
+    );
+}
+
+/// A generator that writes into the project (`output = "../src/..."`).
+#[test]
+fn dependency_prisma_client_with_a_custom_output_is_refused() {
+    refused(
+        "npm-dep-prisma-output-refused",
+        "needs-source",
+        "generator `client` writes its client to \"../src/generated/db\"",
+    );
+}
+
+/// `prisma.config.ts` is code dockopt does not follow.
+#[test]
+fn dependency_prisma_client_with_a_config_file_is_refused() {
+    let s = Scratch::of_fixture(GROUP, "npm-dep-prisma-schema-copied");
+    s.write("prisma.config.ts", "export default {};\n");
+    let out = s.run(&["Dockerfile"]);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("it reads prisma.config.ts"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// puppeteer's postinstall reads `.puppeteerrc.cjs` (its download directory).
+#[test]
+fn dependency_puppeteer_copies_its_configuration() {
+    rewritten(
+        "npm-dep-puppeteer-rc-copied",
+        "safe",
+        "COPY package.json package-lock.json .puppeteerrc.cjs ./",
+    );
+}
+
+/// husky 4's own install script writes .git/hooks when the source copy
+/// brought .git; husky 8 has no install script.
+#[test]
+fn dependency_husky4_with_git_in_the_context_is_refused() {
+    let s = Scratch::of_fixture(GROUP, "npm-dep-puppeteer-rc-copied");
+    s.write(".git/HEAD", "ref: refs/heads/main\n");
+    let pkg = String::from_utf8(s.read("package.json")).unwrap();
+    s.write(
+        "package.json",
+        pkg.replace("\"puppeteer\": \"^22.8.0\"", "\"husky\": \"^4.3.8\""),
+    );
+    let out = s.run(&["Dockerfile"]);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("dependency `husky`") && out.stderr.contains("brings .git"),
+        "{}",
+        out.stderr
+    );
+    s.write(
+        "package.json",
+        pkg.replace("\"puppeteer\": \"^22.8.0\"", "\"husky\": \"^8.0.3\""),
+    );
+    let out = s.run(&["Dockerfile"]);
+    assert!(
+        out.stdout.contains("+COPY package.json package-lock.json"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+}

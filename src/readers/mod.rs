@@ -27,6 +27,8 @@ mod composer;
 mod dotnet;
 mod mix;
 // readers: ruby-php-dotnet-elixir
+mod dep_scripts;
+mod prisma;
 mod site;
 
 pub use site::Site;
@@ -190,6 +192,9 @@ pub fn read_install(reader: Option<&str>, input: &ReadInput) -> ReadOutput {
     if out.refuse.is_none() {
         out.required.extend(pre.out.required);
         out.optional.extend(pre.out.optional);
+    }
+    if matches!(name, "npm" | "yarn" | "pnpm" | "bun") {
+        dep_scripts::apply(input, &mut out);
     }
     out
 }
