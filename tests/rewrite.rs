@@ -1544,3 +1544,27 @@ fn effects_venv_over_a_venv_in_the_context_is_refused() {
         &["`RUN python -m venv $VIRTUAL_ENV`", "writes /srv/venv"],
     );
 }
+
+/// The php image's extension helpers (`docker-php-ext-install`,
+/// `docker-php-ext-enable`), PECL and Debian's `a2enmod` between the source
+/// copy and `composer install` write only system paths (issue 12 survey).
+#[test]
+fn effects_php_extension_helpers_between_commute() {
+    rewritten(
+        "effects-between-php-extensions",
+        "COPY composer.json composer.lock ./\nRUN docker-php-ext-install pdo_mysql opcache\n",
+    );
+}
+
+/// PECL installing a package file the source copy brings must stay after it.
+#[test]
+fn effects_pecl_install_of_a_local_package_is_refused() {
+    refused(
+        "effects-between-pecl-local-package",
+        "crossing",
+        &[
+            "pecl install ./ext/redis-6.0.2.tgz",
+            "reads /var/www/html/ext/redis-6.0.2.tgz",
+        ],
+    );
+}
