@@ -17,6 +17,10 @@ Kinds (weights in KINDS):
   multi-stage      node build stage + nginx runtime, several Dockerfiles
   monorepo         services/*/Dockerfile with per-service contexts
 
+With --git each repository gets a minimal `.git` (HEAD, config, empty refs
+and objects), as in a tree of real checkouts; without it the tree has no
+`.git` and dockopt treats the whole tree as one repository.
+
 Prints a one-line JSON summary on stdout (files, bytes, dockerfiles, kinds).
 """
 
@@ -338,12 +342,26 @@ class Gen:
                 self.pip_includes(sd, f"{name}-{svc}")
 
 
+def git_dir(d):
+    """A minimal `.git` (what marks a repository root; not counted as corpus
+    files, and written without the rng so the corpus is the same)."""
+    os.makedirs(f"{d}/.git/refs/heads", exist_ok=True)
+    os.makedirs(f"{d}/.git/objects", exist_ok=True)
+    with open(f"{d}/.git/HEAD", "w") as f:
+        f.write("ref: refs/heads/main\n")
+    with open(f"{d}/.git/config", "w") as f:
+        f.write("[core]\n\trepositoryformatversion = 0\n\tbare = false\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root", help="directory to create the corpus in (must be empty or absent)")
     ap.add_argument("-n", "--repos", type=int, default=10000, help="number of repositories (default 10000)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--crlf-pct", type=int, default=5, help="percent of Dockerfiles written with CRLF (default 5)")
+    ap.add_argument("--git", action="store_true",
+                    help="give each repository a minimal .git directory (HEAD, config), so each is its own "
+                         "repository as in a tree of checkouts; without it the whole tree is one repository")
     args = ap.parse_args()
 
     if os.path.exists(args.root) and os.listdir(args.root):
@@ -377,6 +395,8 @@ def main():
             g.multi_stage(d, name)
         else:
             g.monorepo(d, name)
+        if args.git:
+            git_dir(d)
     print(json.dumps({"repos": args.repos, "files": g.files, "bytes": g.bytes, "dockerfiles": g.dockerfiles, "kinds": counts}))
 
 

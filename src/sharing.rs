@@ -5,18 +5,17 @@
 //! A Dockerfile's contexts are every one declared for it (its `dockopt.toml`
 //! `[contexts]` entry, compose, bake, workflow and script declarations: all
 //! of them, not only the one that wins, since each may be a real build);
-//! when nothing declares one, its own directory, every directory from it up
-//! to the repository root in which all its `COPY`/`ADD` sources exist
+//! when nothing declares one, its own directory and every directory from it
+//! up to the repository root in which all its `COPY`/`ADD` sources exist
 //! (`docker build -f deploy/Dockerfile .` is as common as building from
-//! `deploy/`), and the context inferred from those sources
-//! ([`crate::contexts::infer`]), widened as
-//! dockopt widens it when the install's manifests are missing there (with
-//! the built-in presets; a run's own preset directories are not used for
-//! this). The search is
+//! `deploy/`). The context dockopt infers from those sources, and the one it
+//! widens to when the install's manifests are missing
+//! ([`crate::contexts::infer`]), are such directories. The search is
 //! bounded by the repository root (the nearest `.git`, else the outermost
 //! directory of the run) and skips `.git` and `node_modules`. It is made
-//! only when a fix needs an ignore entry, once per repository and run, and
-//! shared by the run's workers.
+//! only when a fix needs an ignore entry, once per repository and run (a
+//! bounded number kept at once), and shared by the run's workers; the
+//! users of a context root are worked out when it is first asked about.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -24,10 +23,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::compose::clean;
 use crate::config::{absolute, Loaded};
-use crate::context::BuildContext;
 use crate::contexts::{Declarations, Roots};
-use crate::engine::Options;
-use crate::preset::Presets;
+
+/// Censuses kept at once: a run goes through the files in path order, so a
+/// repository's Dockerfiles come together; an evicted census is made again
+/// when asked (the same answer), which keeps memory bounded on big trees.
+const KEPT_CENSUSES: usize = 64;
+/// Context roots whose users a census keeps at once (same reasoning).
+const KEPT_ROOTS: usize = 1024;
 
 /// The repositories' censuses of one run.
 #[derive(Debug)]
@@ -35,16 +38,38 @@ pub struct Sharing {
     tops: Vec<PathBuf>,
     fallback: Option<Arc<Loaded>>,
     isolated: bool,
-    repos: Mutex<HashMap<PathBuf, Arc<OnceLock<Census>>>>,
-    /// The built-in presets, loaded when a census first needs them.
-    presets: OnceLock<Option<Presets>>,
+    repos: Mutex<Repos>,
 }
 
-/// Every Dockerfile of one repository with the contexts it may be built from.
+/// The censuses made so far, each with when it was last asked for.
+#[derive(Debug, Default)]
+struct Repos {
+    map: HashMap<PathBuf, (u64, Arc<OnceLock<Census>>)>,
+    clock: u64,
+}
+
+/// Every Dockerfile of one repository, whether its context is declared,
+/// and the users of the context roots asked about so far.
+///
+/// An undeclared Dockerfile's contexts are its own directory and every
+/// candidate holding all its sources ([`crate::contexts::infer::possible`]);
+/// the inferred and the widened contexts are such candidates too. All are
+/// its ancestors, so the users of a root are found among the Dockerfiles
+/// under it, checked for that root only, when it is first asked about: the
+/// work per Dockerfile does not grow with the size of the repository.
 #[derive(Debug, Default)]
 struct Census {
-    /// Each Dockerfile, its contexts, and whether one is declared.
-    users: Vec<(PathBuf, Vec<PathBuf>, bool)>,
+    /// The repository root as walked (absolute, clean) and its key.
+    repo: PathBuf,
+    repo_key: PathBuf,
+    /// Each Dockerfile found (a regular file: the walk follows no links, so
+    /// its key is `repo_key` joined with the same relative path), sorted,
+    /// and whether a context is declared for it.
+    files: Vec<(PathBuf, bool)>,
+    /// The declared Dockerfiles' keys and their declared contexts' keys.
+    declared: Vec<(PathBuf, Vec<PathBuf>)>,
+    /// Context root key → its users' keys, sorted.
+    users: Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>,
 }
 
 /// `p` absolute and lexically clean, resolved through symlinks when it exists.
@@ -61,47 +86,54 @@ impl Sharing {
             tops: tops.to_vec(),
             fallback,
             isolated,
-            repos: Mutex::new(HashMap::new()),
-            presets: OnceLock::new(),
+            repos: Mutex::new(Repos::default()),
         }
+    }
+
+    /// The census slot of the repository `repo` (empty when new).
+    fn slot(&self, repo: &Path) -> Arc<OnceLock<Census>> {
+        let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
+        repos.clock += 1;
+        let now = repos.clock;
+        if let Some((used, slot)) = repos.map.get_mut(repo) {
+            *used = now;
+            return slot.clone();
+        }
+        if repos.map.len() >= KEPT_CENSUSES {
+            let oldest = repos.map.iter().min_by_key(|(_, (used, _))| *used);
+            if let Some(old) = oldest.map(|(k, _)| k.clone()) {
+                repos.map.remove(&old);
+            }
+        }
+        let slot = Arc::new(OnceLock::new());
+        repos.map.insert(repo.to_path_buf(), (now, slot.clone()));
+        slot
     }
 
     /// The Dockerfiles of `root`'s repository, other than `me`, that may be
     /// built with the context `root`. Sorted.
     pub fn users_of(&self, root: &Path, me: &Path) -> Vec<PathBuf> {
         let repo = Roots::new(&self.tops).of(&root.join("Dockerfile"));
-        let slot = {
-            let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
-            repos.entry(repo.clone()).or_default().clone()
-        };
+        let slot = self.slot(&repo);
         let census = slot.get_or_init(|| self.census(&repo));
-        let (root, me) = (key(root), key(me));
-        let mut out: Vec<PathBuf> = census
-            .users
+        let me = key(me);
+        census
+            .users(&key(root))
             .iter()
-            .filter(|(f, ctxs, _)| *f != me && ctxs.contains(&root))
-            .map(|(f, _, _)| f.clone())
-            .collect();
-        out.sort();
-        out
+            .filter(|f| **f != me)
+            .cloned()
+            .collect()
     }
 
     /// Is `f` a Dockerfile of `root`'s repository whose context nothing
     /// declares (its contexts are the possible ones)?
     pub fn undeclared(&self, root: &Path, f: &Path) -> bool {
         let repo = Roots::new(&self.tops).of(&root.join("Dockerfile"));
-        let slot = self
-            .repos
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&repo)
-            .cloned();
         let f = key(f);
-        slot.and_then(|s| {
-            s.get()
-                .map(|c| c.users.iter().any(|(u, _, d)| *u == f && !d))
-        })
-        .unwrap_or(false)
+        // Asked after `users_of` made the census (made again if evicted since).
+        self.slot(&repo)
+            .get_or_init(|| self.census(&repo))
+            .undeclared(&f)
     }
 
     fn census(&self, repo: &Path) -> Census {
@@ -111,7 +143,7 @@ impl Sharing {
             compose.extend(crate::compose::read(c));
         }
         let mut roots = Roots::new(&self.tops);
-        let declared = Declarations::collect(
+        let declarations = Declarations::collect(
             &found.dockerfiles,
             &[repo.to_path_buf()],
             found.declaration_files,
@@ -119,76 +151,97 @@ impl Sharing {
             &mut roots,
         );
         let mut configs = crate::configs::Configs::shared(self.fallback.clone(), self.isolated);
-        let users = found
-            .dockerfiles
-            .iter()
-            .map(|f| {
-                let config = configs.for_file(f).ok().flatten();
-                let presets = self.presets.get_or_init(|| Presets::load(&[]).ok());
-                let (contexts, declares) =
-                    contexts_of(f, repo, config.as_deref(), &declared, presets);
-                (key(f), contexts, declares)
-            })
-            .collect();
-        Census { users }
-    }
-}
-
-/// The contexts `f` may be built from (see the module documentation), and
-/// whether one is declared.
-fn contexts_of(
-    f: &Path,
-    repo: &Path,
-    config: Option<&Loaded>,
-    declared: &Declarations,
-    presets: &Option<Presets>,
-) -> (Vec<PathBuf>, bool) {
-    let mut out: Vec<PathBuf> = declared.contexts_of(f);
-    if let Some((ctx, _)) = config.and_then(|c| c.context_for(f)) {
-        out.push(ctx);
-    }
-    let declares = !out.is_empty();
-    if !declares {
-        let abs = clean(&absolute(f));
-        let own = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        let text = crate::input::read_dockerfile(f).unwrap_or_default();
-        let inferred = crate::contexts::infer::infer(&text, f, repo).map(|(dir, _)| dir);
-        let current = inferred.clone().unwrap_or_else(|| own.clone());
-        out.push(own);
-        out.extend(inferred);
-        out.extend(crate::contexts::infer::possible(&text, f, repo));
-        if let Some(presets) = presets {
-            out.extend(widened(&text, f, repo, &current, presets));
+        let repo_key = key(repo);
+        let mut files = Vec::with_capacity(found.dockerfiles.len());
+        let mut declared = Vec::new();
+        for f in found.dockerfiles {
+            let config = configs.for_file(&f).ok().flatten();
+            let mut ctxs: Vec<PathBuf> = declarations.contexts_of(&f);
+            if let Some((ctx, _)) = config.as_deref().and_then(|c| c.context_for(&f)) {
+                ctxs.push(ctx);
+            }
+            let rel = f.strip_prefix(repo).unwrap_or(&f).to_path_buf();
+            let declares = !ctxs.is_empty();
+            if declares {
+                let mut ctxs: Vec<PathBuf> = ctxs.iter().map(|c| key(c)).collect();
+                ctxs.sort();
+                ctxs.dedup();
+                declared.push((repo_key.join(&rel), ctxs));
+            }
+            files.push((rel, declares));
+        }
+        Census {
+            repo: repo.to_path_buf(),
+            repo_key,
+            files,
+            declared,
+            users: Mutex::new(HashMap::new()),
         }
     }
-    let mut out: Vec<PathBuf> = out.iter().map(|c| key(c)).collect();
-    out.sort();
-    out.dedup();
-    (out, declares)
 }
+impl Census {
+    /// Is the Dockerfile with key `f` here, with no declared context?
+    fn undeclared(&self, f: &Path) -> bool {
+        let Ok(rel) = f.strip_prefix(&self.repo_key) else {
+            return false;
+        };
+        let from = self.files.partition_point(|(r, _)| r.as_path() < rel);
+        self.files[from..]
+            .iter()
+            .take_while(|(r, _)| r == rel)
+            .any(|(_, declares)| !declares)
+    }
 
-/// The context dockopt widens `f`'s to when its install's manifests are
-/// missing from `current` ([`crate::contexts::infer::widen_for_manifests`]).
-fn widened(
-    text: &str,
-    f: &Path,
-    repo: &Path,
-    current: &Path,
-    presets: &Presets,
-) -> Option<PathBuf> {
-    let opts = Options {
-        presets,
-        unsafe_fixes: false,
-        disabled_rules: &[],
-    };
-    // Without the run's sharing: a sibling's own siblings are not looked for.
-    let run = |dir: &Path| {
-        let ctx = BuildContext::open(dir, f).map_err(|e| format!("{e:#}"))?;
-        crate::engine::process(text, Some(&ctx), &opts).map_err(|e| format!("{e:#}"))
-    };
-    let first = run(current);
-    crate::contexts::infer::widen_for_manifests(text, f, repo, current, &first, run)
-        .map(|(dir, _, _)| dir)
+    /// The keys of the Dockerfiles that may be built with the context whose
+    /// key is `root`, sorted; worked out when first asked.
+    fn users(&self, root: &Path) -> Arc<Vec<PathBuf>> {
+        if let Some(u) = self.lock().get(root) {
+            return u.clone();
+        }
+        let mut out: Vec<PathBuf> = self
+            .declared
+            .iter()
+            .filter(|(_, ctxs)| ctxs.iter().any(|c| c == root))
+            .map(|(f, _)| f.clone())
+            .collect();
+        if let Ok(rel) = root.strip_prefix(&self.repo_key) {
+            out.extend(self.undeclared_users(rel));
+        }
+        out.sort();
+        let out = Arc::new(out);
+        let mut users = self.lock();
+        if users.len() >= KEPT_ROOTS {
+            users.clear();
+        }
+        users.insert(root.to_path_buf(), out.clone());
+        out
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<Vec<PathBuf>>>> {
+        self.users.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The undeclared Dockerfiles under the repository's directory `rel`
+    /// that may be built from it: those in it, and those below whose
+    /// sources all exist there.
+    fn undeclared_users<'a>(&'a self, rel: &'a Path) -> impl Iterator<Item = PathBuf> + 'a {
+        let dir = self.repo.join(rel);
+        let from = self.files.partition_point(|(r, _)| r.as_path() < rel);
+        self.files[from..]
+            .iter()
+            .take_while(move |(r, _)| r.starts_with(rel))
+            .filter(|(_, declares)| !declares)
+            .filter(move |(r, _)| {
+                let f = self.repo.join(r);
+                if f.parent() == Some(dir.as_path()) {
+                    return true;
+                }
+                let text = crate::input::read_dockerfile(&f).unwrap_or_default();
+                let srcs = crate::contexts::infer::sources(&text);
+                crate::contexts::infer::holds_all(&dir, &f, &srcs)
+            })
+            .map(|(r, _)| self.repo_key.join(r))
+    }
 }
 
 /// What the census walk found.
@@ -298,5 +351,35 @@ mod tests {
         assert!(!s.undeclared(&r, &r.join("make/Dockerfile.make")));
         let own: Vec<PathBuf> = s.users_of(&r.join("own"), &r.join("Dockerfile"));
         assert_eq!(own, [r.join("own/Dockerfile")]);
+    }
+
+    /// More repositories than are kept at once: each census is made again
+    /// when evicted and gives the same answer; a root's users are those
+    /// under it or declared for it, whatever was asked before.
+    #[test]
+    fn evicted_censuses_give_the_same_answers() {
+        let t = tempfile::tempdir().unwrap();
+        let top = key(t.path());
+        let repos: Vec<PathBuf> = (0..KEPT_CENSUSES + 3)
+            .map(|i| top.join(format!("r{i:03}")))
+            .collect();
+        for r in &repos {
+            std::fs::create_dir_all(r.join(".git")).unwrap();
+            write(r, "Dockerfile", "FROM x\nCOPY . .\n");
+            write(r, "app/Dockerfile", "FROM x\nCOPY app/main.js /\n");
+            write(r, "app/main.js", "x");
+        }
+        let s = Sharing::new(std::slice::from_ref(&top), None, false);
+        let ask = |r: &PathBuf| s.users_of(r, &r.join("Dockerfile"));
+        let first: Vec<Vec<PathBuf>> = repos.iter().map(ask).collect();
+        assert_eq!(first[0], [repos[0].join("app/Dockerfile")]);
+        assert!(s.repos.lock().unwrap().map.len() <= KEPT_CENSUSES);
+        let again: Vec<Vec<PathBuf>> = repos.iter().map(ask).collect();
+        assert_eq!(first, again);
+        assert!(s.undeclared(&repos[0], &repos[0].join("app/Dockerfile")));
+        assert!(!s.undeclared(&repos[0], &top.join("elsewhere/Dockerfile")));
+        // `app/`'s only user is its own Dockerfile (the root one is above it).
+        let app = s.users_of(&repos[1].join("app"), &repos[1].join("Dockerfile"));
+        assert_eq!(app, [repos[1].join("app/Dockerfile")]);
     }
 }

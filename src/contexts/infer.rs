@@ -85,6 +85,12 @@ fn first_missing<'a>(dir: &Path, dockerfile: &Path, srcs: &'a [Source]) -> Optio
     })
 }
 
+/// Does the context at `dir` hold every one of `srcs` (see the module
+/// documentation)?
+pub fn holds_all(dir: &Path, dockerfile: &Path, srcs: &[Source]) -> bool {
+    first_missing(dir, dockerfile, srcs).is_none()
+}
+
 /// Every candidate in which all the file's sources exist: the contexts it
 /// may be built from when nothing declares one (`docker build -f
 /// deploy/Dockerfile .` from the root is as likely as from `deploy/`).
