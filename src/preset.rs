@@ -50,6 +50,11 @@ pub struct Preset {
     /// (`PIP_REQUIREMENT`).
     #[serde(default)]
     pub env_manifests: Vec<String>,
+    /// Configuration files the tool reads from the user's home, relative to
+    /// it (`.npmrc`, `.config/pip/pip.conf`): copied with the manifests when
+    /// `HOME` puts one inside the source copy.
+    #[serde(default)]
+    pub home_files: Vec<String>,
     /// Environment variables naming a directory the install writes
     /// (`PIP_TARGET`): refused when it is inside the source copy.
     #[serde(default)]

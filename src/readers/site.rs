@@ -306,7 +306,37 @@ pub(super) fn check(input: &ReadInput) -> SiteOut {
                 .map(|d| d.parent());
         }
     }
+    home_files(input, preset, &mut out);
     out.out.required.sort();
     out.out.required.dedup();
     out
+}
+
+/// Configuration files the tool reads from the user's home (`~/.npmrc`,
+/// `~/.config/pip/pip.conf`; `.config/` follows `XDG_CONFIG_HOME`), when
+/// `HOME` puts them inside the source copy (`ENV HOME=/app`): the install
+/// read them there, so the manifests copy brings them too.
+fn home_files(input: &ReadInput, preset: &Preset, out: &mut SiteOut) {
+    let site = input.site;
+    let literal = |name: &str| {
+        site.var(name)
+            .flatten()
+            .filter(|v| v.starts_with('/'))
+            .map(ImagePath::new)
+    };
+    let Some(home) = literal("HOME") else {
+        return;
+    };
+    let xdg = literal("XDG_CONFIG_HOME");
+    for f in &preset.home_files {
+        let abs = match (f.strip_prefix(".config/"), &xdg) {
+            (Some(rest), Some(x)) => x.resolve(rest),
+            _ => home.resolve(f),
+        };
+        if let Some(rel) = site.brought_abs(&abs) {
+            if input.ctx.is_file(&rel) {
+                out.out.optional.push(rel);
+            }
+        }
+    }
 }
