@@ -59,11 +59,43 @@ pub struct Preset {
     /// (`PIP_TARGET`): refused when it is inside the source copy.
     #[serde(default)]
     pub env_writes: Vec<String>,
+    /// Files the install reads when they exist in its directory, besides
+    /// those its commands name and its reader finds (bun's `.env`). When
+    /// set (even empty), a step moved after the install may create any
+    /// other file; when absent, any file new to the install's directories
+    /// (or a dotfile in them) counts as one the install may look for.
+    #[serde(default)]
+    pub looks_for: Option<Vec<String>>,
+    /// What the install (and the build scripts of what it installs) reads
+    /// and writes outside its project. When absent, a step moved after the
+    /// install may touch nothing outside the source copy's destination.
+    #[serde(default)]
+    pub outside: Option<Outside>,
     #[serde(rename = "command")]
     pub commands: Vec<CommandSpec>,
     /// Where the preset came from (not in the file).
     #[serde(skip)]
     pub origin: Origin,
+}
+
+/// An install's effect outside its project (`outside` in a preset).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Outside {
+    /// Trees read (`~` is the user's home).
+    #[serde(default)]
+    pub reads: Vec<String>,
+    /// Trees written.
+    #[serde(default)]
+    pub writes: Vec<String>,
+    /// Programs run by name: each is read in every directory of `PATH`.
+    #[serde(default)]
+    pub programs: Vec<String>,
+    /// Variables that move what it reads or writes (`NPM_CONFIG_CACHE`,
+    /// `XDG_CACHE_HOME`; a trailing `*` matches a prefix, case ignored): set
+    /// in the Dockerfile, the effect is unknown.
+    #[serde(default)]
+    pub env: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1030,13 +1030,10 @@ fn adversarial_cases_are_refused() {
     for (fixture, kind) in [
         ("adv-adduser", "crossing"),
         ("adv-alias", "crossing"),
-        ("adv-cpt", "crossing"),
         ("adv-curlo", "crossing"),
-        ("adv-curlo2", "crossing"),
         ("adv-excl1", "layout"),
         ("adv-exportsubst", "prelude"),
         ("adv-homeguess", "prelude"),
-        ("adv-lnsingle", "crossing"),
         ("adv-lsout", "crossing"),
         ("adv-mvt", "crossing"),
         ("adv-npmg2", "needs-source"),
@@ -1052,6 +1049,89 @@ fn adversarial_cases_are_refused() {
     ] {
         refused(fixture, kind, &[]);
     }
+}
+
+/// Three of those cases were wrong rewrites when the copy moved past the
+/// step; with their effects read right (`cp -t DIR`, `curl -fsSLo FILE`, `ln
+/// -s TARGET` with one argument) the step overwrites what the copy brings,
+/// so it moves after the install with the copy, in its order. What each
+/// reads or writes outside the copy's destination (`/etc/group`,
+/// `~/.curlrc`) the install does not write (issue 12, carried steps
+/// touching paths outside the destination).
+#[test]
+fn adversarial_steps_with_known_effects_move_with_the_copy() {
+    for (fixture, step) in [
+        ("adv-cpt", "RUN cp -t /app/conf /etc/group\n"),
+        ("adv-curlo2", "RUN curl -fsSLo wait-for-it.sh "),
+        ("adv-lnsingle", "RUN ln -sf /opt/cfg/settings.json\n"),
+    ] {
+        let c = check(fixture, "Dockerfile", &[]);
+        assert!(c.reasons().is_empty(), "{fixture}: {}", c.diff.stderr);
+        let (before, after) = c.fixed.split_once("COPY . .\n").expect("the source copy");
+        assert!(before.contains("RUN npm ci\n"), "{fixture}:\n{}", c.fixed);
+        assert!(after.starts_with(step), "{fixture}:\n{}", c.fixed);
+    }
+}
+
+/// A step moved with the source copy may touch paths outside the copy's
+/// destination when the install does not: the preset's `outside` table says
+/// what npm reads (the system's trees, the home directory, the programs it
+/// runs by name in every PATH directory) and writes (caches, /tmp).
+/// `curl -o /usr/local/bin/wait-for-it.sh` (reading ~/.curlrc) commutes with
+/// `npm ci`; replacing `python3` (which node-gyp runs) or filling ~/.npm does
+/// not, and the reason names the path.
+#[test]
+fn carried_steps_may_touch_what_the_install_does_not() {
+    let c = rewritten(
+        "carry-outside-wait-for-it",
+        "RUN npm ci
+COPY . .
+RUN curl -fsSL -o /usr/local/bin/wait-for-it.sh",
+    );
+    assert!(c.diff.stderr.contains("the fix also moves line 4"));
+    refused(
+        "carry-outside-refuse-program",
+        "crossing",
+        &["would change /usr/local/bin/python3 only after the install, which reads it"],
+    );
+    refused(
+        "carry-outside-refuse-cache",
+        "crossing",
+        &["would change /root/.npm only after the install"],
+    );
+}
+
+/// `cp .env.example .env` creates a file npm does not look for (its preset
+/// says so: `looks-for = []`), so it moves with the source copy; bun loads
+/// `.env` before installing, so for bun it is refused, and a `.env` in the
+/// context is copied with the manifests.
+#[test]
+fn a_created_file_blocks_only_when_the_installer_reads_it() {
+    rewritten(
+        "carry-env-example",
+        "RUN npm ci
+COPY . .
+RUN cp .env.example .env
+",
+    );
+    let bun = case::checked(
+        "javascript",
+        "carry-refuse-env-example-bun",
+        "Dockerfile",
+        &[],
+    );
+    assert_eq!(bun.reasons(), ["crossing"]);
+    assert!(
+        bun.reason_text()
+            .contains("would touch /usr/src/app/.env only after the install, which reads such a file when it exists"),
+        "{}",
+        bun.reason_text()
+    );
+    let copied = case::checked("javascript", "bun-env-copied", "Dockerfile", &[]);
+    assert!(copied.fixed.contains(
+        "COPY package.json bun.lock bunfig.toml .env ./
+"
+    ));
 }
 
 /// Steps that would move with the source copy but touch what the install
@@ -1243,7 +1323,7 @@ fn carry_refusals_name_what_blocks_the_move() {
     refused(
         "carry-refuse-outside",
         "crossing",
-        &["would touch /etc, outside the source copy's destination"],
+        &["would change /etc/site.conf only after the install, which reads it"],
     );
     // Moved alone, `mkdir -p cache` would run after `touch cache/stamp`,
     // which then fails.

@@ -883,3 +883,27 @@ fn e2e_wrong_rewrite_is_caught_later_directory_copy_left_before() {
 fn e2e_install_fallback_stays_with_the_install() {
     run_fixture("fallback-or-true");
 }
+
+// Issue 12: steps moved with the source copy that touch paths outside its
+// destination the install neither reads nor writes, or create a file the
+// installer does not look for.
+
+#[test]
+fn e2e_carried_steps_outside_the_destination() {
+    run_fixture("carry-outside-env");
+}
+
+#[test]
+fn e2e_wrong_rewrite_is_caught_carried_steps_left_before() {
+    // Left before the source copy, .env is made from a placeholder and
+    // wait-for-it.sh is missing from /usr/local/bin.
+    let failure = reject_wrong_rewrite(
+        "carry-outside-env",
+        "wrong-steps-stay-before.Dockerfile",
+        Depth::Image,
+    );
+    assert!(
+        matches!(failure, None | Some(Failure::TreesDiffer(_))),
+        "{failure:?}"
+    );
+}

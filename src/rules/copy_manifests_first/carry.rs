@@ -22,7 +22,7 @@ use super::commute::{Conflict, SourceCopy};
 use super::crossing::{one_line, Crossing};
 use super::lifecycle::ScriptCommand;
 use super::manifests::Manifests;
-use super::paths::{is_under, CopyMap, CtxPath};
+use super::paths::{is_under, resolve, CopyMap, CtxPath};
 use super::refusal::Refusal;
 use crate::rules::RuleContext;
 
@@ -50,6 +50,15 @@ pub struct Footprint {
     install_dirs: Vec<String>,
     /// The commands of the lifecycle scripts the install runs.
     pub scripts: Vec<ScriptCommand>,
+    /// Files the install reads when they exist, each as a tree, when the
+    /// preset says (`looks-for`): the names its commands list and its
+    /// reader names, `optional-up` names up to `/`, and `looks-for` names.
+    /// `None`: any new file in `looked_in`, or dotfile in the install's
+    /// directories, counts.
+    looked_for: Option<Vec<String>>,
+    /// What the install touches outside its project (`outside.rs`);
+    /// `None`: unknown, a carried step touches nothing outside `dest`.
+    pub outside: Option<Effect>,
 }
 
 impl Footprint {
@@ -108,7 +117,22 @@ impl Footprint {
         looked_in.extend(inputs.iter().map(|f| parent_abs(f).to_string()));
         looked_in.sort();
         looked_in.dedup();
+        let looked_for = install.preset.looks_for.as_ref().map(|names| {
+            let mut out: Vec<String> = created.clone();
+            out.extend(found.looked_for.iter().filter_map(|f| image(f)));
+            for d in &install_dirs {
+                out.extend(names.iter().map(|n| resolve(d, n)));
+                for up in
+                    std::iter::successors(Some(d.as_str()), |p| (*p != "/").then(|| parent_abs(p)))
+                {
+                    out.extend(spec.optional_up.iter().map(|n| resolve(up, n)));
+                }
+            }
+            out
+        });
         Footprint {
+            looked_for,
+            outside: None,
             dest: dest.to_string(),
             existing: project.dest_abs.to_string(),
             inputs,
@@ -125,6 +149,16 @@ impl Footprint {
     /// it, after it does not.
     fn creates_looked_for(&self, eff: &Effect, source: &SourceCopy) -> Option<CarryConflict> {
         let (_, writes) = self.touched(eff);
+        if let Some(list) = &self.looked_for {
+            return writes.iter().find_map(|w| {
+                let hit = list
+                    .iter()
+                    .find(|l| overlap(w, &PathPat::Tree((*l).clone())))?;
+                Some(CarryConflict::LookedFor(
+                    narrower(hit, w.path()).to_string(),
+                ))
+            });
+        }
         let looked_in = |p: &str| self.looked_in.iter().any(|l| l == parent_abs(p));
         let dotted = |p: &str| {
             self.install_dirs.iter().any(|d| {
@@ -148,20 +182,18 @@ impl Footprint {
     /// Why a step with effect `eff` does not commute with the install, if it does not.
     fn conflict(&self, eff: &Effect, user_db: bool) -> Option<CarryConflict> {
         let (reads, writes) = self.touched(eff);
-        for p in reads.iter().chain(&writes) {
-            let db = user_db && matches!(p.path(), "/etc/passwd" | "/etc/group");
-            if !db && !is_under(p.path(), &self.dest) {
-                return Some(CarryConflict::Outside(p.path().to_string()));
-            }
+        if let Some(c) = self.outside_conflict(&reads, &writes, user_db) {
+            return Some(c);
         }
         let output = |p: &PathPat| {
             self.written
                 .iter()
                 .any(|w| overlap(p, &PathPat::Tree(w.clone())))
-                || self
-                    .created
-                    .iter()
-                    .any(|c| overlap(p, &PathPat::Exact(c.clone())))
+        };
+        let created = |p: &PathPat| {
+            self.created
+                .iter()
+                .any(|c| overlap(p, &PathPat::Exact(c.clone())))
         };
         for w in &writes {
             if let Some(f) = self
@@ -173,11 +205,52 @@ impl Footprint {
             }
         }
         // Reading what M brings is fine: C brings the same files back first.
+        let mut touched = reads.iter().chain(&writes);
+        touched.find_map(|p| {
+            let p_str = p.path().to_string();
+            if output(p) {
+                Some(CarryConflict::InstallOutput(p_str))
+            } else {
+                created(p).then_some(CarryConflict::InstallFile(p_str))
+            }
+        })
+    }
+}
+
+impl Footprint {
+    /// A path outside C's destination the step touches that the install
+    /// writes, or writes that the install reads: the two do not commute.
+    fn outside_conflict(
+        &self,
+        reads: &[PathPat],
+        writes: &[PathPat],
+        user_db: bool,
+    ) -> Option<CarryConflict> {
+        let outside = |p: &&PathPat| {
+            let db = user_db && matches!(p.path(), "/etc/passwd" | "/etc/group");
+            !db && !is_under(p.path(), &self.dest)
+        };
+        let Some(install) = &self.outside else {
+            let p = reads.iter().chain(writes).find(outside)?;
+            return Some(CarryConflict::Outside(p.path().to_string()));
+        };
+        let hit = |p: &PathPat, set: &[PathPat]| {
+            set.iter()
+                .find(|q| overlap(p, q))
+                .map(|q| narrower(p.path(), q.path()).to_string())
+        };
+        for w in writes.iter().filter(outside) {
+            if let Some(path) = hit(w, &install.reads.pats) {
+                return Some(CarryConflict::OutsideRead(path));
+            }
+            if let Some(path) = hit(w, &install.writes.pats) {
+                return Some(CarryConflict::OutsideWrite(path));
+            }
+        }
         reads
             .iter()
-            .chain(&writes)
-            .find(|p| output(p))
-            .map(|p| CarryConflict::InstallOutput(p.path().to_string()))
+            .filter(outside)
+            .find_map(|r| hit(r, &install.writes.pats).map(CarryConflict::OutsideWrite))
     }
 }
 
@@ -189,10 +262,20 @@ pub enum CarryConflict {
     /// The step touches a path outside C's destination, where the install
     /// (its caches, global packages) may read or write.
     Outside(String),
+    /// Outside C's destination, the step writes a path the install reads
+    /// (its configuration, runtime, the programs it runs).
+    OutsideRead(String),
+    /// Outside C's destination, the step touches a path the install writes
+    /// (its caches, temporary files).
+    OutsideWrite(String),
     /// The step writes a file the install reads.
     InstallInput(String),
     /// The step reads or writes what the install writes.
     InstallOutput(String),
+    /// The step touches a file the install's preset names, which the
+    /// context lacks: the install reads it when it exists, or creates it
+    /// (a lockfile).
+    InstallFile(String),
     /// The step creates a path where the install looks for files (its
     /// configuration, releases, local packages).
     LookedFor(String),
@@ -212,12 +295,21 @@ impl CarryConflict {
             CarryConflict::Outside(p) => format!(
                 "would touch {p}, outside the source copy's destination, where the install may read or write"
             ),
+            CarryConflict::OutsideRead(p) => format!(
+                "would change {p} only after the install, which reads it (its configuration, runtime or a program it runs)"
+            ),
+            CarryConflict::OutsideWrite(p) => format!(
+                "would touch {p} after the install writes there (its caches or temporary files)"
+            ),
             CarryConflict::InstallInput(p) => format!(
                 "would no longer change {p} before the install reads it"
             ),
             CarryConflict::InstallOutput(p) => {
                 format!("would touch {p} after the install writes it")
             }
+            CarryConflict::InstallFile(p) => format!(
+                "would touch {p} only after the install, which reads such a file when it exists, or creates it"
+            ),
             CarryConflict::LookedFor(p) => format!(
                 "would create {p} only after the install, which may read such a file (a configuration, a release, a local package) when it exists"
             ),
@@ -457,6 +549,8 @@ mod tests {
             looked_in: vec!["/app".into()],
             install_dirs: vec!["/app".into()],
             scripts: Vec::new(),
+            looked_for: None,
+            outside: None,
         }
     }
 
@@ -485,7 +579,7 @@ mod tests {
         let lock = eff(vec![exact("/app/package-lock.json")], vec![]);
         assert!(matches!(
             fp.conflict(&lock, false),
-            Some(CarryConflict::InstallOutput(_))
+            Some(CarryConflict::InstallFile(_))
         ));
         let manifest = eff(vec![exact("/app/package.json")], vec![]);
         assert_eq!(fp.conflict(&manifest, false), None);
@@ -497,6 +591,41 @@ mod tests {
         let db = eff(vec![exact("/etc/passwd")], vec![tree("/app/public")]);
         assert_eq!(fp.conflict(&db, true), None);
         assert!(fp.conflict(&db, false).is_some());
+    }
+
+    /// With the install's effect outside the project known, a path outside
+    /// C's destination conflicts only when the install touches it.
+    #[test]
+    fn outside_paths_conflict_only_with_what_the_install_touches() {
+        let mut fp = footprint();
+        let curl = eff(
+            vec![exact("/root/.curlrc")],
+            vec![exact("/usr/local/bin/wait-for-it.sh")],
+        );
+        assert_eq!(
+            fp.conflict(&curl, false),
+            Some(CarryConflict::Outside("/root/.curlrc".into()))
+        );
+        fp.outside = Some(eff(
+            vec![tree("/etc"), tree("/root"), exact("/usr/local/bin/node")],
+            vec![tree("/root/.npm"), tree("/tmp")],
+        ));
+        assert_eq!(fp.conflict(&curl, false), None);
+        let node = eff(vec![], vec![exact("/usr/local/bin/node")]);
+        assert_eq!(
+            fp.conflict(&node, false),
+            Some(CarryConflict::OutsideRead("/usr/local/bin/node".into()))
+        );
+        let tmp = eff(vec![exact("/tmp/x")], vec![]);
+        assert_eq!(
+            fp.conflict(&tmp, false),
+            Some(CarryConflict::OutsideWrite("/tmp/x".into()))
+        );
+        let etc = eff(vec![], vec![exact("/etc/site.conf")]);
+        assert_eq!(
+            fp.conflict(&etc, false),
+            Some(CarryConflict::OutsideRead("/etc/site.conf".into()))
+        );
     }
 
     #[test]

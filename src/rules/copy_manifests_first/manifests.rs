@@ -24,6 +24,9 @@ pub struct Manifests {
     /// The manifests have lifecycle scripts the reader let through for the
     /// rule to vet (`lifecycle.rs`).
     pub vet_scripts: bool,
+    /// Context paths the reader names as read when present, present or not
+    /// (`.yarnrc` in every directory above the project).
+    pub looked_for: Vec<String>,
 }
 
 /// The image directory the install runs in.
@@ -142,6 +145,7 @@ impl Manifests {
         union(&mut self.install_dirs, other.install_dirs);
         union(&mut self.extra_writes, other.extra_writes);
         union(&mut self.writes, other.writes);
+        union(&mut self.looked_for, other.looked_for);
         self.stubs.extend(other.stubs);
         self.vet_scripts |= other.vet_scripts;
     }
@@ -184,6 +188,7 @@ fn collect_one(
         extra_writes: Vec::new(),
         writes: preset.writes.clone(),
         vet_scripts: false,
+        looked_for: Vec::new(),
     };
     {
         // What the install reads: environment, flag values, the preset's reader.
@@ -227,6 +232,7 @@ fn collect_one(
             need(ctx, f, &mut files)?;
         }
         for f in read.optional {
+            out.looked_for.push(f.clone());
             add_optional(ctx, f, &mut files);
         }
         out.extra_writes = read.writes;

@@ -15,6 +15,7 @@ mod lifecycle;
 mod manifests;
 mod measured;
 mod onbuild;
+mod outside;
 mod paths;
 #[cfg(test)]
 mod phase_tests;

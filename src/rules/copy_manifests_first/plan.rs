@@ -8,7 +8,7 @@ use super::candidate::Candidate;
 use super::commute::SourceCopy;
 use super::paths::{is_under_rel, CopyMap};
 use super::refusal::Refusal;
-use super::{carry, clobber, crossing, lifecycle, manifests, split, text};
+use super::{carry, clobber, crossing, lifecycle, manifests, outside, split, text};
 use crate::rules::RuleContext;
 
 /// C's destination, as written and resolved.
@@ -121,6 +121,7 @@ fn plan_with(
         Project::AboveCopy(_, parent) => *parent,
     };
     let mut footprint = carry::Footprint::new(&cand.install.m, &found, project_map, &dest.abs);
+    footprint.outside = outside::effect(rc, cand);
     let scripts_in = found.vet_scripts.then(|| found.files.clone());
     if above {
         if let Some(f) = found
