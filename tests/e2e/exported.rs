@@ -12,8 +12,31 @@
 //!   rebuilds it incrementally over the stub's session). The fix stays unsafe;
 //!   `e2e_real_cargo_exported_debug_differs` checks that this is the difference, and the
 //!   only one.
+//!
+//! The same for composer (Debian's composer 2.5.5, php 8.2; packages from an artifact
+//! repository that the base image's global config serves instead of Packagist):
+//!
+//! - with composer.lock: `composer install` with `--no-dev`, `-o`, `--classmap-authoritative`
+//!   or `--no-scripts`, and post-install-cmd scripts that read the source, builds the
+//!   original's image apart from the autoloader's random class-name suffix, which two builds
+//!   of the original differ in too (`e2e_real_composer_two_builds_differ_in_the_suffix`). The
+//!   download cache (`$COMPOSER_HOME/cache/files`) holds the same archives.
+//!   `real-composer-exported` and `real-composer-exported-no-scripts` run the default (safe)
+//!   fix.
+//! - a composer-plugin in the lock, a package-event script, or no lock: the fix stays unsafe,
+//!   and `e2e_real_composer_exported_*_differs` check the exact difference of each.
+//!
+//! maven (Debian's 3.8.7, OpenJDK 17, Debian's Maven repository as the only mirror):
+//! `mvn dependency:go-offline || true` before `mvn -B package` leaves the project's files as
+//! they were and only adds to `~/.m2/repository` (257 entries measured: the dependency plugin
+//! and its dependency tree, POMs of lifecycle plugins the build never runs, `*.lastUpdated`
+//! failure markers). The fix stays unsafe;
+//! `e2e_real_maven_exported_go_offline_adds_to_the_local_repository` checks that this is the
+//! only kind of difference, and that two builds of the original are the same.
 
-use super::support::{e2e_ready, scratch_dir};
+use std::path::Path;
+
+use super::support::{e2e_ready, scratch_dir, Tree};
 use super::Normalisation;
 use super::{run_dockopt, run_fixture, verify, Depth, Failure, Fixture};
 
@@ -168,4 +191,88 @@ fn e2e_real_composer_two_builds_differ_in_the_suffix() {
         "{text}"
     );
     assert!(!text.contains("only in the"), "{text}");
+}
+
+/// Every difference between the final images of two fixture copies (`first`: built from
+/// `a`, `second`: from `b`), one line each: `differs: PATH`, `only in the first image: PATH`
+/// or `only in the second image: PATH`. Panics when a build fails.
+fn all_differences(fx: &Fixture, a: &Path, b: &Path) -> Vec<String> {
+    let tag = fx.tag();
+    let (dockerfile, context) = (fx.dockerfile(), fx.context());
+    let trees: Vec<Tree> = std::thread::scope(|scope| {
+        let builds: Vec<_> = [("first", a), ("second", b)]
+            .into_iter()
+            .map(|(variant, dir)| {
+                let tag = &tag;
+                scope.spawn(move || {
+                    let builder = fx.builder(variant);
+                    let build = builder.build(dir, dockerfile, context, tag);
+                    assert!(
+                        build.ok,
+                        "{}: {variant} build failed\n{}",
+                        fx.name,
+                        build.tail(40)
+                    );
+                    fx.tree(&builder, tag)
+                })
+            })
+            .collect();
+        builds
+            .into_iter()
+            .map(|b| b.join().expect("build thread"))
+            .collect()
+    });
+    trees[0]
+        .differences(&trees[1], usize::MAX)
+        .iter()
+        .filter_map(|d| d.lines().next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn e2e_real_maven_exported_go_offline_adds_to_the_local_repository() {
+    if !e2e_ready() {
+        return;
+    }
+    let Some(fx) = Fixture::load_ready("real-maven-exported") else {
+        return;
+    };
+    let scratch = scratch_dir("real-maven-exported-all");
+    let (original, rewritten) = (
+        scratch.path().join("original"),
+        scratch.path().join("rewritten"),
+    );
+    fx.copy_to(&original);
+    fx.copy_to(&rewritten);
+    run_dockopt(&fx, &rewritten);
+    let differences = all_differences(&fx, &original, &rewritten);
+    eprintln!(
+        "[e2e] real-maven-exported: {} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    let extra = "only in the second image: /root/.m2/repository/";
+    let outside: Vec<&String> = differences
+        .iter()
+        .filter(|d| !d.starts_with(extra))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "the rewrite changes more than the local repository: {outside:?}"
+    );
+    assert!(
+        differences
+            .iter()
+            .any(|d| d.contains("/maven-dependency-plugin/")),
+        "go-offline no longer leaves the dependency plugin in ~/.m2: the fix may be safe \
+         (see presets/maven.toml): {differences:?}"
+    );
+    // What two builds of the original differ in, after normalisation: nothing.
+    let again = scratch.path().join("again");
+    fx.copy_to(&again);
+    let twice = all_differences(&fx, &original, &again);
+    assert!(
+        twice.is_empty(),
+        "two builds of the original differ: {twice:?}"
+    );
 }

@@ -60,6 +60,12 @@ pub enum Normalisation {
     /// `vendor/composer/autoload_real.php` and `autoload_static.php`; the rest of them is
     /// compared.
     ComposerAutoloaderSuffix,
+    /// Maven Resolver's bookkeeping in the local repository (`~/.m2/repository`): each
+    /// `_remote.repositories`, `*.lastUpdated` and `resolver-status.properties` starts with a
+    /// comment holding the time it was written, and the last two record times as values
+    /// (`...lastUpdated=1733...`). Comment lines are dropped and values blanked; which
+    /// files exist and their keys (the artifacts and where they came from) are compared.
+    MavenResolverTimes,
 }
 
 impl Normalisation {
@@ -91,6 +97,9 @@ impl Normalisation {
             }
             Normalisation::ComposerAutoloaderSuffix => {
                 "composer's autoloader class names end in a random suffix (md5(uniqid())) unless one is configured"
+            }
+            Normalisation::MavenResolverTimes => {
+                "Maven Resolver's files in ~/.m2/repository record when they were written"
             }
         }
     }
@@ -139,6 +148,12 @@ impl Normalisation {
             Normalisation::ComposerAutoloaderSuffix => {
                 if let Some(content) = content {
                     composer_autoloader_suffix(path, content);
+                }
+                true
+            }
+            Normalisation::MavenResolverTimes => {
+                if let Some(content) = content {
+                    maven_resolver_times(path, content);
                 }
                 true
             }
@@ -326,6 +341,24 @@ fn composer_autoloader_suffix(path: &str, content: &mut [u8]) {
     }
 }
 
+/// Keeps the keys of Maven Resolver's bookkeeping files, without comments and values.
+fn maven_resolver_times(path: &str, content: &mut Vec<u8>) {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let bookkeeping = name == "_remote.repositories"
+        || name == "resolver-status.properties"
+        || name.ends_with(".lastUpdated");
+    if !path.contains("/.m2/repository/") || !bookkeeping {
+        return;
+    }
+    let text = String::from_utf8_lossy(content);
+    let keys: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .map(|line| line.split_once('=').map_or(line, |(key, _)| key))
+        .collect();
+    *content = keys.join("\n").into_bytes();
+}
+
 /// Zeroes the source mtime of a timestamp-based `.pyc` (PEP 552 header: magic,
 /// flags, then mtime and size, or a hash when flags bit 0 is set).
 fn pyc_timestamp(content: &mut [u8]) {
@@ -457,6 +490,21 @@ mod tests {
         let mut other = text.as_bytes().to_vec();
         composer_autoloader_suffix("/app/src/autoload_real.php.txt", &mut other);
         assert_eq!(other, text.as_bytes());
+    }
+
+    #[test]
+    fn maven_resolver_files_keep_their_keys() {
+        let text =
+            "#NOTE: internal\n#Mon Dec 07 02:52:07 UTC 2026\na-1.pom>debian=\nx.lastUpdated=1733\n";
+        let mut content = text.as_bytes().to_vec();
+        maven_resolver_times(
+            "/root/.m2/repository/a/1/_remote.repositories",
+            &mut content,
+        );
+        assert_eq!(content, b"a-1.pom>debian\nx.lastUpdated");
+        let mut jar = text.as_bytes().to_vec();
+        maven_resolver_times("/root/.m2/repository/a/1/a-1.pom", &mut jar);
+        assert_eq!(jar, text.as_bytes());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! e2e fixtures built with the REAL package managers (`fixtures/real-*`): npm, yarn classic,
 //! pnpm, pip, poetry, uv and cargo, resolving from the npm registry, PyPI and crates.io, and
-//! composer (Debian's), resolving from an artifact repository in the base image.
+//! composer and maven (Debian's), resolving from an artifact repository in the base image and
+//! from Debian's Maven repository.
 //!
-//! Their base images (`node:20`, `python:3.11-slim`, `rust:1`, `php:8.2-cli`,
+//! Their base images (`node:20`, `python:3.11-slim`, `rust:1`, `php:8.2-cli`, `maven:3`,
 //! `debian:bookworm-slim`) come
 //! from `realbase.sh`, which builds them once per machine from Debian packages and the
 //! registries into a cache directory (`DOCKOPT_E2E_CACHE`, default `/var/cache/dockopt-e2e`)
@@ -28,6 +29,7 @@ pub enum RealBase {
     Python,
     Rust,
     Php,
+    Maven,
 }
 
 impl RealBase {
@@ -37,6 +39,7 @@ impl RealBase {
             RealBase::Python => "python",
             RealBase::Rust => "rust",
             RealBase::Php => "php",
+            RealBase::Maven => "maven",
         }
     }
 }

@@ -20,8 +20,13 @@
 #           and serves a few packages made here (see make_composer_packages) from an
 #           `artifact` repository, so the projects' own composer.json stay ordinary
 #           tags: php:8.2-cli, php:8.2, php:8.2-cli-bookworm
+#   maven   bookworm + Debian's maven 3.8, OpenJDK 17 and the Maven plugins Debian packages
+#           (compiler, resources, jar, surefire, install, clean, dependency). Maven Central is
+#           not reachable: ~/.m2/settings.xml mirrors every repository to Debian's
+#           /usr/share/maven-repo, so builds resolve only what Debian ships
+#           tags: maven:3, maven:3.8-openjdk-17
 #
-# Usage: realbase.sh [node] [python] [rust] [php]      (no argument: all four)
+# Usage: realbase.sh [node] [python] [rust] [php] [maven]      (no argument: all five)
 # Prints the storage driver and root on stdout ("overlay /var/cache/.../root"): builds use
 # them as a read-only additional image store (--storage-opt overlay.imagestore=...).
 #
@@ -412,6 +417,31 @@ build_php() {
     docker.io/library/php:8.2 docker.io/library/php:8.2-cli-bookworm
 }
 
+# ---------------------------------------------------------------- maven
+build_maven() {
+  local c
+  c=$(bah from --pull=never --name "realbase-maven-$$" "localhost/realbase:$RECIPE")
+  CONTAINERS+=("$c")
+  # The JDK's postinst links its manual pages, whose directory the slim base lacks.
+  run_in "$c" maven '
+    export DEBIAN_FRONTEND=noninteractive
+    mkdir -p /usr/share/man/man1
+    apt-get update -q
+    apt-get install -y -q maven default-jdk-headless libmaven-compiler-plugin-java \
+      libmaven-resources-plugin-java libmaven-jar-plugin-java libsurefire-java \
+      libmaven-install-plugin-java libmaven-clean-plugin-java libmaven-dependency-plugin-java
+    apt-get clean
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+    mkdir -p /root/.m2
+    printf "%s\n" "<settings><mirrors><mirror><id>debian</id><mirrorOf>*</mirrorOf>" \
+      "<url>file:///usr/share/maven-repo</url></mirror></mirrors></settings>" \
+      >/root/.m2/settings.xml
+    mvn -v'
+  bah config --cmd mvn "$c"
+  commit "$c" "localhost/realbase-maven:$RECIPE" docker.io/library/maven:3 \
+    docker.io/library/maven:3.8-openjdk-17
+}
+
 # ---------------------------------------------------------------- rust
 build_rust() {
   local c
@@ -449,12 +479,12 @@ ensure() { # ensure NAME BUILD-FUNCTION
 SECONDS=0
 BUILT=0
 wanted=("$@")
-((${#wanted[@]})) || wanted=(node python rust php)
+((${#wanted[@]})) || wanted=(node python rust php maven)
 ensure "" build_base
 for lang in "${wanted[@]}"; do
   case $lang in
-  node | python | rust | php) ensure "$lang" "build_$lang" ;;
-  *) die "unknown image $lang (node, python, rust or php)" ;;
+  node | python | rust | php | maven) ensure "$lang" "build_$lang" ;;
+  *) die "unknown image $lang (node, python, rust, php or maven)" ;;
   esac
 done
 if ((BUILT)); then # drop the images of earlier versions of this script
