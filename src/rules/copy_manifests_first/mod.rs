@@ -10,6 +10,7 @@ mod candidate;
 mod carry;
 mod clobber;
 mod commute;
+mod copy_words;
 mod crossing;
 mod lifecycle;
 mod manifests;

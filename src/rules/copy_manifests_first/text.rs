@@ -103,7 +103,7 @@ pub fn build_fix(
     });
     edits.push(Edit::replace(
         c.span,
-        manifest_copy_text(rc, cand, dest, &found.files, nl),
+        manifest_copy_text(rc, cand, dest, &found.files, nl)?,
     ));
     for &x in layout.carried {
         edits.push(Edit::replace(carried_span(rc, x), ""));
@@ -263,7 +263,7 @@ fn manifest_copy_text(
     dest: &Dest,
     files: &[CtxPath],
     nl: &str,
-) -> String {
+) -> Result<String, Refusal> {
     let src = rc.model.src;
     let c = rc.model.ins[cand.copy];
     let c_indent = &src[c.span.start..c.keyword.start];
@@ -289,12 +289,10 @@ fn manifest_copy_text(
                 format!("{d}{dir}/")
             };
         }
-        out.push_str(&format!(
-            "{c_indent}{copy_kw}{c_flags} {} {d}{nl}",
-            group.join(" ")
-        ));
+        let args = super::copy_words::copy_args(&group, &d)?;
+        out.push_str(&format!("{c_indent}{copy_kw}{c_flags} {args}{nl}"));
     }
-    out
+    Ok(out)
 }
 
 /// C after R, then the RUN with what R did after the install.
