@@ -91,10 +91,20 @@ fn need(ctx: &BuildContext, f: String, files: &mut Vec<String>) -> Result<(), Re
     Ok(())
 }
 
-fn add_optional(ctx: &BuildContext, f: String, files: &mut Vec<String>) {
+/// A file the install reads when it is there. Something else under its name
+/// (a directory) is read too, and fails or changes the install where the
+/// manifests copy would leave it out.
+fn add_optional(ctx: &BuildContext, f: String, files: &mut Vec<String>) -> Result<(), Refusal> {
+    if ctx.present(&f) && !ctx.is_excluded(&f) && !ctx.is_file(&f) {
+        return Err(Refusal::MissingManifest {
+            why: format!("{f} is in the build context but is not a file"),
+            file: Some(CtxPath::new(&f)),
+        });
+    }
     if ctx.is_file(&f) && !files.contains(&f) {
         files.push(f);
     }
+    Ok(())
 }
 
 /// What the install reads: its own manifests and, when it falls back to
@@ -233,13 +243,13 @@ fn collect_one(
         }
         for f in read.optional {
             out.looked_for.push(f.clone());
-            add_optional(ctx, f, &mut files);
+            add_optional(ctx, f, &mut files)?;
         }
         out.extra_writes = read.writes;
         out.stubs = read.stubs;
     }
     for f in preset.optional.iter().chain(&spec.optional) {
-        add_optional(ctx, readers::join(project, f), &mut files);
+        add_optional(ctx, readers::join(project, f), &mut files)?;
     }
     out.files = files.iter().map(|f| CtxPath::new(f)).collect();
     Ok(out)
@@ -461,6 +471,16 @@ pub(super) mod tests {
                     .symlink("web", "real"),
                 RefusalKind::Layout,
                 "web is a symbolic link",
+            ),
+            // adv2-dirlock: `npm install` reads package-lock.json when it is
+            // there; a directory under that name fails the original install.
+            (
+                "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\n",
+                MemContext::new()
+                    .file("package.json", "{}")
+                    .file("package-lock.json/f", "x"),
+                RefusalKind::MissingManifest,
+                "package-lock.json is in the build context but is not a file",
             ),
         ];
         for (src, ctx, kind, text) in cases {
