@@ -15,10 +15,16 @@ use super::refusal::Refusal;
 pub fn copy_args(sources: &[String], dest: &str) -> Result<String, Refusal> {
     let words = || sources.iter().map(String::as_str).chain([dest]);
     if let Some(bad) = words().find(|w| !literal(w)) {
-        return Err(refusal(bad, "characters the builder would expand or unquote"));
+        return Err(refusal(
+            bad,
+            "characters the builder would expand or unquote",
+        ));
     }
     if let Some(bad) = sources.iter().find(|s| s.contains(['*', '?', '['])) {
-        return Err(refusal(bad, "characters the builder would match as a pattern"));
+        return Err(refusal(
+            bad,
+            "characters the builder would match as a pattern",
+        ));
     }
     if words().all(|w| !w.contains(char::is_whitespace)) {
         return Ok(words().collect::<Vec<_>>().join(" "));
