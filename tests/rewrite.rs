@@ -1380,6 +1380,28 @@ fn later_directory_copy_bringing_what_the_install_reads_is_refused() {
     );
 }
 
+/// A later copy of a file the source copy already brings at the same path
+/// (`ADD . /app` + `COPY ./requirements.txt /app/requirements.txt`, seen in
+/// a real repository) writes the same bytes C writes again: it commutes
+/// with C and stays. With another owner (`--chown`) it does not, and it
+/// cannot move either: the install reads it.
+#[test]
+fn later_copy_of_the_same_file_stays() {
+    rewritten(
+        "later-copy-same-file",
+        "COPY requirements.txt /app/
+COPY ./requirements.txt /app/requirements.txt
+RUN pip install -r /app/requirements.txt
+ADD . /app
+",
+    );
+    refused(
+        "later-copy-same-file-refuse-chown",
+        "crossing",
+        &["no longer change /app/requirements.txt before the install reads it"],
+    );
+}
+
 /// A later directory copy the install runs in was the candidate before the
 /// source copy could pass it, and keeps its own fix.
 #[test]

@@ -408,6 +408,8 @@ pub struct Crossed<'a> {
     pub in_run: Vec<RunCommand<'a>>,
     /// The line of R.
     pub run_line: usize,
+    /// The source copy C's instruction index.
+    pub source_copy: usize,
 }
 
 /// The steps between C and the install that move with C, in order; or why
@@ -421,7 +423,17 @@ pub fn carry(
     let moving: Vec<Option<Conflict>> = crossing
         .steps
         .iter()
-        .map(|(_, eff)| source.conflict(eff))
+        .map(|(xi, eff)| {
+            if super::restore::brings_the_same(rc, *xi, crossed.source_copy, source.map) {
+                // What it writes, C writes again with the same bytes.
+                let rest = Effect {
+                    writes: Default::default(),
+                    ..eff.clone()
+                };
+                return source.conflict(&rest);
+            }
+            source.conflict(eff)
+        })
         .collect();
     let mut carried = Vec::new();
     for (pos, conflict) in moving.iter().enumerate() {

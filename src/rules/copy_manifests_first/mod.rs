@@ -24,6 +24,7 @@ mod plan;
 pub mod refusal;
 #[cfg(test)]
 mod refusal_kinds;
+mod restore;
 mod shadow;
 mod split;
 mod steps;

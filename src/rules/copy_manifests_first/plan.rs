@@ -202,6 +202,7 @@ fn carry_steps(
         footprint,
         in_run,
         run_line: rc.line(rc.model.ins[cand.run]),
+        source_copy: cand.copy,
     };
     carry::carry(rc, crossing, source, &crossed)
 }
