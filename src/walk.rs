@@ -5,11 +5,15 @@ use std::sync::Mutex;
 
 /// Is `name` a Dockerfile name dockopt looks for?
 ///
-/// `Dockerfile` and `Containerfile` with a `.suffix` (`Dockerfile.prod`) or a
-/// `prefix.` (`api.Dockerfile`, `api.dockerfile`, `api.containerfile`), and a
-/// bare lowercase `dockerfile`, which `docker build` falls back to when there
-/// is no `Dockerfile`. A lowercase `dockerfile.*` is not taken: the CLI never
-/// reads it and such names are mostly source files (`dockerfile.go`).
+/// `Dockerfile` and `Containerfile` with a `.suffix` (`Dockerfile.prod`), a
+/// `-suffix` or `_suffix` (`Dockerfile-dev`, `Dockerfile_prod`, common
+/// variants that `docker build -f` is given), or a `prefix.`
+/// (`api.Dockerfile`, `api.dockerfile`, `api.containerfile`), and a bare
+/// lowercase `dockerfile`, which `docker build` falls back to when there is
+/// no `Dockerfile`. A lowercase `dockerfile.*` is not taken: the CLI never
+/// reads it and such names are mostly source files (`dockerfile.go`); nor is
+/// a `-`/`_` variant ending in a document or code extension
+/// (`Dockerfile-notes.md`, `Dockerfile_gen.py`).
 pub fn is_dockerfile_name(name: &str) -> bool {
     if name.ends_with(".dockerignore") || name.ends_with(".containerignore") {
         return false;
@@ -20,10 +24,26 @@ pub fn is_dockerfile_name(name: &str) -> bool {
                 .strip_prefix(base)
                 .is_some_and(|r| r.len() > 1 && r.starts_with('.'))
             || name
+                .strip_prefix(base)
+                .is_some_and(|r| r.len() > 1 && r.starts_with(['-', '_']) && !other_kind(r))
+            || name
                 .strip_suffix(base)
                 .or_else(|| name.strip_suffix(&base.to_ascii_lowercase()))
                 .is_some_and(|r| r.len() > 1 && r.ends_with('.'))
     }) || name == "dockerfile"
+}
+
+/// A `-`/`_` suffix that ends in the extension of a document, data or code
+/// file: not a Dockerfile variant.
+fn other_kind(suffix: &str) -> bool {
+    const EXTS: &[&str] = &[
+        "md", "txt", "rst", "adoc", "html", "json", "yml", "yaml", "toml", "xml", "sh", "bash",
+        "ps1", "py", "go", "js", "ts", "rb", "rs", "java", "j2", "jinja", "tmpl", "tpl",
+        "template", "mustache", "erb", "lock", "log", "orig", "rej", "swp", "png", "svg",
+    ];
+    suffix
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// Where git (and the `ignore` crate, which the walks use) look for the
@@ -255,6 +275,10 @@ mod tests {
             "Containerfile.dev",
             "api.containerfile",
             "api.Containerfile",
+            "Dockerfile-dev",
+            "Dockerfile_prod",
+            "Dockerfile-prod.alpine",
+            "Containerfile-ci",
         ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
@@ -269,6 +293,11 @@ mod tests {
             "Dockerfiles",
             "README",
             "Makefile",
+            "Dockerfile-",
+            "Dockerfile-notes.md",
+            "Dockerfile_generator.py",
+            "Dockerfile-template.j2",
+            "Dockerfile-dev.dockerignore",
         ] {
             assert!(!is_dockerfile_name(n), "{n}");
         }

@@ -504,6 +504,8 @@ fn directory_search_finds_every_dockerfile_name_and_nothing_else() {
         "cf/api.containerfile",
         "cf/web.Containerfile",
         "plain/Dockerfile",
+        "variants/Dockerfile-dev",
+        "variants/Dockerfile_prod",
     ] {
         write(r, f, NPM);
         let dir = Path::new(f).parent().unwrap();
@@ -516,6 +518,11 @@ fn directory_search_finds_every_dockerfile_name_and_nothing_else() {
     std::os::unix::fs::symlink("tools/dockerfile", r.join("tools/link")).unwrap();
     std::fs::rename(r.join("tools/link"), r.join("dockerfile")).unwrap();
     write(r, "cf/Containerfile.dev.containerignore", "x\n");
+    write(
+        r,
+        "variants/Dockerfile-notes.md",
+        "# how the images are built\n",
+    );
     let out = dockopt(r, &["--format", "json", "."]);
     let report = json(&out);
     let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
@@ -526,7 +533,9 @@ fn directory_search_finds_every_dockerfile_name_and_nothing_else() {
             "cf/api.containerfile",
             "cf/web.Containerfile",
             "lower/dockerfile",
-            "plain/Dockerfile"
+            "plain/Dockerfile",
+            "variants/Dockerfile-dev",
+            "variants/Dockerfile_prod"
         ],
         "{}",
         String::from_utf8_lossy(&out.stderr)

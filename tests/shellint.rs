@@ -204,6 +204,13 @@ fn pre_commit_file_pattern_matches_the_directory_search() {
         "containerfile",
         "Dockerfiles",
         "README",
+        "Dockerfile-dev",
+        "Dockerfile_prod",
+        "Dockerfile-prod.alpine",
+        "Dockerfile-",
+        "Dockerfile-notes.md",
+        "Dockerfile_gen.PY",
+        "Dockerfile-dev.dockerignore",
     ];
     for h in hooks() {
         let prog = format!(
