@@ -11,6 +11,7 @@ pub mod configs;
 pub mod context;
 pub mod context_reads;
 pub mod contexts;
+pub mod declared;
 pub mod diff;
 pub mod edit;
 pub mod effects;

@@ -234,6 +234,7 @@ fn targets_and_walk_errors(
     for c in &compose_files {
         compose.extend(crate::compose::read(c));
     }
+    let files = crate::declared::with_compose(files, &compose, &dirs);
     let mut tops = dirs.clone();
     tops.push(PathBuf::from("."));
     let mut roots = crate::contexts::Roots::new(&tops);

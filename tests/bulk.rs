@@ -543,6 +543,38 @@ fn directory_search_finds_every_dockerfile_name_and_nothing_else() {
     assert!(report.files.iter().all(|f| f.status == FileStatus::Changed));
 }
 
+/// A Dockerfile a compose file names under a name the search does not take
+/// (`build.dockerfile: .dockerfiles/web/.Dockerfile`) is processed too; a
+/// declared file that is missing, or outside the searched directory, is not.
+#[test]
+fn directory_search_adds_the_dockerfiles_compose_declares() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write(r, "svc/.dockerfiles/web/.Dockerfile", NPM);
+    write(r, "svc/package.json", PKG);
+    write(r, "svc/package-lock.json", "{}");
+    write(r, "svc/server.js", "console.log(1)\n");
+    write(r, "other/build/api", NPM);
+    write(
+        r,
+        "svc/compose.yaml",
+        "services:\n  web:\n    build:\n      context: .\n      dockerfile: .dockerfiles/web/.Dockerfile\n  \
+         gone:\n    build:\n      context: .\n      dockerfile: docker/missing\n  \
+         api:\n    build:\n      context: ../other\n      dockerfile: build/api\n",
+    );
+    let out = dockopt(r, &["--format", "json", "svc"]);
+    let report = json(&out);
+    let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["svc/.dockerfiles/web/.Dockerfile"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report.files[0].status, FileStatus::Changed);
+    assert_eq!(report.files[0].context.as_deref(), Some("svc"));
+}
+
 /// `--check` over a tree groups the left-alone files by reason kind, largest
 /// group first, so a user sees what blocks the rest.
 #[test]
