@@ -96,6 +96,17 @@ pub struct Outside {
     /// in the Dockerfile, the effect is unknown.
     #[serde(default)]
     pub env: Vec<String>,
+    /// Install flags that move what it reads or writes (`--cache`): given,
+    /// the effect is unknown.
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// Configuration files (by name) the install reads among the manifests
+    /// (`.npmrc`), and the keys that, set in one, move what it reads or
+    /// writes (`cache`): the effect is then unknown.
+    #[serde(default)]
+    pub config_files: Vec<String>,
+    #[serde(default)]
+    pub config_keys: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -6,8 +6,11 @@
 //! install with the source copy may touch a path outside the copy's
 //! destination only when it commutes with this (`carry.rs`).
 
+use crate::context::BuildContext;
 use crate::effects::command::ShellEnv;
 use crate::effects::{Effect, PathPat};
+use crate::paths::CtxPath;
+use crate::preset::Outside;
 use crate::readers::Site;
 
 use super::candidate::Candidate;
@@ -28,9 +31,25 @@ const DEFAULT_PATH: &[&str] = &[
 /// The install's effect outside its project; `None` when unknown: the
 /// preset does not say, a variable that moves what it touches is set, or
 /// the user's home is unknown.
-pub fn effect(rc: &RuleContext, cand: &Candidate) -> Option<Effect> {
+/// `files` are the context paths the manifests copy brings: a configuration
+/// file among them (`.npmrc`) that sets a key moving what the install
+/// touches (`cache=/var/cache/npm`) makes the effect unknown, as does such a
+/// flag (`--cache`) on the install or a fallback.
+pub fn effect(
+    rc: &RuleContext,
+    cand: &Candidate,
+    ctx: &BuildContext,
+    files: &[CtxPath],
+) -> Option<Effect> {
     let install = &cand.install;
     let outside = install.m.preset.outside.as_ref()?;
+    let matches = std::iter::once(&install.m).chain(&install.fallbacks);
+    let flagged = matches
+        .flat_map(|m| m.flag_values.iter())
+        .any(|(f, _)| outside.flags.iter().any(|o| o == f));
+    if flagged || files.iter().any(|f| config_moves(ctx, outside, f.as_str())) {
+        return None;
+    }
     let script = &install.script;
     let vars = &rc.model.state[cand.run].vars;
     let env = Site::env_at(
@@ -66,6 +85,30 @@ pub fn effect(rc: &RuleContext, cand: &Candidate) -> Option<Effect> {
         }
     }
     Some(eff)
+}
+
+/// Is context file `f` one of the tool's configuration files, setting one
+/// of the keys that move what the install touches (`key=value` lines,
+/// `#`/`;` comments, case ignored)?
+fn config_moves(ctx: &BuildContext, outside: &Outside, f: &str) -> bool {
+    let name = f.rsplit('/').next().unwrap_or(f);
+    if !outside.config_files.iter().any(|c| c == name) {
+        return false;
+    }
+    let Some(text) = ctx.read_to_string(f) else {
+        return true; // unreadable: what it sets is unknown
+    };
+    text.lines().any(|line| {
+        let line = line.trim();
+        if line.starts_with(['#', ';']) {
+            return false;
+        }
+        let key = line.split('=').next().unwrap_or("").trim();
+        outside
+            .config_keys
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
+    })
 }
 
 /// Does variable `name` match one of `patterns` (a trailing `*` matches a

@@ -121,7 +121,7 @@ fn plan_with(
         Project::AboveCopy(_, parent) => *parent,
     };
     let mut footprint = carry::Footprint::new(&cand.install.m, &found, project_map, &dest.abs);
-    footprint.outside = outside::effect(rc, cand);
+    footprint.outside = outside::effect(rc, cand, ctx, &found.files);
     let scripts_in = found.vet_scripts.then(|| found.files.clone());
     if above {
         if let Some(f) = found
