@@ -142,6 +142,17 @@ impl BuildContext {
         fs: Arc<dyn ContextFs>,
         read: &ReadIgnore<'_>,
     ) -> anyhow::Result<BuildContext> {
+        // Docker's and Podman's candidates overlap: each file is read once.
+        let seen = std::cell::RefCell::new(Vec::<(PathBuf, Option<String>)>::new());
+        let read = |p: &Path| -> anyhow::Result<Option<String>> {
+            if let Some((_, text)) = seen.borrow().iter().find(|(q, _)| q == p) {
+                return Ok(text.clone());
+            }
+            let text = read(p)?;
+            seen.borrow_mut().push((p.to_path_buf(), text.clone()));
+            Ok(text)
+        };
+        let read: &ReadIgnore<'_> = &read;
         let docker = first_ignore(
             &[
                 (beside(dockerfile, ".dockerignore"), true),
@@ -380,5 +391,29 @@ mod tests {
         let c = open();
         assert!(c.is_excluded("d") && !c.is_excluded("a") && !c.is_excluded("c"));
         assert!(c.ignore_edit_conflict().is_none());
+    }
+
+    /// Docker's and Podman's candidate lists share files: each is read once
+    /// per context (it was read twice), with the same result.
+    #[test]
+    fn each_ignore_candidate_is_read_once() {
+        let t = tree(&["Containerfile"], &[]);
+        let root = t.path();
+        fs::write(root.join(".dockerignore"), "a\n").unwrap();
+        let reads = std::cell::RefCell::new(Vec::<PathBuf>::new());
+        let read = |p: &Path| {
+            reads.borrow_mut().push(p.to_path_buf());
+            read_ignore(p)
+        };
+        let fs = Arc::new(DiskFs::new(root.to_path_buf()));
+        let df = root.join("Containerfile");
+        let c = BuildContext::over(root, &df, fs, &read).unwrap();
+        assert!(c.is_excluded("a") && c.ignore_edit_conflict().is_none());
+        let mut all = reads.borrow().clone();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(n, all.len(), "read twice: {:?}", reads.borrow());
+        assert_eq!(n, 4); // Containerfile.{docker,container}ignore, .containerignore, .dockerignore
     }
 }
