@@ -324,7 +324,9 @@ fn sarif_ignore_change_is_the_insertion_fix_writes() {
     write(r, "a/package.json", PKG);
     write(r, "a/package-lock.json", "{}");
     write(r, "a/node_modules/x/index.js", "x\n");
-    write(r, "a/.dockerignore", ".git");
+    // It lists itself: an ignore file that `COPY . .` brings into the image
+    // is not edited (adv2-ignincopy).
+    write(r, "a/.dockerignore", ".dockerignore\n.git");
     let out = dockopt(r, &["--format", "sarif", "a/Dockerfile"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let change = &v["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][1];
@@ -339,7 +341,7 @@ fn sarif_ignore_change_is_the_insertion_fix_writes() {
             &g["endColumn"]
         ]
         .map(|n| n.as_u64().unwrap()),
-        [1, 5, 1, 5]
+        [2, 5, 2, 5]
     );
     let inserted = rep["insertedContent"]["text"].as_str().unwrap().to_string();
     assert_eq!(
@@ -348,7 +350,7 @@ fn sarif_ignore_change_is_the_insertion_fix_writes() {
     );
     assert_eq!(
         std::fs::read_to_string(r.join("a/.dockerignore")).unwrap(),
-        format!(".git{inserted}")
+        format!(".dockerignore\n.git{inserted}")
     );
 }
 
@@ -443,7 +445,7 @@ fn sarif_fixes_of_later_rounds_reproduce_the_fix() {
     write(r, "package-lock.json", "{}");
     write(r, "requirements.txt", "flask\n");
     write(r, "node_modules/x/index.js", "x\n");
-    write(r, ".dockerignore", ".git\n");
+    write(r, ".dockerignore", ".dockerignore\n.git\n");
     let out = dockopt(r, &["--format", "sarif", "Dockerfile"]);
     let log: sarif::Log = serde_json::from_slice(&out.stdout).unwrap();
     let results = &log.runs[0].results;

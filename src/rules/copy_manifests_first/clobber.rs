@@ -57,6 +57,7 @@ pub fn ignore_additions(
                 additions.join(", ")
             )));
         }
+        check_ignore_file(rc, ctx, &additions)?;
         check_nothing_else_excluded(rc, ctx, &found.files, &additions)?;
         check_other_reads(rc, c_index, &additions, &newly_excluded)?;
         if let Some(why) = ctx.sibling_breakage(&additions, &newly_excluded) {
@@ -64,6 +65,70 @@ pub fn ignore_additions(
         }
     }
     Ok(additions)
+}
+
+/// The existing ignore file the entries are appended to. Through a symbolic
+/// link the edit would change the file it points to (another file of the
+/// context, or one outside it). In the context and not excluded by itself, a
+/// copy of the context brings it into the image, where the new line would
+/// change it (`COPY . .` copies `/app/.dockerignore`). A created file lists
+/// itself.
+fn check_ignore_file(
+    rc: &RuleContext,
+    ctx: &BuildContext,
+    additions: &[String],
+) -> Result<(), Refusal> {
+    let Some(path) = ctx.ignore_file() else {
+        return Ok(());
+    };
+    let name = path.display();
+    let rel = rel_in_root(ctx.root(), path);
+    let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        || rel.as_deref().is_some_and(|r| ctx.is_symlink(r));
+    if linked {
+        return Err(Refusal::Clobber(format!(
+            "the fix needs {} in {name}, which is a symbolic link: dockopt does not edit the file it points to",
+            additions.join(", ")
+        )));
+    }
+    let Some(rel) = rel.filter(|r| !ctx.is_excluded(r)) else {
+        return Ok(());
+    };
+    let copier = context_reads(rc.model).into_iter().find(|r| {
+        r.kind == ReadKind::Copy
+            && r.source
+                .as_deref()
+                .map_or(true, |s| is_under_rel(&rel, &glob_dir(s)))
+    });
+    match copier {
+        Some(r) => {
+            let ins = rc.model.ins[r.index];
+            Err(Refusal::Clobber(format!(
+                "the fix needs {} in {name}, but {} at line {} copies {rel} into the image, which the new line would change",
+                additions.join(", "),
+                ins.name,
+                rc.line(ins)
+            )))
+        }
+        None => Ok(()),
+    }
+}
+
+/// `path` relative to the context directory `root`, when it is inside it
+/// (`Dockerfile.dockerignore` beside a Dockerfile named relative to `.`).
+/// The directories are compared resolved; the file itself is not followed.
+fn rel_in_root(root: &std::path::Path, path: &std::path::Path) -> Option<String> {
+    let canon = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let (root, path) = match (canon(root), canon(dir)) {
+        (Some(r), Some(d)) => (r, d.join(path.file_name()?)),
+        _ => (root.to_path_buf(), path.to_path_buf()),
+    };
+    let rel = path.strip_prefix(&root).ok()?;
+    Some(clean_rel(&rel.to_string_lossy()))
 }
 
 /// COPY/ADD instructions from the context, with their cleaned sources.
@@ -200,6 +265,26 @@ mod tests {
             .file("node_modules/dep/index.js", "")
             .file(".dockerignore", "node_modules\n");
         assert_eq!(additions(ctx).unwrap(), Vec::<String>::new());
+    }
+
+    /// An ignore file in the context that `COPY . .` copies changes in the
+    /// image with the new line (adv2-ignincopy); one that lists itself does not.
+    #[test]
+    fn an_ignore_file_the_copy_brings_is_not_edited() {
+        let ctx = npm_project()
+            .file("node_modules/dep/index.js", "")
+            .file(".dockerignore", "dist\n");
+        let r = additions(ctx).unwrap_err();
+        assert_eq!(r.kind(), RefusalKind::Clobber);
+        assert!(
+            r.text().contains("copies .dockerignore into the image"),
+            "{}",
+            r.text()
+        );
+        let ctx = npm_project()
+            .file("node_modules/dep/index.js", "")
+            .file(".dockerignore", ".dockerignore\ndist\n");
+        assert_eq!(additions(ctx).unwrap(), ["**/node_modules"]);
     }
 
     #[test]
