@@ -35,7 +35,9 @@ const KEPT_ROOTS: usize = 1024;
 /// The repositories' censuses of one run.
 #[derive(Debug)]
 pub struct Sharing {
-    tops: Vec<PathBuf>,
+    /// The repository roots of the run's tops, made once: a run given one
+    /// path per repository has thousands of tops.
+    roots: Mutex<Roots>,
     fallback: Option<Arc<Loaded>>,
     isolated: bool,
     repos: Mutex<Repos>,
@@ -83,11 +85,17 @@ impl Sharing {
     /// `dockopt.toml` found from the working directory.
     pub fn new(tops: &[PathBuf], fallback: Option<Arc<Loaded>>, isolated: bool) -> Sharing {
         Sharing {
-            tops: tops.to_vec(),
+            roots: Mutex::new(Roots::new(tops)),
             fallback,
             isolated,
             repos: Mutex::new(Repos::default()),
         }
+    }
+
+    /// The repository root of the context directory `root`.
+    fn repo_of(&self, root: &Path) -> PathBuf {
+        let mut roots = self.roots.lock().unwrap_or_else(|p| p.into_inner());
+        roots.of(&root.join("Dockerfile"))
     }
 
     /// The census slot of the repository `repo` (empty when new).
@@ -113,7 +121,7 @@ impl Sharing {
     /// The Dockerfiles of `root`'s repository, other than `me`, that may be
     /// built with the context `root`. Sorted.
     pub fn users_of(&self, root: &Path, me: &Path) -> Vec<PathBuf> {
-        let repo = Roots::new(&self.tops).of(&root.join("Dockerfile"));
+        let repo = self.repo_of(root);
         let slot = self.slot(&repo);
         let census = slot.get_or_init(|| self.census(&repo));
         let me = key(me);
@@ -128,7 +136,7 @@ impl Sharing {
     /// Is `f` a Dockerfile of `root`'s repository whose context nothing
     /// declares (its contexts are the possible ones)?
     pub fn undeclared(&self, root: &Path, f: &Path) -> bool {
-        let repo = Roots::new(&self.tops).of(&root.join("Dockerfile"));
+        let repo = self.repo_of(root);
         let f = key(f);
         // Asked after `users_of` made the census (made again if evicted since).
         self.slot(&repo)
@@ -142,13 +150,12 @@ impl Sharing {
         for c in &found.compose_files {
             compose.extend(crate::compose::read(c));
         }
-        let mut roots = Roots::new(&self.tops);
         let declarations = Declarations::collect(
             &found.dockerfiles,
             &[repo.to_path_buf()],
             found.declaration_files,
             compose,
-            &mut roots,
+            &mut self.roots.lock().unwrap_or_else(|p| p.into_inner()),
         );
         let mut configs = crate::configs::Configs::shared(self.fallback.clone(), self.isolated);
         let repo_key = key(repo);
