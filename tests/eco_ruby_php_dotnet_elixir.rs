@@ -304,12 +304,13 @@ fn dotnet_restore_project() {
 }
 
 /// `dotnet publish` of the solution in the working directory: `dotnet restore` first (every
-/// project the solution names, not its solution folders), the publish after the source copy.
+/// project the solution names, not its solution folders, and the central package versions),
+/// the publish after the source copy. The e2e test builds this tree too.
 #[test]
 fn dotnet_publish_solution_in_builder_stage() {
     let c = check("dotnet-publish-sln", "Dockerfile", &[]);
     assert!(c.fixed.contains(
-        "COPY Web.sln ./\nCOPY src/Web/Web.csproj ./src/Web/\nCOPY tests/Web.Tests/Web.Tests.csproj ./tests/Web.Tests/\nRUN dotnet restore\nCOPY . .\nRUN dotnet publish -c Release -o /app -r linux-x64 --no-self-contained\n"
+        "COPY Web.sln Directory.Packages.props ./\nCOPY src/Web/Web.csproj ./src/Web/\nCOPY tests/Web.Tests/Web.Tests.csproj ./tests/Web.Tests/\nRUN dotnet restore\nCOPY . .\nRUN dotnet publish -c Release -o /app -r linux-x64 --no-self-contained\n"
     ));
     assert_eq!(c.applicability(), ["safe"]);
 }

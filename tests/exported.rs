@@ -1,6 +1,6 @@
 //! Issue 12, class 7: cargo's deps-only fix in an exported stage is safe only
-//! where real builds showed the same image (`tests/e2e/exported.rs`): with
-//! `--release` (or `-r`), and no `incremental` setting in the Dockerfile or
+//! where real builds showed the same image (the e2e fixtures
+//! `tests/e2e/fixtures/real-cargo-exported*`): with `--release` (or `-r`), and no `incremental` setting in the Dockerfile or
 //! the manifests. Each case flips the label one way; the rewrite is the same.
 
 use serde_json::Value;

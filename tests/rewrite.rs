@@ -178,7 +178,8 @@ fn rewrite_cargo_multistage_builder_is_safe() {
 }
 
 /// In the exported stage the cargo stub build with `--release` was measured
-/// to build the same image (tests/e2e/exported.rs): safe, applied.
+/// to build the same image (the e2e fixtures
+/// tests/e2e/fixtures/real-cargo-exported*): safe, applied.
 #[test]
 fn rewrite_cargo_single_exported_release_is_safe() {
     let c = check("cargo-single", "Dockerfile", &[]);

@@ -1,42 +1,43 @@
 //! End-to-end tests: real image builds of each fixture's original Dockerfile and of the
-//! `dockopt --fix` output, with buildah (see DESIGN.md §4 and `support.rs`).
+//! `dockopt --fix` output, with buildah (see `support.rs`).
 //!
 //! Every fixture under `fixtures/<name>/` is a Dockerfile, its build context and a
 //! `fixture.toml`; or just the `fixture.toml` (and the `wrong-*` rewrites) when its `tree`
 //! names a rule fixture `tests/fixtures/<group>/<name>` that the snapshot tests check too (one
-//! tree for both suites, not a copy). Its test copies the fixture twice, runs `dockopt --fix` on one copy and
-//! checks:
+//! tree for both suites, not a copy). build.rs generates the tests from the directory tree
+//! ([`fixtures`]): one `e2e_<test>` per fixture, which runs [`fixture`], and one per
+//! `[[wrong]]` rewrite, which runs [`wrong_rewrite`]; what each does is the fixture's data.
+//! A fixture's test copies the fixture twice, runs `dockopt --fix` on one copy and checks:
 //! 1. both Dockerfiles build, and the fixed one differs from the original iff `changed`;
 //! 2. the final images hold the same files (path, type, mode, owner, content), leaving out the
-//!    Dockerfile and `.dockerignore` themselves;
+//!    Dockerfile and `.dockerignore` themselves (with `[differs]`: the images differ, and only
+//!    where the fixture says);
 //! 3. after a line is appended to `source_edit` in both copies, a rebuild of the fixed variant
 //!    in the same storage root takes every step in `cached` from the layer cache, the rebuilt
-//!    images are again the same, and the edited line is in them.
+//!    images are again the same, and the edited line is in them (not with `depth = "image"`).
 //!
-//! Fixtures with `real = "node" | "python" | "rust"` (`real-*`, tests in `real.rs`) build on
-//! base images with the real package managers (`realbase.sh`) instead of the busybox base
-//! with stand-ins, and may name documented-volatile output to normalise (`normalise.rs`).
+//! A wrong rewrite is a hand-written `wrong-*` Dockerfile that the rule rules out: the harness
+//! must reject it the way its `fails` says (it does not build, its image differs, or its
+//! install is not cached after a source edit).
+//!
+//! Fixtures with `real = "node" | "python" | "rust"` build on base images with the real
+//! package managers (`realbase.sh`, `real.rs`) instead of the busybox base with stand-ins,
+//! and may name documented-volatile output to normalise (`normalise.rs`).
 //!
 //! The two variants are built in separate storage roots: buildah 1.28 can reuse a cached
-//! `COPY --from` layer even when the source stage changed. The tests skip (and pass) without
-//! buildah or root, unless `CI=true` or `DOCKOPT_E2E_REQUIRED=1`. With `DOCKOPT_E2E_TIMINGS=FILE`, each
-//! fixture appends a markdown row with its rebuild times after the source edit.
+//! `COPY --from` layer even when the source stage changed. The tests skip (and pass), saying
+//! why, without buildah or root, unless `CI=true` or `DOCKOPT_E2E_REQUIRED=1`. With
+//! `DOCKOPT_E2E_TIMINGS=FILE`, each fixture appends a markdown row with its rebuild times
+//! after the source edit.
 
-mod support;
-// Ecosystem test files (each `e2e_<fixture>` test calls `run_fixture`).
-mod javascript;
-// e2e: javascript
-mod python;
-// e2e: python
-mod go_jvm;
-// e2e: go-jvm
-mod ruby_php_dotnet_elixir;
-// e2e: ruby-php-dotnet-elixir
 mod exported;
 mod normalise;
-mod readers;
 mod real;
-// e2e: real package managers
+mod support;
+/// One test per e2e fixture and per wrong rewrite (build.rs, from `fixtures/*/fixture.toml`).
+mod fixtures {
+    include!(concat!(env!("OUT_DIR"), "/e2e_tests.rs"));
+}
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -94,9 +95,66 @@ struct Meta {
     /// (possibly intercepting) proxy.
     #[serde(default)]
     host_ca: Vec<String>,
-    /// Run `dockopt --fix --unsafe-fixes` (to measure what an unsafe fix changes).
+    /// Run `dockopt --fix --unsafe-fixes` (an unsafe fix, or to measure what it changes).
     #[serde(default)]
     unsafe_fixes: bool,
+    /// The test's name after `e2e_`; default: the directory name. Read by build.rs only.
+    #[allow(dead_code)]
+    test: Option<String>,
+    /// The hand-written test that builds this fixture (`exported.rs`), when no data can say
+    /// what it checks: build.rs then generates no test of its own. Read by build.rs only.
+    #[allow(dead_code)]
+    custom: Option<String>,
+    /// How far the fixture's test goes; default: with the source edit.
+    #[serde(default)]
+    depth: Depth,
+    /// The rewrite's image is expected to differ from the original's, only where this says.
+    differs: Option<Differs>,
+    /// Hand-written wrong rewrites the harness must reject (one test each).
+    #[serde(default)]
+    wrong: Vec<Wrong>,
+}
+
+/// `[differs]`: a measured difference (an unsafe fix). Patterns are globs over image paths;
+/// the same list in both says exactly which paths differ.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Differs {
+    /// Every differing path matches one of these.
+    within: Vec<String>,
+    /// Each of these matches at least one differing path.
+    including: Vec<String>,
+}
+
+/// `[[wrong]]`: a hand-written rewrite that the rule rules out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wrong {
+    /// The `wrong-*` Dockerfile in the fixture directory, built in place of the Dockerfile.
+    dockerfile: String,
+    /// The test's name after `e2e_`; default: `wrong_rewrite_is_caught_<fixture>_<file>`.
+    /// Read by build.rs only.
+    #[allow(dead_code)]
+    test: Option<String>,
+    /// How the harness must reject it.
+    fails: Rejection,
+    /// Why it is wrong (shown in failures).
+    why: String,
+    /// Image paths that must be among the differences (with `fails = "trees-differ"`).
+    #[serde(default)]
+    differs: Vec<String>,
+}
+
+/// How a wrong rewrite must fail the checks.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum Rejection {
+    /// The rewritten Dockerfile does not build.
+    VariantBuild,
+    /// The final images differ.
+    TreesDiffer,
+    /// The install is not cached after a source edit (checked with the edit).
+    NotCached,
 }
 
 fn default_dockerfile() -> String {
@@ -331,12 +389,14 @@ struct Timings {
     rewritten: Duration,
 }
 
-/// How far [`verify`] goes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// How far [`verify`] goes (`depth` in fixture.toml).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
 enum Depth {
-    /// Checks 1 and 2: both build, same final image.
+    /// Checks 1 and 2: both build, same final image (`"image"`).
     Image,
-    /// Also check 3: the source edit, the cache and the rebuilt images.
+    /// Also check 3: the source edit, the cache and the rebuilt images (`"with-edit"`).
+    #[default]
     WithEdit,
 }
 
@@ -557,13 +617,9 @@ fn dockerignore_excludes(context: &Path, name: &str) -> bool {
     excluded
 }
 
-/// The whole test of one fixture.
-pub(crate) fn run_fixture(name: &str) {
-    run_fixture_to(name, Depth::WithEdit);
-}
-
-/// The test of one fixture, to `depth` (without the source edit: the images only).
-fn run_fixture_to(name: &str, depth: Depth) {
+/// The generated test of the fixture `fixtures/<name>/`: `dockopt --fix` on a copy, then
+/// [`verify`] to the fixture's `depth`, or the measured difference of its `[differs]`.
+pub(crate) fn fixture(name: &str) {
     if !e2e_ready() {
         return;
     }
@@ -583,8 +639,11 @@ fn run_fixture_to(name: &str, depth: Depth) {
             fx.meta.about
         );
     }
-    match verify(&fx, &original, &rewritten, depth) {
-        Ok(timings) => {
+    if let Some(differs) = &fx.meta.differs {
+        return check_differences(&fx, differs, &original, &rewritten);
+    }
+    match verify(&fx, &original, &rewritten, fx.meta.depth) {
+        Ok(timings) if fx.meta.depth == Depth::WithEdit => {
             eprintln!(
                 "[e2e] {name}: rebuild after the source edit: original {:.1}s, rewritten {:.1}s",
                 timings.original.as_secs_f64(),
@@ -592,318 +651,115 @@ fn run_fixture_to(name: &str, depth: Depth) {
             );
             record_timings(name, timings.original, timings.rewritten);
         }
+        Ok(_) => {}
         Err(failure) => panic!("{name} ({}): {failure}", fx.meta.about),
     }
 }
 
-/// Builds a deliberately wrong hand-written rewrite of a fixture and returns how the harness
-/// rejected it.
-fn reject_wrong_rewrite(name: &str, wrong_dockerfile: &str, depth: Depth) -> Option<Failure> {
-    if !e2e_ready() {
-        return None;
+/// A fixture whose rewrite is expected to build a different image: the differences are
+/// measured; each must lie `within` the fixture's patterns, and each pattern of
+/// `including` must match one.
+fn check_differences(fx: &Fixture, differs: &Differs, original: &Path, rewritten: &Path) {
+    let name = &fx.name;
+    let text = match verify(fx, original, rewritten, Depth::Image) {
+        Ok(_) => panic!(
+            "{name}: the images are the same; [differs] expects a difference ({})",
+            fx.meta.about
+        ),
+        Err(Failure::TreesDiffer(text)) => text,
+        Err(other) => panic!("{name}: {other}"),
+    };
+    eprintln!("[e2e] {name}: {text}");
+    assert!(!text.contains("\n... and "), "{name}: too many differences");
+    let paths = differing_paths(&text);
+    let within = globs(&differs.within);
+    for pattern in &differs.including {
+        let glob = globs(std::slice::from_ref(pattern));
+        assert!(
+            paths.iter().any(|p| glob.is_match(p)),
+            "{name}: no difference matches {pattern:?}: {paths:?} ({})",
+            fx.meta.about
+        );
     }
-    let fx = Fixture::load_ready(name)?;
+    let beyond: Vec<&String> = paths.iter().filter(|p| !within.is_match(p)).collect();
+    assert!(
+        beyond.is_empty(),
+        "{name}: differences beyond {:?}: {beyond:?}",
+        differs.within
+    );
+}
+
+/// The image paths of a [`Failure::TreesDiffer`] text.
+fn differing_paths(text: &str) -> Vec<String> {
+    let prefixes = [
+        "differs: ",
+        "only in the first image: ",
+        "only in the second image: ",
+    ];
+    text.lines()
+        .filter_map(|line| prefixes.iter().find_map(|p| line.strip_prefix(p)))
+        .map(str::to_string)
+        .collect()
+}
+
+fn globs(patterns: &[String]) -> globset::GlobSet {
+    let mut set = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        set.add(globset::Glob::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}")));
+    }
+    set.build().expect("a glob set")
+}
+
+/// The generated test of the wrong rewrite `dockerfile` of the fixture `name`: built in place
+/// of the Dockerfile, it must be rejected as its `[[wrong]]` says.
+pub(crate) fn wrong_rewrite(name: &str, dockerfile: &str) {
+    if !e2e_ready() {
+        return;
+    }
+    let Some(fx) = Fixture::load_ready(name) else {
+        return;
+    };
+    let wrong = fx
+        .meta
+        .wrong
+        .iter()
+        .find(|w| w.dockerfile == dockerfile)
+        .unwrap_or_else(|| panic!("{name}: no [[wrong]] names {dockerfile}"));
+    let depth = match wrong.fails {
+        Rejection::NotCached => Depth::WithEdit,
+        Rejection::VariantBuild | Rejection::TreesDiffer => Depth::Image,
+    };
     let scratch = scratch_dir(&format!("{name}-wrong"));
     let original = scratch.path().join("original");
-    let wrong = scratch.path().join("wrong");
+    let variant = scratch.path().join("wrong");
     fx.copy_to(&original);
-    fx.copy_with_dockerfile(&wrong, wrong_dockerfile);
-    match verify(&fx, &original, &wrong, depth) {
-        Ok(_) => panic!("{name}/{wrong_dockerfile}: the harness accepted a wrong rewrite"),
-        Err(failure) => {
-            eprintln!("[e2e] {name}/{wrong_dockerfile} rejected as expected: {failure}");
-            Some(failure)
+    fx.copy_with_dockerfile(&variant, dockerfile);
+    let failure = match verify(&fx, &original, &variant, depth) {
+        Ok(_) => panic!(
+            "{name}/{dockerfile}: the harness accepted a wrong rewrite ({})",
+            wrong.why
+        ),
+        Err(failure) => failure,
+    };
+    eprintln!("[e2e] {name}/{dockerfile} rejected: {failure}");
+    let (rejected, detail) = match &failure {
+        Failure::VariantBuild(d) => (Rejection::VariantBuild, d),
+        Failure::TreesDiffer(d) => (Rejection::TreesDiffer, d),
+        Failure::NotCached(d) => (Rejection::NotCached, d),
+        Failure::OriginalBuild(_) | Failure::EditedBuild(_) => {
+            panic!("{name}/{dockerfile}: rejected for another reason: {failure}")
         }
+    };
+    assert_eq!(
+        rejected, wrong.fails,
+        "{name}/{dockerfile} ({}): rejected as {rejected:?}, not {:?}:\n{failure}",
+        wrong.why, wrong.fails
+    );
+    let paths = differing_paths(detail);
+    for path in &wrong.differs {
+        assert!(
+            paths.contains(path),
+            "{name}/{dockerfile}: {path} is not among the differences: {paths:?}"
+        );
     }
-}
-
-#[test]
-fn e2e_npm_classic() {
-    run_fixture("npm-classic");
-}
-
-#[test]
-fn e2e_npm_build_multistage() {
-    run_fixture("npm-build-multistage");
-}
-
-#[test]
-fn e2e_npm_chown_env() {
-    run_fixture("npm-chown-env");
-}
-
-#[test]
-fn e2e_npm_host_node_modules() {
-    run_fixture("npm-host-node-modules");
-}
-
-#[test]
-fn e2e_npm_install_no_lockfile() {
-    run_fixture("npm-install-no-lockfile");
-}
-
-#[test]
-fn e2e_npm_subdir() {
-    run_fixture("npm-subdir");
-}
-
-#[test]
-fn e2e_npm_docker_dir() {
-    run_fixture("npm-docker-dir");
-}
-
-#[test]
-fn e2e_npm_postinstall() {
-    run_fixture("npm-postinstall");
-}
-
-#[test]
-fn e2e_pip_classic() {
-    run_fixture("pip-classic");
-}
-
-#[test]
-fn e2e_pip_nested_requirements() {
-    run_fixture("pip-nested-requirements");
-}
-
-#[test]
-fn e2e_pip_outside_context() {
-    run_fixture("pip-outside-context");
-}
-
-#[test]
-fn e2e_cargo_multistage() {
-    run_fixture("cargo-multistage");
-}
-
-#[test]
-fn e2e_cargo_workspace() {
-    run_fixture("cargo-workspace");
-}
-
-#[test]
-fn e2e_already_optimized() {
-    run_fixture("already-optimized");
-}
-
-#[test]
-fn e2e_nothing_to_do() {
-    run_fixture("nothing-to-do");
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_missing_lockfile() {
-    // `npm ci` after copying only package.json: the stand-in fails like npm (EUSAGE).
-    let failure = reject_wrong_rewrite("npm-classic", "wrong-no-lockfile.Dockerfile", Depth::Image);
-    assert!(
-        matches!(failure, None | Some(Failure::VariantBuild(_))),
-        "{failure:?}"
-    );
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_host_node_modules() {
-    // Manifests first but no `.dockerignore` entry: `COPY . .` after the install brings the
-    // host's node_modules over the installed one.
-    let failure = reject_wrong_rewrite(
-        "npm-host-node-modules",
-        "wrong-no-ignore.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_missing_include() {
-    // requirements.txt copied without the files it includes with -r/-c.
-    let failure = reject_wrong_rewrite(
-        "pip-nested-requirements",
-        "wrong-missing-include.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::VariantBuild(_))),
-        "{failure:?}"
-    );
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_cargo_stub_binary() {
-    // A stub-target dependency build without touching the real sources afterwards: their
-    // mtimes are older than the stub artifacts, so cargo ships the stub binary.
-    let failure = reject_wrong_rewrite(
-        "cargo-multistage",
-        "wrong-no-touch.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_not_cached() {
-    // A reorder that builds the same image but copies the sources before the install, so a
-    // source edit still reruns it.
-    let failure = reject_wrong_rewrite(
-        "npm-classic",
-        "wrong-sources-first.Dockerfile",
-        Depth::WithEdit,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::NotCached(_))),
-        "{failure:?}"
-    );
-}
-
-// The effects model: steps the source copy moves past, and commands around
-// the install, proven with real builds. Each has the wrong rewrite the model
-// rules out, shown to build a different image.
-
-#[test]
-fn e2e_effects_chmod_of_a_manifest_is_repeated() {
-    run_fixture("effects-chmod-npmrc");
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_chmod_not_repeated() {
-    // Without the chmod after the source copy, .npmrc keeps its context mode.
-    let failure = reject_wrong_rewrite(
-        "effects-chmod-npmrc",
-        "wrong-chmod-not-repeated.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
-}
-
-#[test]
-fn e2e_effects_rm_before_the_install_is_not_repeated() {
-    run_fixture("effects-rm-node-modules-build");
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_rm_repeated() {
-    // Repeating `rm -rf node_modules` after the install deletes what it installed.
-    let failure = reject_wrong_rewrite(
-        "effects-rm-node-modules-build",
-        "wrong-rm-repeated.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
-}
-
-#[test]
-fn e2e_effects_workdir_and_mkdir_between() {
-    run_fixture("effects-workdir-between");
-}
-
-#[test]
-fn e2e_effects_source_directory_moves_after_the_install() {
-    run_fixture("effects-subdir-src");
-}
-
-// Steps that move with the source copy: each changes what the copy brings,
-// so it moves after the install with it. Left before the install (the copy
-// moved past them), they build a different image.
-
-#[test]
-fn e2e_effects_carry_chmod_and_rm_move_with_the_copy() {
-    run_fixture("effects-carry-chmod-rm");
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_steps_left_before_the_copy() {
-    // The source copy brings tests/ back and entrypoint.sh with its context mode.
-    let failure = reject_wrong_rewrite(
-        "effects-carry-chmod-rm",
-        "wrong-steps-stay-before.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
-}
-
-#[test]
-fn e2e_effects_carry_overlapping_copies_move_with_the_copy() {
-    run_fixture("effects-carry-overlapping-copy");
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_overlapping_copies_left_before() {
-    // The source copy then brings the context's config/default.json and public/ back.
-    let failure = reject_wrong_rewrite(
-        "effects-carry-overlapping-copy",
-        "wrong-copies-stay-before.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
-}
-
-// Issue 12, class 3: a later copy of a context directory into the source
-// copy's destination moves with it when it overwrites what the copy brings.
-
-#[test]
-fn e2e_later_directory_copy_moves_with_the_copy() {
-    run_fixture("later-dir-copy-carried");
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_later_directory_copy_left_before() {
-    // The source copy then brings the context's public/index.html back.
-    let failure = reject_wrong_rewrite(
-        "later-dir-copy-carried",
-        "wrong-copy-stays-before.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
-}
-
-// Issue 12, class 8: an install whose failure is ignored (`npm ci || echo`).
-
-#[test]
-fn e2e_install_fallback_stays_with_the_install() {
-    run_fixture("fallback-or-true");
-}
-
-// Issue 12: steps moved with the source copy that touch paths outside its
-// destination the install neither reads nor writes, or create a file the
-// installer does not look for.
-
-#[test]
-fn e2e_carried_steps_outside_the_destination() {
-    run_fixture("carry-outside-env");
-}
-
-#[test]
-fn e2e_wrong_rewrite_is_caught_carried_steps_left_before() {
-    // Left before the source copy, .env is made from a placeholder and
-    // wait-for-it.sh is missing from /usr/local/bin.
-    let failure = reject_wrong_rewrite(
-        "carry-outside-env",
-        "wrong-steps-stay-before.Dockerfile",
-        Depth::Image,
-    );
-    assert!(
-        matches!(failure, None | Some(Failure::TreesDiffer(_))),
-        "{failure:?}"
-    );
 }

@@ -1,4 +1,5 @@
-//! e2e fixtures built with the REAL package managers (`fixtures/real-*`): npm, yarn classic,
+//! The base images of the e2e fixtures built with the REAL package managers (`real = ...`
+//! in fixture.toml: `fixtures/real-*`, `fixtures/readers-*`): npm, yarn classic,
 //! pnpm, pip, poetry, uv and cargo, resolving from the npm registry, PyPI and crates.io, and
 //! composer and maven (Debian's), resolving from an artifact repository in the base image and
 //! from Debian's Maven repository.
@@ -19,7 +20,6 @@ use std::sync::Mutex;
 use serde::Deserialize;
 
 use super::support::skip_or_fail;
-use super::{reject_wrong_rewrite, run_fixture, Depth, Failure};
 
 /// Which base image of `realbase.sh` a fixture builds on.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -108,93 +108,4 @@ fn build_base(base: RealBase) -> Result<ImageStore, String> {
         driver: driver.to_string(),
         root: PathBuf::from(root),
     })
-}
-
-#[test]
-fn e2e_real_npm_classic() {
-    run_fixture("real-npm-classic");
-}
-
-#[test]
-fn e2e_real_npm_chown_user() {
-    run_fixture("real-npm-chown-user");
-}
-
-#[test]
-fn e2e_real_yarn_classic() {
-    run_fixture("real-yarn-classic");
-}
-
-#[test]
-fn e2e_real_yarn_workspace() {
-    run_fixture("real-yarn-workspace");
-}
-
-#[test]
-fn e2e_real_pnpm_classic() {
-    run_fixture("real-pnpm-classic");
-}
-
-#[test]
-fn e2e_real_pnpm_workspace() {
-    run_fixture("real-pnpm-workspace");
-}
-
-#[test]
-fn e2e_real_pip_classic() {
-    run_fixture("real-pip-classic");
-}
-
-#[test]
-fn e2e_real_pip_venv_multistage() {
-    run_fixture("real-pip-venv-multistage");
-}
-
-#[test]
-fn e2e_real_poetry_classic() {
-    run_fixture("real-poetry-classic");
-}
-
-#[test]
-fn e2e_real_poetry_multistage() {
-    run_fixture("real-poetry-multistage");
-}
-
-#[test]
-fn e2e_real_uv_project() {
-    run_fixture("real-uv-project");
-}
-
-#[test]
-fn e2e_real_uv_workspace() {
-    run_fixture("real-uv-workspace");
-}
-
-#[test]
-fn e2e_real_cargo_multistage() {
-    run_fixture("real-cargo-multistage");
-}
-
-#[test]
-fn e2e_real_cargo_workspace() {
-    run_fixture("real-cargo-workspace");
-}
-
-#[test]
-fn e2e_real_wrong_rewrite_is_caught_cargo_stub_binary() {
-    // The comparison catches a real bug with the real cargo: a stub-target dependency build
-    // without refreshing the sources' mtimes afterwards ships the stub binary.
-    let failure = reject_wrong_rewrite(
-        "real-cargo-multistage",
-        "wrong-no-touch.Dockerfile",
-        Depth::Image,
-    );
-    match failure {
-        None => {}
-        Some(Failure::TreesDiffer(differences)) => assert!(
-            differences.contains("/usr/local/bin/hello"),
-            "{differences}"
-        ),
-        Some(other) => panic!("{other:?}"),
-    }
 }

@@ -7,8 +7,8 @@
 //! that would undo it (cargo: `--release`, unless `incremental` is set
 //! anywhere; composer: with `composer.lock`, unless it lists a
 //! `composer-plugin` or the project has package-event scripts). One of the
-//! first two declares a measurement. The evidence is a test that builds
-//! both (`tests/e2e/exported.rs`).
+//! first two declares a measurement. The evidence: the e2e fixtures
+//! `tests/e2e/fixtures/real-{cargo,composer}-exported*` build both.
 
 use crate::preset::DepsOnly;
 use crate::rules::RuleContext;
