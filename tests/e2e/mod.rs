@@ -105,6 +105,9 @@ struct Meta {
     /// what it checks: build.rs then generates no test of its own. Read by build.rs only.
     #[allow(dead_code)]
     custom: Option<String>,
+    /// Image paths the final images must hold (what a step under test leaves, to show it ran).
+    #[serde(default)]
+    holds: Vec<String>,
     /// How far the fixture's test goes; default: with the source edit.
     #[serde(default)]
     depth: Depth,
@@ -431,6 +434,14 @@ fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result
     let original_tree = fx.tree(&original_builder, &tag);
     let variant_tree = fx.tree(&variant_builder, &tag);
     compare(&original_tree, &variant_tree).map_err(Failure::TreesDiffer)?;
+    for path in &fx.meta.holds {
+        assert!(
+            variant_tree.0.contains_key(path),
+            "{}: the image does not hold {path} ({})",
+            fx.name,
+            fx.meta.about
+        );
+    }
     if depth == Depth::Image {
         return Ok(Timings {
             original: original_build.duration,

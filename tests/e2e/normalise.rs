@@ -21,6 +21,11 @@ pub enum Normalisation {
     /// `cli.js` under `/tmp/v8-compile-cache-<uid>`; V8 code caches differ from run to run
     /// (their size too). The directory is left out; it holds nothing of the project.
     V8CompileCache,
+    /// yarn classic runs each lifecycle script with a `PATH` whose first directory is a new
+    /// `/tmp/yarn--<milliseconds>-<random>` holding two shims, `node` and `yarn` (each an
+    /// `exec` of the real one; yarn's `makePathWrapper`), and never removes it. The
+    /// directory's name differs from run to run; it holds nothing of the project. Left out.
+    YarnScriptShims,
     /// pnpm's bookkeeping times: `prunedAt:` in `node_modules/.modules.yaml`, `checkedAt` of
     /// each file in the store's `*-index.json`, `cachedAt` of the registry metadata cache
     /// and `lastUpdateCheck` in `~/.local/state/pnpm/pnpm-state.json`. The store's files and
@@ -77,6 +82,9 @@ impl Normalisation {
             Normalisation::V8CompileCache => {
                 "yarn's V8 code cache of its own cli.js (/tmp/v8-compile-cache-*) differs from run to run"
             }
+            Normalisation::YarnScriptShims => {
+                "yarn classic leaves the node/yarn shims of each lifecycle script run in /tmp/yarn--<time>-<random>"
+            }
             Normalisation::PnpmTimes => {
                 "pnpm records when it pruned, checked store files, cached metadata and looked for updates"
             }
@@ -110,6 +118,7 @@ impl Normalisation {
         match self {
             Normalisation::NpmCache => npm_cache(path, content),
             Normalisation::V8CompileCache => !path.starts_with("/tmp/v8-compile-cache-"),
+            Normalisation::YarnScriptShims => !path.starts_with("/tmp/yarn--"),
             Normalisation::PnpmTimes => {
                 if let Some(content) = content {
                     pnpm_times(path, content);
