@@ -2,6 +2,7 @@
 //! what its reader finds. Every file must be in the build context.
 
 use crate::context::BuildContext;
+use crate::model::IMAGE_WORKDIR;
 use crate::preset::InstallMatch;
 use crate::readers::{self, ReadInput, Stub};
 
@@ -52,7 +53,17 @@ pub fn project_dir(cand: &Candidate, split: &Split, map: CopyMap) -> Result<Stri
         || !preset.optional.is_empty()
         || !preset.writes.is_empty()
         || preset.reader.as_deref().is_some_and(readers::needs_dir);
+    let unknown_workdir =
+        project_abs.starts_with(IMAGE_WORKDIR) && !map.dest_abs.starts_with(IMAGE_WORKDIR);
     match map.to_context(&ImagePath::new(&project_abs)) {
+        // The source copy fills a known directory (`/`), but the install runs in
+        // the base image's working directory, which no WORKDIR names: where its
+        // files come from is unknown.
+        Some(_) if needs_dir && unknown_workdir => Err(Refusal::Outside(format!(
+            "the install runs in the base image's working directory, which this stage never sets \
+             with WORKDIR, so whether the source copy to {} fills it is unknown",
+            shown(map.dest_abs)
+        ))),
         Some(p) => Ok(p.into_string()),
         None if !needs_dir => Ok(String::new()),
         None => Err(Refusal::Outside(format!(
