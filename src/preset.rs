@@ -186,6 +186,11 @@ pub struct CommandSpec {
     /// Otherwise the ignore entry changes the image and the fix is unsafe.
     #[serde(default)]
     pub clears_writes: bool,
+    /// Lockfiles the install rewrites when they are stale against the manifest
+    /// (`npm install`). The source copy would put the old one back after the
+    /// install, so the reader refuses a lock it can prove stale.
+    #[serde(default)]
+    pub rewrites_stale: Vec<String>,
     /// Recognised only to report why it is left alone (`pip install .`): without a
     /// reason to report, the command is not treated as an install.
     #[serde(default)]

@@ -37,6 +37,9 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     if let Some(reason) = check_manifest(&root, &json, lifecycle, "npm") {
         return ReadOutput::refused(reason);
     }
+    if let Some(reason) = stale_lock(input, &json) {
+        return ReadOutput::refused(reason);
+    }
     // npm installs a workspace from its root, whichever member it runs in.
     if let Err(reason) = super::jspm::check_workspace_ancestors(ctx, input.dir, "npm install") {
         return ReadOutput::refuse(reason);
@@ -194,4 +197,34 @@ mod tests {
             assert!(!is_local_spec(s), "{s}");
         }
     }
+}
+
+/// The first lock the install form rewrites when stale (npm reads
+/// npm-shrinkwrap.json before package-lock.json) that is provably stale.
+fn stale_lock(input: &ReadInput, manifest: &serde_json::Value) -> Option<Refusal> {
+    let (_, spec) = input.site.preset.as_ref()?;
+    if input
+        .site
+        .has_flag(&["--no-package-lock", "--package-lock-only"])
+        || input
+            .site
+            .flags
+            .iter()
+            .any(|(f, v)| f == "--package-lock" && v.as_deref() == Some("false"))
+    {
+        return None;
+    }
+    let lock = spec
+        .rewrites_stale
+        .iter()
+        .map(|f| join(input.dir, f))
+        .find(|f| input.ctx.is_file(f))?;
+    let value: serde_json::Value = serde_json::from_str(&input.ctx.read_to_string(&lock)?).ok()?;
+    let why = super::npm_lock::stale(manifest, &value)?;
+    Some(Refusal {
+        kind: RefuseKind::WritesProject,
+        text: format!(
+            "{lock} is stale ({why}): `npm install` rewrites it, and the source copy would then put the old one back (`npm ci` fails on a stale lock instead)"
+        ),
+    })
 }
