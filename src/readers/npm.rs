@@ -170,35 +170,6 @@ pub(crate) fn is_local_spec(spec: &str) -> bool {
                 .any(|e| lower.ends_with(e)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_local_spec;
-
-    #[test]
-    fn local_specs() {
-        for s in [
-            "file:../x",
-            "link:x",
-            "./x",
-            "x-1.2.0.tgz",
-            "vendor/x.tar.gz",
-            "x.tar",
-            "~/x",
-        ] {
-            assert!(is_local_spec(s), "{s}");
-        }
-        for s in [
-            "^1.2.0",
-            "latest",
-            "github:a/b",
-            "https://r/x-1.0.tgz",
-            "npm:x@1",
-        ] {
-            assert!(!is_local_spec(s), "{s}");
-        }
-    }
-}
-
 /// The first lock the install form rewrites when stale (npm reads
 /// npm-shrinkwrap.json before package-lock.json) that is provably stale.
 fn stale_lock(input: &ReadInput, manifest: &serde_json::Value) -> Option<Refusal> {
@@ -227,4 +198,33 @@ fn stale_lock(input: &ReadInput, manifest: &serde_json::Value) -> Option<Refusal
             "{lock} is stale ({why}): `npm install` rewrites it, and the source copy would then put the old one back (`npm ci` fails on a stale lock instead)"
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_spec;
+
+    #[test]
+    fn local_specs() {
+        for s in [
+            "file:../x",
+            "link:x",
+            "./x",
+            "x-1.2.0.tgz",
+            "vendor/x.tar.gz",
+            "x.tar",
+            "~/x",
+        ] {
+            assert!(is_local_spec(s), "{s}");
+        }
+        for s in [
+            "^1.2.0",
+            "latest",
+            "github:a/b",
+            "https://r/x-1.0.tgz",
+            "npm:x@1",
+        ] {
+            assert!(!is_local_spec(s), "{s}");
+        }
+    }
 }
