@@ -5,7 +5,7 @@
 //! `fixture.toml`; or just the `fixture.toml` (and the `wrong-*` rewrites) when its `tree`
 //! names a rule fixture `tests/fixtures/<group>/<name>` that the snapshot tests check too (one
 //! tree for both suites, not a copy). build.rs generates the tests from the directory tree
-//! ([`fixtures`]): one `e2e_<test>` per fixture, which runs [`fixture`], and one per
+//! ([`built`]): one `e2e_<test>` per fixture, which runs [`fixture`], and one per
 //! `[[wrong]]` rewrite, which runs [`wrong_rewrite`]; what each does is the fixture's data.
 //! A fixture's test copies the fixture twice, runs `dockopt --fix` on one copy and checks:
 //! 1. both Dockerfiles build, and the fixed one differs from the original iff `changed`;
@@ -35,7 +35,7 @@ mod normalise;
 mod real;
 mod support;
 /// One test per e2e fixture and per wrong rewrite (build.rs, from `fixtures/*/fixture.toml`).
-mod fixtures {
+mod built {
     include!(concat!(env!("OUT_DIR"), "/e2e_tests.rs"));
 }
 
