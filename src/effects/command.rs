@@ -84,12 +84,17 @@ pub fn effect(
     if cmd.compound {
         return Effect::unknown("a compound command (subshell, group, if, for, while, case)");
     }
-    if let Some(w) = substitution(cmd) {
-        return Effect::unknown(format!(
-            "`{w}` runs a command substitution, whose effects dockopt does not follow"
-        ));
-    }
     let mut eff = redirect_effect(cmd, env);
+    if let Some(w) = substitution(cmd) {
+        match substitutions_effect(table, cmd, env) {
+            Some(inner) => eff.merge(inner),
+            None => {
+                return Effect::unknown(format!(
+                    "`{w}` runs a command substitution, whose effects dockopt does not follow"
+                ))
+            }
+        }
+    }
     if cmd.words.is_empty() {
         eff.state = true;
         return eff;
@@ -146,6 +151,79 @@ fn substitution(cmd: &shell::Command) -> Option<&str> {
         .chain(cmd.redirects.iter().map(|r| &r.target))
         .find(|w| !w.literal && (w.text.contains("$(") || w.text.contains('`')))
         .map(|w| w.text.as_str())
+}
+
+/// What the `$(...)` substitutions of `cmd`'s words run, when every command
+/// in them is in the table. Their output is a value dockopt does not know: the
+/// words holding them are not literal, so used as paths they are anything.
+/// Backquotes are not followed (a backquoted word would read as a literal path).
+fn substitutions_effect(
+    table: &CommandTable,
+    cmd: &shell::Command,
+    env: &ShellEnv,
+) -> Option<Effect> {
+    let mut eff = Effect {
+        repeatable: true,
+        ..Effect::default()
+    };
+    let words = cmd
+        .words
+        .iter()
+        .chain(&cmd.assignments)
+        .chain(cmd.redirects.iter().map(|r| &r.target))
+        .filter(|w| !w.literal);
+    for w in words {
+        if w.text.contains('`') {
+            return None;
+        }
+        for inner in inner_scripts(&w.text)? {
+            let script = shell::parse(inner);
+            if !script.problems.is_empty() {
+                return None;
+            }
+            for c in &script.commands {
+                let e = effect(table, c, env, false);
+                if e.unknown.is_some() || e.state {
+                    return None;
+                }
+                eff.merge(e);
+            }
+        }
+    }
+    Some(eff)
+}
+
+/// The texts inside each top-level `$(...)` of `word`; `None` when one is
+/// unbalanced, or holds quotes or `$((` arithmetic (not followed).
+fn inner_scripts(word: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut rest = word;
+    while let Some(at) = rest.find("$(") {
+        let body = &rest[at + 2..];
+        if body.starts_with('(') {
+            return None;
+        }
+        let mut depth = 1usize;
+        let mut end = None;
+        for (i, c) in body.char_indices() {
+            match c {
+                '\'' | '"' | '\\' | '`' => return None,
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let end = end?;
+        out.push(&body[..end]);
+        rest = &body[end + 1..];
+    }
+    Some(out)
 }
 
 fn redirect_effect(cmd: &shell::Command, env: &ShellEnv) -> Effect {
@@ -649,10 +727,28 @@ mod tests {
             .any(|p| p.path() == "/app/constraints.txt"));
         let e = eff_of("cp -t/app/conf /etc/group", "/");
         assert!(e.writes.pats.contains(&PathPat::Tree("/app/conf".into())));
-        // A command substitution makes the effect unknown.
-        assert!(eff_of("echo \"$(cat VERSION)\" > /etc/v", "/app")
-            .unknown
-            .is_some());
+        // A command substitution runs its commands: their effects count, and
+        // its value is unknown; one dockopt cannot follow makes all unknown.
+        let e = eff_of("echo \"$(cat VERSION)\" > /etc/v", "/app");
+        assert!(e.unknown.is_none(), "{:?}", e.unknown);
+        assert!(e.reads.pats.iter().any(|p| p.path() == "/app/VERSION"));
+        assert!(e.writes.pats.iter().any(|p| p.path() == "/etc/v"));
+        let e = eff_of("echo -j$(nproc) $(uname -m)", "/app");
+        assert!(e.unknown.is_none() && e.reads.pats.is_empty() && e.writes.pats.is_empty());
+        assert!(eff_of("echo $(curl -s x | sh)", "/app").unknown.is_some());
+        assert!(eff_of("echo `nproc`", "/app").unknown.is_some());
+        assert!(eff_of("echo $(cd /x && pwd)", "/app").unknown.is_some());
+        assert!(eff_of("echo $((1 + 2))", "/app").unknown.is_some());
+        // A substitution used as a path is any path.
+        let e = eff_of("rm -rf $(nproc)", "/app");
+        assert!(
+            e.writes
+                .pats
+                .iter()
+                .any(|p| *p == PathPat::Tree("/".into())),
+            "{:?}",
+            e.writes
+        );
     }
 
     #[test]
