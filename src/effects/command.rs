@@ -132,6 +132,14 @@ pub fn effect(
             texts[..texts.len().min(2)].join(" ")
         ));
     };
+    if let Some(w) = words[1..].iter().find(|w| w.text.contains("$(")) {
+        if !argument_blind(entry) {
+            return Effect::unknown(format!(
+                "`{}` may expand to flags or several arguments of `{}`, whose effects depend on them",
+                w.text, texts[0]
+            ));
+        }
+    }
     eff.merge(entry_effect(entry, words, env));
     if let Some(dir) = cmd.cd_target() {
         match env.resolve(dir) {
@@ -151,6 +159,29 @@ fn substitution(cmd: &shell::Command) -> Option<&str> {
         .chain(cmd.redirects.iter().map(|r| &r.target))
         .find(|w| !w.literal && (w.text.contains("$(") || w.text.contains('`')))
         .map(|w| w.text.as_str())
+}
+
+/// An entry whose effect no argument changes: no path role and no flag that
+/// reads, writes, recurses or selects it. A substitution's value may be any
+/// number of words, flags among them (`chmod $(echo -R) 700 /app` is
+/// recursive), so only such a command is followed with one in its arguments.
+fn argument_blind(entry: &Entry) -> bool {
+    let no_role = |r: Option<Role>| matches!(r, None | Some(Role::None));
+    entry.args == Role::None
+        && no_role(entry.first)
+        && no_role(entry.last)
+        && entry.default_path.is_none()
+        && [
+            &entry.require_flags,
+            &entry.write_if_flags,
+            &entry.recursive_flags,
+            &entry.read_flags,
+            &entry.write_flags,
+            &entry.cwd_write_if,
+        ]
+        .iter()
+        .all(|l| l.is_empty())
+        && entry.cwd_write_unless.is_none()
 }
 
 /// What the `$(...)` substitutions of `cmd`'s words run, when every command
@@ -739,16 +770,18 @@ mod tests {
         assert!(eff_of("echo `nproc`", "/app").unknown.is_some());
         assert!(eff_of("echo $(cd /x && pwd)", "/app").unknown.is_some());
         assert!(eff_of("echo $((1 + 2))", "/app").unknown.is_some());
-        // A substitution used as a path is any path.
-        let e = eff_of("rm -rf $(nproc)", "/app");
-        assert!(
-            e.writes
-                .pats
-                .iter()
-                .any(|p| *p == PathPat::Tree("/".into())),
-            "{:?}",
-            e.writes
-        );
+        // A substitution may be any words, flags among them: it is followed
+        // only in the arguments of a command no argument changes.
+        assert!(eff_of("rm -rf $(nproc)", "/app").unknown.is_some());
+        assert!(eff_of("chmod $(echo -R) 700 /app", "/app")
+            .unknown
+            .is_some());
+        assert!(eff_of("grep $(echo -r) foo", "/app").unknown.is_some());
+        assert!(eff_of("useradd $(echo -d /app/x) bob", "/")
+            .unknown
+            .is_some());
+        let e = eff_of("docker-php-ext-install -j$(nproc) gd", "/app");
+        assert!(e.unknown.is_none(), "{:?}", e.unknown);
     }
 
     #[test]
