@@ -29,12 +29,32 @@ pub(super) fn stale(manifest: &Value, lock: &Value) -> Option<String> {
         None => return None,
     }
     let root = lock.get("packages")?.get("")?.as_object()?;
-    TABLES.iter().find_map(|t| {
+    let tables = TABLES.iter().find_map(|t| {
         let want = table(manifest.get(*t));
         let have = table(root.get(*t));
         (want != have).then(|| format!("its `{t}` are not those of package.json"))
+    });
+    tables.or_else(|| {
+        FIELDS
+            .iter()
+            .chain(manifest.get("name").is_some().then_some(&"name"))
+            .find(|f| manifest.get(**f) != root.get(**f))
+            .map(|f| format!("its `{f}` is not that of package.json"))
     })
 }
+
+/// Fields npm copies verbatim from package.json into the lock's root entry
+/// (and rewrites when they differ: a bumped `version` alone does). `name` is
+/// compared only when package.json has one (npm records the directory's
+/// otherwise); `bin` and `funding` are normalised by npm, so not compared.
+const FIELDS: &[&str] = &[
+    "version",
+    "license",
+    "engines",
+    "os",
+    "cpu",
+    "peerDependenciesMeta",
+];
 
 fn table(v: Option<&Value>) -> Map<String, Value> {
     v.and_then(Value::as_object).cloned().unwrap_or_default()
@@ -58,6 +78,15 @@ mod tests {
         assert!(stale(&m, &json!({"lockfileVersion": 1}))
             .unwrap()
             .contains("lockfileVersion 1"));
+        // npm rewrites the root entry's copied fields too (checked with npm 11).
+        let named = json!({"name": "x", "version": "1.0.1", "license": "MIT"});
+        let lock = |v: &str| json!({"lockfileVersion": 3, "packages": {"": {"name": "x", "version": v, "license": "MIT"}}});
+        assert_eq!(stale(&named, &lock("1.0.1")), None);
+        assert!(stale(&named, &lock("1.0.0")).unwrap().contains("`version`"));
+        let unnamed = json!({"version": "1.0.0"});
+        let dir_named =
+            json!({"lockfileVersion": 3, "packages": {"": {"name": "app", "version": "1.0.0"}}});
+        assert_eq!(stale(&unnamed, &dir_named), None);
         // Nothing to judge by: left to the rest of the rule.
         assert_eq!(stale(&m, &json!({})), None);
         assert_eq!(stale(&m, &json!({"lockfileVersion": 3})), None);
