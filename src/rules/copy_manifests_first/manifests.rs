@@ -53,17 +53,12 @@ pub fn project_dir(cand: &Candidate, split: &Split, map: CopyMap) -> Result<Stri
         || !preset.optional.is_empty()
         || !preset.writes.is_empty()
         || preset.reader.as_deref().is_some_and(readers::needs_dir);
-    let unknown_workdir =
-        project_abs.starts_with(IMAGE_WORKDIR) && !map.dest_abs.starts_with(IMAGE_WORKDIR);
+    let unknown_workdir = in_unknown_workdir(&project_abs, map);
     match map.to_context(&ImagePath::new(&project_abs)) {
         // The source copy fills a known directory (`/`), but the install runs in
         // the base image's working directory, which no WORKDIR names: where its
         // files come from is unknown.
-        Some(_) if needs_dir && unknown_workdir => Err(Refusal::Outside(format!(
-            "the install runs in the base image's working directory, which this stage never sets \
-             with WORKDIR, so whether the source copy to {} fills it is unknown",
-            shown(map.dest_abs)
-        ))),
+        Some(_) if needs_dir && unknown_workdir => Err(unknown_workdir_refusal(map)),
         Some(p) => Ok(p.into_string()),
         None if !needs_dir => Ok(String::new()),
         None => Err(Refusal::Outside(format!(
@@ -72,6 +67,21 @@ pub fn project_dir(cand: &Candidate, split: &Split, map: CopyMap) -> Result<Stri
             shown(map.dest_abs)
         ))),
     }
+}
+
+/// `abs` is under the base image's working directory, which no WORKDIR of
+/// the stage names, while the source copy fills a known directory (`/`): the
+/// placeholder path maps to a context path no real install reads.
+fn in_unknown_workdir(abs: &str, map: CopyMap) -> bool {
+    abs.starts_with(IMAGE_WORKDIR) && !map.dest_abs.starts_with(IMAGE_WORKDIR)
+}
+
+fn unknown_workdir_refusal(map: CopyMap) -> Refusal {
+    Refusal::Outside(format!(
+        "the install runs in the base image's working directory, which this stage never sets \
+         with WORKDIR, so whether the source copy to {} fills it is unknown",
+        shown(map.dest_abs)
+    ))
 }
 
 pub fn ignore_name(ctx: &BuildContext) -> String {
@@ -193,7 +203,11 @@ fn collect_one(
     }
     let mut manifest_args = Vec::new();
     for a in &alt.m.manifest_args {
-        let rel = map.to_context(&ImagePath::new(&split.cwd).resolve(a));
+        let abs = ImagePath::new(&split.cwd).resolve(a);
+        if in_unknown_workdir(abs.as_str(), map) {
+            return Err(unknown_workdir_refusal(map));
+        }
+        let rel = map.to_context(&abs);
         let Some(rel) = rel.map(CtxPath::into_string) else {
             return Err(Refusal::Layout(format!(
                 "`{a}` is not among the files the source copy brings"
