@@ -87,6 +87,7 @@ pub fn split_run(rc: &RuleContext, cand: &Candidate) -> Result<Split, Refusal> {
         }
     }
     let last = cand.install.last();
+    check_install_substitutions(cand, last)?;
     let or_else =
         steps::script_effects(rc, cand.run, script, &mut env, cand.install.or_else_range());
     let after = steps::script_effects(
@@ -103,6 +104,26 @@ pub fn split_run(rc: &RuleContext, cand: &Candidate) -> Result<Split, Refusal> {
         or_else,
         after,
     })
+}
+
+/// A command substitution in the install's own words runs with it, before the
+/// source copy once moved: what it reads may not be there yet
+/// (`npm ci > $(cat src/name)` then fails). Not followed: refused.
+fn check_install_substitutions(cand: &Candidate, last: usize) -> Result<(), Refusal> {
+    let script = &cand.install.script;
+    for cmd in &script.commands[cand.install.k..=last] {
+        let word = (cmd.words.iter())
+            .chain(&cmd.assignments)
+            .chain(cmd.redirects.iter().map(|r| &r.target))
+            .find(|w| !w.literal && (w.text.contains("$(") || w.text.contains('`')));
+        if let Some(w) = word {
+            return Err(Refusal::Prelude(format!(
+                "the install's `{}` runs a command substitution, which would run before the source copy",
+                w.text
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// R splits only at top-level `&&` after the install, and has no `||`, `|` or `&`.
