@@ -191,7 +191,14 @@ fn stale_lock(input: &ReadInput, manifest: &serde_json::Value) -> Option<Refusal
         .map(|f| join(input.dir, f))
         .find(|f| input.ctx.is_file(f))?;
     let value: serde_json::Value = serde_json::from_str(&input.ctx.read_to_string(&lock)?).ok()?;
-    let why = super::npm_lock::stale(manifest, &value)?;
+    let read = |dir: &str| {
+        let text = input
+            .ctx
+            .read_to_string(&join(input.dir, &format!("{dir}/package.json")))?;
+        serde_json::from_str(&text).ok()
+    };
+    let why = super::npm_lock::stale(manifest, &value)
+        .or_else(|| super::npm_lock::stale_member(&value, read))?;
     Some(Refusal {
         kind: RefuseKind::WritesProject,
         text: format!(

@@ -19,6 +19,28 @@ const TABLES: &[&str] = &[
     "peerDependencies",
 ];
 
+/// Why a workspace member's entry `packages[dir]` is stale against its
+/// package.json (`read` gives it, by the member's directory): npm records the
+/// same tables and fields there (not `name` when it is the directory's).
+pub(super) fn stale_member(lock: &Value, read: impl Fn(&str) -> Option<Value>) -> Option<String> {
+    let packages = lock.get("packages")?.as_object()?;
+    packages
+        .iter()
+        .filter(|(k, _)| {
+            !k.is_empty() && !k.starts_with("node_modules/") && !k.contains("/node_modules/")
+        })
+        .find_map(|(dir, entry)| {
+            let manifest = read(dir)?;
+            let t = TABLES
+                .iter()
+                .find(|t| table(manifest.get(**t)) != table(entry.get(**t)));
+            let f = t.or_else(|| FIELDS.iter().find(|f| manifest.get(**f) != entry.get(**f)))?;
+            Some(format!(
+                "the `{f}` of its {dir} entry are not those of {dir}/package.json"
+            ))
+        })
+}
+
 /// Why `lock` is stale against `manifest`, or `None` when it is not provably so.
 pub(super) fn stale(manifest: &Value, lock: &Value) -> Option<String> {
     match lock.get("lockfileVersion").and_then(Value::as_u64) {
@@ -87,6 +109,15 @@ mod tests {
         let dir_named =
             json!({"lockfileVersion": 3, "packages": {"": {"name": "app", "version": "1.0.0"}}});
         assert_eq!(stale(&unnamed, &dir_named), None);
+        // A workspace member's entry is rewritten too.
+        let ws = json!({"lockfileVersion": 3, "packages": {"": {}, "node_modules/a": {"link": true}, "packages/a": {"version": "1.0.0"}}});
+        let member = |v: &'static str| {
+            move |d: &str| (d == "packages/a").then(|| json!({"name": "a", "version": v}))
+        };
+        assert_eq!(super::stale_member(&ws, member("1.0.0")), None);
+        assert!(super::stale_member(&ws, member("1.0.1"))
+            .unwrap()
+            .contains("packages/a"));
         // Nothing to judge by: left to the rest of the rule.
         assert_eq!(stale(&m, &json!({})), None);
         assert_eq!(stale(&m, &json!({"lockfileVersion": 3})), None);
