@@ -65,25 +65,9 @@ fn default_dockerfile() -> String {
     "Dockerfile".to_string()
 }
 
-/// The `reason.kind` values of the JSON output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReasonKind {
-    NeedsSource,
-    LifecycleScript,
-    Environment,
-    WritesProject,
-    Crossing,
-    MissingManifest,
-    Shell,
-    Prelude,
-    Layout,
-    Clobber,
-    NoContext,
-    Flags,
-    Unresolved,
-    Onbuild,
-}
+/// The `reason.kind` values of the JSON output: the crate's own enum, whose
+/// serialized names `kinds_serialize_to_their_stable_names` pins.
+pub use dockopt::rules::RefusalKind as ReasonKind;
 
 /// The `applicability` values of the JSON output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
