@@ -89,6 +89,8 @@ pub(super) fn apply(input: &ReadInput, out: &mut ReadOutput) {
             .cloned(),
     );
     manifests.dedup();
+    // The lockfiles' texts, read once when a package is first looked up in them.
+    let locks = std::cell::OnceCell::new();
     for m in &manifests {
         let Some(json) = input
             .ctx
@@ -99,7 +101,7 @@ pub(super) fn apply(input: &ReadInput, out: &mut ReadOutput) {
         };
         for pkg in table() {
             let is_root = m == &manifests[0];
-            if !(listed(pkg, &json) || is_root && locked(input, pkg)) {
+            if !(listed(pkg, &json) || is_root && locked(lock_texts(input, &locks), pkg)) {
                 continue;
             }
             if let Err(r) = project(input, pkg, parent(m), &json, out) {
@@ -145,15 +147,22 @@ fn has_script(pkg: &Package, spec: &str) -> bool {
 /// Does a lockfile of the install's directory hold the package (a
 /// transitive dependency)? A name counts as a lockfile key or a dependency
 /// entry: after `"`, `'`, `/` or a line's indentation, before `@` or `"`.
-fn locked(input: &ReadInput, pkg: &Package) -> bool {
+fn locked(locks: &[String], pkg: &Package) -> bool {
     if pkg.below_major.is_some() {
         return false; // the version in the lockfile is not read
     }
-    LOCKFILES.iter().any(|l| {
-        let Some(text) = input.ctx.read_to_string(&join(input.dir, l)) else {
-            return false;
-        };
-        pkg.names.iter().any(|n| mentions(&text, n))
+    locks
+        .iter()
+        .any(|text| pkg.names.iter().any(|n| mentions(text, n)))
+}
+
+/// The texts of the install directory's lockfiles, read on first use.
+fn lock_texts<'c>(input: &ReadInput, cell: &'c std::cell::OnceCell<Vec<String>>) -> &'c [String] {
+    cell.get_or_init(|| {
+        LOCKFILES
+            .iter()
+            .filter_map(|l| input.ctx.read_to_string(&join(input.dir, l)))
+            .collect()
     })
 }
 
