@@ -202,7 +202,7 @@ fn stale_lock(input: &ReadInput, manifest: &serde_json::Value) -> Option<Refusal
     Some(Refusal {
         kind: RefuseKind::WritesProject,
         text: format!(
-            "{lock} is stale ({why}): `npm install` rewrites it, and the source copy would then put the old one back (`npm ci` fails on a stale lock instead)"
+            "{lock} is stale ({why}): `npm install` rewrites it, and the source copy would then put the old one back (commit the lock npm writes)"
         ),
     })
 }
