@@ -40,7 +40,7 @@ fn write_all(r: &FileResult) -> anyhow::Result<crate::fsutil::Written> {
         return Ok(Default::default());
     };
     let mut writes = Vec::new();
-    let (old, new, ignore_new);
+    let (old, new, ignore_old, ignore_new);
     if let (Some(fixed), Some(orig), false) =
         (&o.fixed, &r.original, r.target.path == Path::new("-"))
     {
@@ -52,11 +52,13 @@ fn write_all(r: &FileResult) -> anyhow::Result<crate::fsutil::Written> {
         });
     }
     if let Some(ig) = &o.ignore {
-        ignore_new = ig.new_text();
+        // Bytes a comment line held that are not UTF-8 are written back as they were.
+        ignore_new = crate::input::restore(&ig.new_text()).into_owned();
+        ignore_old = ig.old.as_deref().map(crate::input::restore);
         writes.push(FileWrite {
             path: &ig.path,
-            expected: ig.old.as_deref().map(str::as_bytes),
-            contents: ignore_new.as_bytes(),
+            expected: ignore_old.as_deref(),
+            contents: &ignore_new,
         });
     }
     crate::fsutil::write_all_or_nothing(&writes)

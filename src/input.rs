@@ -132,7 +132,7 @@ pub fn has_mapped(text: &str) -> bool {
 
 /// Bytes to text, invalid sequences mapped byte by byte. `Err(offset)` when
 /// the valid text already holds a character of the mapped range.
-fn decode(bytes: Vec<u8>) -> std::result::Result<String, usize> {
+pub fn decode(bytes: Vec<u8>) -> std::result::Result<String, usize> {
     let clash = memchr::memchr_iter(0xF4, &bytes).find(|&i| mapped_at(&bytes, i));
     if let Some(at) = clash {
         return Err(at);
@@ -187,6 +187,17 @@ pub fn lossy(text: &str) -> Cow<'_, str> {
             .map(|c| if unmap(c).is_some() { '\u{FFFD}' } else { c })
             .collect(),
     )
+}
+
+/// The 1-based number of the first line of an ignore file (`.dockerignore`)
+/// that holds mapped bytes and is not a comment: BuildKit skips a line whose
+/// first byte is `#` (after a BOM on the first line), whatever bytes follow,
+/// so only such lines may hold bytes dockopt cannot match paths against.
+pub fn ignore_line_not_utf8(text: &str) -> Option<usize> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.split('\n')
+        .position(|l| !l.starts_with('#') && l.chars().any(|c| unmap(c).is_some()))
+        .map(|i| i + 1)
 }
 
 /// Refuse mapped bytes outside comment lines, naming the first one's line

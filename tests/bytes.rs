@@ -137,3 +137,47 @@ fn invalid_bytes_outside_comments_are_refused_with_line_and_column() {
         "the Latin-1 comment file is processed: {err}"
     );
 }
+
+/// BuildKit skips a `.dockerignore` line whose first byte is `#`, whatever
+/// bytes follow: a Latin-1 comment there is read, and the entry the fix
+/// appends leaves the file's bytes before it exactly as they were.
+#[test]
+fn latin1_comment_in_dockerignore_is_kept_when_an_entry_is_appended() {
+    let s = Scratch::empty();
+    s.write(
+        "Dockerfile",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+    );
+    s.write("package.json", "{\"name\": \"app\"}\n");
+    s.write("package-lock.json", "{\"lockfileVersion\": 3}\n");
+    s.write("node_modules/x/index.js", "");
+    let ignore: &[u8] = b"# caf\xe9 \xff\n.git\n.dockerignore\n";
+    s.write(".dockerignore", ignore);
+    let (code, _, err) = raw(&s.dir, &["--fix", "Dockerfile"], None);
+    assert_eq!(code, 0, "{err}");
+    let written = s.read(".dockerignore");
+    assert!(
+        written.starts_with(ignore),
+        "{:?}",
+        String::from_utf8_lossy(&written)
+    );
+    let added = String::from_utf8(written[ignore.len()..].to_vec()).unwrap();
+    assert!(added.contains("node_modules"), "{added:?}");
+    assert!(String::from_utf8_lossy(&s.read("Dockerfile")).contains("COPY package.json"));
+}
+
+/// A pattern (not a comment) with bytes that are not UTF-8 would have to
+/// match names byte for byte: an error naming the file and line, nothing written.
+#[test]
+fn latin1_pattern_in_dockerignore_is_an_error_naming_the_line() {
+    let s = project();
+    s.write(".dockerignore", b"node_modules\ncaf\xe9\n");
+    let (code, out, err) = raw(&s.dir, &["--fix", "Dockerfile"], None);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains(".dockerignore:2: not valid UTF-8 outside a comment"),
+        "{err}"
+    );
+    assert_eq!(s.read("Dockerfile"), ORIGINAL);
+}

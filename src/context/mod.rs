@@ -92,9 +92,22 @@ fn read_ignore(path: &Path) -> anyhow::Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| anyhow!("{}: not valid UTF-8", path.display()))
+    // BuildKit reads bytes: invalid UTF-8 in a comment line builds, so it is
+    // kept (mapped, restored on write, see `input`); in a pattern it would
+    // have to match names byte for byte, which dockopt does not do.
+    let text = crate::input::decode(bytes).map_err(|at| {
+        anyhow!(
+            "{}: contains U+10FF80..U+10FFFF at offset {at}, characters dockopt reserves for non-UTF-8 bytes",
+            path.display()
+        )
+    })?;
+    if let Some(line) = crate::input::ignore_line_not_utf8(&text) {
+        anyhow::bail!(
+            "{}:{line}: not valid UTF-8 outside a comment; dockopt reads only ignore files whose patterns are UTF-8",
+            path.display()
+        );
+    }
+    Ok(Some(text))
 }
 
 /// `<dockerfile><suffix>`.
