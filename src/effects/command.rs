@@ -141,6 +141,7 @@ pub fn effect(
         }
     }
     eff.merge(entry_effect(entry, words, env));
+    eff.reads.pats.extend(glob_reads(&words[1..], env));
     if let Some(dir) = cmd.cd_target() {
         match env.resolve(dir) {
             Some(d) => eff.needs_dirs.push(d),
@@ -148,6 +149,25 @@ pub fn effect(
         }
     }
     eff
+}
+
+/// The directories the shell lists to expand the glob words among `words`,
+/// whatever role the command gives them: `echo * > list` reads the working
+/// directory's entries. A variable's known value may hold the glob.
+fn glob_reads(words: &[shell::Word], env: &ShellEnv) -> Vec<PathPat> {
+    let globs = |t: &str| t.contains(['*', '?', '[']);
+    words
+        .iter()
+        .filter(|w| !w.literal)
+        .filter_map(|w| {
+            let value = match expand(&w.text, env.vars) {
+                Some(v) if globs(&v) => v,
+                _ if globs(&w.text) => w.text.clone(),
+                _ => return None,
+            };
+            Some(env.pattern(&value, false, false))
+        })
+        .collect()
 }
 
 /// A word of `cmd` (argument, assignment or redirection target) that runs a
@@ -780,6 +800,15 @@ mod tests {
         assert!(eff_of("useradd $(echo -d /app/x) bob", "/")
             .unknown
             .is_some());
+        // The shell lists a glob's directory, whatever the command makes of
+        // the words; du walks the whole tree.
+        let e = eff_of("echo * > /listing", "/app");
+        assert!(e.reads.pats.contains(&PathPat::Tree("/app".into())));
+        let e = eff_of("printf %s src/*.js", "/app");
+        assert!(e.reads.pats.contains(&PathPat::Tree("/app/src".into())));
+        assert!(eff_of("echo 'a*b' > /x", "/app").reads.pats.is_empty());
+        let e = eff_of("du -s .", "/app");
+        assert!(e.reads.pats.contains(&PathPat::Tree("/app".into())));
         let e = eff_of("docker-php-ext-install -j$(nproc) gd", "/app");
         assert!(e.unknown.is_none(), "{:?}", e.unknown);
     }

@@ -204,6 +204,16 @@ impl Footprint {
                 return Some(CarryConflict::InstallInput(f.clone()));
             }
         }
+        // A directory the step lists (`ls`, `du`) holds what the install writes.
+        let listed = |set: &[String]| {
+            eff.reads
+                .pats
+                .iter()
+                .find(|r| set.iter().any(|w| lists(r, w)))
+        };
+        if let Some(r) = listed(&self.written).or_else(|| listed(&self.created)) {
+            return Some(CarryConflict::Lists(r.path().to_string()));
+        }
         // Reading what M brings is fine: C brings the same files back first.
         let mut touched = reads.iter().chain(&writes);
         touched.find_map(|p| {
@@ -247,10 +257,15 @@ impl Footprint {
                 return Some(CarryConflict::OutsideWrite(path));
             }
         }
-        reads
-            .iter()
-            .filter(outside)
-            .find_map(|r| hit(r, &install.writes.pats).map(CarryConflict::OutsideWrite))
+        let listed = |r: &PathPat| {
+            (install.writes.pats.iter().any(|w| lists(r, w.path())))
+                .then(|| CarryConflict::Lists(r.path().to_string()))
+        };
+        reads.iter().filter(outside).find_map(|r| {
+            hit(r, &install.writes.pats)
+                .map(CarryConflict::OutsideWrite)
+                .or_else(|| listed(r))
+        })
     }
 }
 
@@ -272,6 +287,8 @@ pub enum CarryConflict {
     InstallInput(String),
     /// The step reads or writes what the install writes.
     InstallOutput(String),
+    /// The step lists a directory in which the install writes.
+    Lists(String),
     /// The step touches a file the install's preset names, which the
     /// context lacks: the install reads it when it exists, or creates it
     /// (a lockfile).
@@ -306,6 +323,9 @@ impl CarryConflict {
             ),
             CarryConflict::InstallOutput(p) => {
                 format!("would touch {p} after the install writes it")
+            }
+            CarryConflict::Lists(p) => {
+                format!("would list {p} after the install writes in it")
             }
             CarryConflict::InstallFile(p) => format!(
                 "would touch {p} only after the install, which reads such a file when it exists, or creates it"
@@ -362,8 +382,27 @@ impl Footprint {
                     .map(|o| narrower(o.path(), w.path()).to_string())
             })
         };
-        hit(&aw, &[&br, &bw]).or_else(|| hit(&bw, &[&ar]))
+        // A directory one step lists holds what the other writes below it.
+        let listed = |e: &Effect, ws: &[PathPat]| {
+            e.reads.pats.iter().find_map(|r| {
+                ws.iter()
+                    .find(|w| lists(r, w.path()))
+                    .map(|w| w.path().to_string())
+            })
+        };
+        hit(&aw, &[&br, &bw])
+            .or_else(|| hit(&bw, &[&ar]))
+            .or_else(|| listed(a, &bw))
+            .or_else(|| listed(b, &aw))
     }
+}
+
+/// Does read `r` list the directory holding path `w`? A read of a directory
+/// as such (`ls /app`, `du .`, a glob's directory) sees its entries, so a
+/// write below it changes what it reads. The directories a step only needs
+/// (`cd`) are not listed.
+fn lists(r: &PathPat, w: &str) -> bool {
+    matches!(r, PathPat::Exact(d) if w != d && is_under(w, d))
 }
 
 /// The directory holding absolute path `p`.
@@ -603,6 +642,31 @@ mod tests {
         let db = eff(vec![exact("/etc/passwd")], vec![tree("/app/public")]);
         assert_eq!(fp.conflict(&db, true), None);
         assert!(fp.conflict(&db, false).is_some());
+    }
+
+    /// A read of a directory lists it: a write below it, by the install or by
+    /// a step that stays, changes what the read sees (`ls > /listing`).
+    #[test]
+    fn a_listed_directory_conflicts_with_writes_below_it() {
+        let fp = footprint();
+        let ls = eff(vec![exact("/app")], vec![]);
+        assert_eq!(
+            fp.conflict(&ls, false),
+            Some(CarryConflict::Lists("/app".into()))
+        );
+        let ls_src = eff(vec![exact("/app/src")], vec![]);
+        assert_eq!(fp.conflict(&ls_src, false), None);
+        let mkdir = eff(vec![], vec![exact("/app/logs")]);
+        assert_eq!(fp.clash(&ls, &mkdir), Some("/app/logs".into()));
+        assert_eq!(fp.clash(&mkdir, &ls), Some("/app/logs".into()));
+        assert_eq!(fp.clash(&ls_src, &mkdir), None);
+        // Needing the directory (`cd`) is not listing it.
+        let cd = Effect {
+            needs_dirs: vec!["/app/src".into()],
+            ..Effect::default()
+        };
+        let write_src = eff(vec![], vec![exact("/app/src/x")]);
+        assert_eq!(fp.clash(&cd, &write_src), None);
     }
 
     /// With the install's effect outside the project known, a path outside
