@@ -144,6 +144,14 @@ impl Footprint {
         }
     }
 
+    /// A directory the install writes that holds image path `dir` (or
+    /// lies below it).
+    pub fn written_over(&self, dir: &str) -> Option<&str> {
+        (self.written.iter())
+            .find(|w| is_under(dir, w) || is_under(w, dir))
+            .map(String::as_str)
+    }
+
     /// A path the step creates, which C does not bring, where the install
     /// may look for a file of that name: before the rewrite the install saw
     /// it, after it does not.

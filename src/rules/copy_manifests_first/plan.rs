@@ -63,7 +63,11 @@ pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Planned, Refusal> {
                 &split,
                 Project::AboveCopy(project, parent),
             )
-            .map_err(outside)
+            // The install replacing what C brings is this pattern, refused.
+            .map_err(|e| match e {
+                Refusal::Clobber(_) => e,
+                e => outside(e),
+            })
         }
         Err(e) => Err(e),
     }
@@ -132,6 +136,16 @@ fn plan_with(
             return Err(Refusal::NeedsSource(format!(
                 "the install reads {f}, which the copy of {} brings",
                 cand.src_dir
+            )));
+        }
+        // The install writes a directory holding what C brings
+        // (`COPY ./node_modules/x ./node_modules/x` before `npm ci`): after
+        // the install, C would bring back what the install replaced.
+        if let Some(w) = footprint.written_over(&dest.abs) {
+            return Err(Refusal::Clobber(format!(
+                "the install writes {w}, which holds the directory the source copy fills ({}); \
+                 moved after the install, the copy would bring back what the install replaces",
+                super::paths::shown(&dest.abs)
             )));
         }
         // Already in the image: no manifests copy.
