@@ -39,6 +39,7 @@ pub use fs::{ContextFs, DiskFs, Entry, EntryKind, Meta};
 pub use gomatch::go_match;
 pub use ignore::DockerIgnore;
 pub use mem::MemContext;
+pub use query::MAX_VISITED;
 
 // Context-relative form of a path (as Docker resolves COPY sources).
 use crate::paths::clean_rel_cow as clean_rel;
@@ -78,6 +79,8 @@ pub struct BuildContext {
     sharing: Option<std::sync::Arc<crate::sharing::Sharing>>,
     /// Where the files come from: the directory `root`, or memory.
     fs: Arc<dyn ContextFs>,
+    /// How many searches stopped at their bound ([`BuildContext::truncations`]).
+    truncated: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Reads an ignore file: `None` when it does not exist.
@@ -201,6 +204,7 @@ impl BuildContext {
             dockerfile: dockerfile.to_path_buf(),
             sharing: None,
             fs,
+            truncated: Arc::default(),
         })
     }
 

@@ -9,8 +9,10 @@ use super::{clean_rel, join_rel, BuildContext, DockerIgnore, MAX_READ};
 
 /// Depth bound for directory searches (children of the start are depth 1).
 const MAX_DEPTH: usize = 6;
-/// Bound on directory entries looked at by one search.
-const MAX_VISITED: usize = 20_000;
+/// Bound on directory entries looked at by one search; a search that
+/// reaches it counts as truncated ([`BuildContext::truncations`]), and the
+/// rule refuses rather than answer from part of the context.
+pub const MAX_VISITED: usize = 20_000;
 /// Bound on directory entries looked at by [`BuildContext::find_dirs_named`];
 /// past it the search reports that it gave up (never a silent partial answer).
 const MAX_FIND_VISITED: usize = 2_000_000;
@@ -77,6 +79,20 @@ impl BuildContext {
         self.fs.stat(&clean_rel(rel), true)?.mode
     }
 
+    /// How many searches of this context (globs) stopped at their bound of
+    /// 20,000 entries, so far: their answers are partial, and which part
+    /// depends on the order the directories are read in. The rule refuses
+    /// a rewrite whose plan saw one (`context-too-large`).
+    pub fn truncations(&self) -> usize {
+        self.truncated.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Note that a search stopped at its bound.
+    fn truncate(&self) {
+        self.truncated
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Can a search descend into `rel` (a directory)?
     fn may_enter(&self, rel: &str) -> bool {
         let enter = |ig: &DockerIgnore| !ig.is_excluded(rel) || ig.may_reinclude_under(rel);
@@ -123,6 +139,7 @@ impl BuildContext {
                     let _ = self.fs.read_dir(dir, &mut |entry| {
                         let Ok(entry) = entry else { return true };
                         if budget == 0 {
+                            self.truncate();
                             return false;
                         }
                         budget -= 1;
@@ -184,6 +201,7 @@ impl BuildContext {
             let _ = self.fs.read_dir(&d, &mut |entry| {
                 let Ok(entry) = entry else { return true };
                 if *budget == 0 {
+                    self.truncate();
                     return false;
                 }
                 *budget -= 1;
@@ -201,6 +219,9 @@ impl BuildContext {
                 true
             });
             if *budget == 0 {
+                if !stack.is_empty() {
+                    self.truncate(); // directories left unread
+                }
                 return;
             }
         }

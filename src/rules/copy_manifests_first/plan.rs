@@ -24,8 +24,23 @@ pub struct Planned {
     pub carried: Vec<usize>,
 }
 
-/// Check every condition and build the fix, or say why not.
+/// Check every condition and build the fix, or say why not. A plan that
+/// searched the context and hit a search's bound is refused: its answer
+/// came from part of the context (which part depends on directory order).
 pub fn plan(rc: &RuleContext, cand: &Candidate) -> Result<Planned, Refusal> {
+    let searches_cut = || rc.ctx.map_or(0, |c| c.truncations());
+    let before = searches_cut();
+    let planned = plan_all(rc, cand);
+    if searches_cut() != before {
+        return Err(Refusal::ContextTooLarge(format!(
+            "the build context is too large to check: a search of it stopped after {} entries",
+            crate::context::MAX_VISITED
+        )));
+    }
+    planned
+}
+
+fn plan_all(rc: &RuleContext, cand: &Candidate) -> Result<Planned, Refusal> {
     check_install(rc, cand)?;
     let dest = destination(rc, cand)?;
     let map = CopyMap {

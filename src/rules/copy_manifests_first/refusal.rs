@@ -27,10 +27,11 @@ pub enum RefusalKind {
     Flags,
     Unresolved,
     Onbuild,
+    ContextTooLarge,
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 14] = [
+    pub const ALL: [RefusalKind; 15] = [
         RefusalKind::NeedsSource,
         RefusalKind::LifecycleScript,
         RefusalKind::Environment,
@@ -45,6 +46,7 @@ impl RefusalKind {
         RefusalKind::Flags,
         RefusalKind::Unresolved,
         RefusalKind::Onbuild,
+        RefusalKind::ContextTooLarge,
     ];
 
     /// The stable name (what serde writes).
@@ -64,6 +66,7 @@ impl RefusalKind {
             RefusalKind::Flags => "flags",
             RefusalKind::Unresolved => "unresolved",
             RefusalKind::Onbuild => "onbuild",
+            RefusalKind::ContextTooLarge => "context-too-large",
         }
     }
 
@@ -89,6 +92,7 @@ impl RefusalKind {
             RefusalKind::Flags => "copy flags",
             RefusalKind::Unresolved => "unresolved variables",
             RefusalKind::Onbuild => "ONBUILD triggers (run in the child build)",
+            RefusalKind::ContextTooLarge => "context too large to check",
         }
     }
 }
@@ -141,6 +145,9 @@ pub enum Refusal {
     Unresolved(String),
     /// The pattern is in ONBUILD triggers, which run in the child build.
     Onbuild(String),
+    /// A search of the build context stopped at its bound: the answer
+    /// would come from part of the context.
+    ContextTooLarge(String),
 }
 
 impl Refusal {
@@ -161,6 +168,7 @@ impl Refusal {
             Refusal::Flags(_) => RefusalKind::Flags,
             Refusal::Unresolved(_) => RefusalKind::Unresolved,
             Refusal::Onbuild(_) => RefusalKind::Onbuild,
+            Refusal::ContextTooLarge(_) => RefusalKind::ContextTooLarge,
         }
     }
 
@@ -180,7 +188,8 @@ impl Refusal {
             | Refusal::NoContext(t)
             | Refusal::Flags(t)
             | Refusal::Unresolved(t)
-            | Refusal::Onbuild(t) => t,
+            | Refusal::Onbuild(t)
+            | Refusal::ContextTooLarge(t) => t,
         }
     }
 

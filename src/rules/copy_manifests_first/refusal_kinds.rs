@@ -239,6 +239,7 @@ fn the_list_of_kinds_is_exhaustive() {
         Refusal::Flags(String::new()),
         Refusal::Unresolved(String::new()),
         Refusal::Onbuild(String::new()),
+        Refusal::ContextTooLarge(String::new()),
     ];
     for r in &all {
         // No wildcard arm: a new variant does not compile until it is listed.
@@ -257,7 +258,54 @@ fn the_list_of_kinds_is_exhaustive() {
             | Refusal::NoContext(_)
             | Refusal::Flags(_)
             | Refusal::Unresolved(_)
-            | Refusal::Onbuild(_) => {}
+            | Refusal::Onbuild(_)
+            | Refusal::ContextTooLarge(_) => {}
         }
+    }
+}
+
+/// The plans of [`NPM_CI`] over an npm workspace whose members' directory
+/// holds `entries` directories, the first the one member (the pattern asks
+/// for a `lib` in each, so the reader has nothing to do per other entry).
+fn workspace_plans(entries: usize) -> Vec<Result<(), Refusal>> {
+    let mut mem = MemContext::new()
+        .file("Dockerfile", NPM_CI)
+        .file(
+            "package.json",
+            r#"{"name":"app","private":true,"workspaces":["packages/*/lib"]}"#,
+        )
+        .file("package-lock.json", NPM[1].1)
+        .file("packages/p00000/lib/package.json", r#"{"name":"lib"}"#);
+    for i in 1..entries {
+        mem = mem.dir(&format!("packages/p{i:05}"));
+    }
+    let ctx = mem.into_context();
+    let df = syntax::parse(NPM_CI.as_bytes());
+    let model = Model::new(NPM_CI, &df);
+    let presets = Presets::builtin();
+    let rc = RuleContext {
+        model: &model,
+        presets: &presets,
+        ctx: Some(&ctx),
+        origin: None,
+    };
+    candidates(&rc)
+        .iter()
+        .map(|c| plan(&rc, c).map(|_| ()))
+        .collect()
+}
+
+/// A glob that stops at its bound of entries answers from part of the
+/// context (which part depends on the order directories are read in): the
+/// plan is refused, never made from that partial answer. At the bound
+/// exactly, the answer is whole and the plan is made.
+#[test]
+fn context_too_large() {
+    assert_eq!(workspace_plans(crate::context::MAX_VISITED), [Ok(())]);
+    match workspace_plans(crate::context::MAX_VISITED + 1).as_slice() {
+        [Err(r @ Refusal::ContextTooLarge(_))] => {
+            assert!(r.text().contains("too large to check"), "{r:?}")
+        }
+        other => panic!("want a context-too-large refusal, got {other:?}"),
     }
 }
