@@ -433,7 +433,13 @@ fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result
     }
     let original_tree = fx.tree(&original_builder, &tag);
     let variant_tree = fx.tree(&variant_builder, &tag);
-    compare(&original_tree, &variant_tree).map_err(Failure::TreesDiffer)?;
+    // A measured difference (`[differs]`) is checked path by path: list all of it.
+    let shown = if fx.meta.differs.is_some() {
+        usize::MAX
+    } else {
+        SHOWN
+    };
+    compare(&original_tree, &variant_tree, shown).map_err(Failure::TreesDiffer)?;
     for path in &fx.meta.holds {
         assert!(
             variant_tree.0.contains_key(path),
@@ -481,7 +487,7 @@ fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result
     }
     let original_tree = fx.tree(&original_builder, &tag);
     let variant_tree = fx.tree(&variant_builder, &tag);
-    compare(&original_tree, &variant_tree).map_err(Failure::EditedBuild)?;
+    compare(&original_tree, &variant_tree, SHOWN).map_err(Failure::EditedBuild)?;
     if variant_tree.files_marked().is_empty() {
         return Err(Failure::EditedBuild(format!(
             "no file of the rebuilt image contains the line appended to {}",
@@ -494,8 +500,11 @@ fn verify(fx: &Fixture, original: &Path, variant: &Path, depth: Depth) -> Result
     })
 }
 
-fn compare(first: &Tree, second: &Tree) -> Result<(), String> {
-    let differences = first.differences(second, 12);
+/// How many differences a failure lists.
+const SHOWN: usize = 12;
+
+fn compare(first: &Tree, second: &Tree, shown: usize) -> Result<(), String> {
+    let differences = first.differences(second, shown);
     if differences.is_empty() {
         Ok(())
     } else {
@@ -681,7 +690,6 @@ fn check_differences(fx: &Fixture, differs: &Differs, original: &Path, rewritten
         Err(other) => panic!("{name}: {other}"),
     };
     eprintln!("[e2e] {name}: {text}");
-    assert!(!text.contains("\n... and "), "{name}: too many differences");
     let paths = differing_paths(&text);
     let within = globs(&differs.within);
     for pattern in &differs.including {
