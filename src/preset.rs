@@ -246,6 +246,11 @@ pub struct DepsOnly {
     /// what was measured (`incremental`).
     #[serde(default)]
     pub safe_exported_unless: Vec<String>,
+    /// What real builds measured the step to change in an exported stage
+    /// when no measurement above makes it safe: the unsafe reason says it
+    /// (cargo's dev profile: the crate's own `.rlib`).
+    #[serde(default)]
+    pub exported_difference: Option<String>,
     /// The fix is always unsafe (a best-effort warm-up).
     #[serde(default, rename = "unsafe")]
     pub always_unsafe: bool,
@@ -402,6 +407,12 @@ fn validate(preset: Preset, path: &Path) -> Result<Preset> {
             if !d.safe_exported_unless.is_empty() && !measured {
                 bail!(
                     "{}: invalid preset: deps-only `safe-exported-unless` needs `safe-exported-with` or `safe-exported-needs`, the measurement it voids",
+                    path.display()
+                );
+            }
+            if d.exported_difference.is_some() && !d.unsafe_when_exported {
+                bail!(
+                    "{}: invalid preset: deps-only `exported-difference` needs `unsafe-when-exported`, the only case that shows it",
                     path.display()
                 );
             }
@@ -814,6 +825,21 @@ mod tests {
         let needs = "safe-exported-needs = [\"x.lock\"]\nsafe-exported-unless = [\"plugin\"]\n";
         assert!(deps(needs).is_ok());
         assert!(deps("safe-exported-with = [\"-r\"]\nsafe-exported-unless = [\"i\"]\n").is_ok());
+    }
+
+    #[test]
+    fn a_measured_difference_needs_an_exported_step() {
+        let deps = |extra: &str| {
+            let text = format!(
+                "name = \"x\"\ndescription = \"d\"\n[[command]]\nmatch = [\"x\"]\n[command.deps-only]\nbefore = \"{{command}}\"\n{extra}"
+            );
+            parse_preset(&text, Path::new("p/x.toml"))
+        };
+        let err = deps("exported-difference = \"a file\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unsafe-when-exported"), "{err}");
+        assert!(deps("unsafe-when-exported = true\nexported-difference = \"a file\"\n").is_ok());
     }
 
     fn first(src: &str) -> shell::Command {

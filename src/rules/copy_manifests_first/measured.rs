@@ -5,10 +5,13 @@
 //! in `safe-exported-needs` the manifests the install must read for the
 //! measurement to hold, and in `safe-exported-unless` the words of a setting
 //! that would undo it (cargo: `--release`, unless `incremental` is set
-//! anywhere; composer: with `composer.lock`, unless it lists a
-//! `composer-plugin` or the project has package-event scripts). One of the
-//! first two declares a measurement. The evidence: the e2e fixtures
-//! `tests/e2e/fixtures/real-{cargo,composer}-exported*` build both.
+//! anywhere; `cargo install --path`, always; composer: with `composer.lock`,
+//! unless it lists a `composer-plugin` or the project has package-event
+//! scripts). One of the first two declares a measurement. The evidence: the
+//! e2e fixtures `tests/e2e/fixtures/real-{cargo,composer}-exported*` build
+//! both. "The same image" tolerates one difference, where measured: the
+//! tool's own download cache, which the original fills too (`cargo fetch`
+//! also downloads the crates of other platforms).
 
 use crate::preset::DepsOnly;
 use crate::rules::RuleContext;

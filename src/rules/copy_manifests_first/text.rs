@@ -10,6 +10,7 @@ use crate::syntax::{Form, Instruction, Keyword, Span};
 
 use super::candidate::Candidate;
 use super::manifests::Manifests;
+use super::measured::Measured;
 use super::paths::{group_by_dir, CopyMap, CtxPath};
 use super::plan::Dest;
 use super::refusal::Refusal;
@@ -76,7 +77,8 @@ pub fn build_fix(
         let start = r.to_source(r.args.start + cmd_span.start);
         removed_from = Some(start);
         let measured = super::measured::measure(rc, cand, d, &found.files);
-        let step = deps_only_step(rc, cand, layout, d, &fill, !stub_paths.is_empty())?;
+        let stubs = !stub_paths.is_empty();
+        let step = deps_only_step(rc, cand, layout, d, &fill, stubs, &measured)?;
         let step = DepsOnlyStep {
             unsafe_reason: step
                 .unsafe_reason
@@ -159,6 +161,7 @@ fn deps_only_step(
     d: &DepsOnly,
     fill: &Templates,
     has_stubs: bool,
+    measured: &Measured,
 ) -> Result<DepsOnlyStep, Refusal> {
     if d.before.contains("{stubs}") && !has_stubs {
         return Err(Refusal::NeedsSource(
@@ -187,7 +190,7 @@ fn deps_only_step(
             d.note.as_deref().unwrap_or_default()
         ))
     } else if d.unsafe_when_exported && cand.exported {
-        Some("the deps-only step leaves its own files in this stage, whose files are in the image (it is exported)".to_string())
+        Some(exported_reason(d, measured))
     } else if d.unsafe_when_exported && leaks_outside(rc, cand, &layout.dest.abs) {
         Some("the deps-only step leaves its own files in caches, and a later stage copies them out of this stage".to_string())
     } else {
@@ -198,6 +201,16 @@ fn deps_only_step(
         after: fill.apply(d.after.as_deref().unwrap_or("{command}")),
         unsafe_reason,
     })
+}
+
+/// Why a deps-only step in an exported stage is unsafe, with what real builds
+/// measured it to change when no measurement of the preset covers the install.
+fn exported_reason(d: &DepsOnly, measured: &Measured) -> String {
+    let why = "the deps-only step leaves its own files in this stage, whose files are in the image (it is exported)";
+    match &d.exported_difference {
+        Some(difference) if *measured == Measured::No => format!("{why}; measured: {difference}"),
+        _ => why.to_string(),
+    }
 }
 
 /// Later stages take more of this stage than its project directory: a
