@@ -915,11 +915,11 @@ fn effects_cleanup_after_the_install_stays_in_its_run() {
 fn effects_system_and_global_installs_between_commute() {
     rewritten(
         "effects-between-apt-get",
-        "RUN npm install -g typescript\nRUN npm ci\nCOPY . .\n",
+        "RUN npm install -g typescript\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n",
     );
     rewritten(
         "effects-between-pip-tools",
-        "RUN pip cache purge\nRUN mkdir logs\nRUN pip install -r requirements.txt\nCOPY . .\n",
+        "RUN pip cache purge\nRUN mkdir logs\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n",
     );
 }
 
@@ -1255,7 +1255,7 @@ fn effects_user_command_table_extends_the_builtin_one() {
     assert!(c.reasons().is_empty(), "{}", c.diff.stderr);
     assert!(
         c.fixed
-            .contains("RUN certsync --refresh\nRUN npm ci\nCOPY . .\n"),
+            .contains("RUN certsync --refresh\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n"),
         "{}",
         c.fixed
     );
@@ -1279,7 +1279,7 @@ fn carry_steps_that_change_the_source_move_with_the_copy() {
     );
     assert!(c
         .fixed
-        .contains("COPY package.json package-lock.json ./\nRUN apt-get"));
+        .contains("RUN apt-get update && apt-get install -y --no-install-recommends tini\nCOPY package.json package-lock.json ./\nRUN npm ci\n"));
     assert!(
         c.diff.stderr.contains(
             "the fix also moves line 5 `RUN chmod +x ./entrypoint.sh`, line 6 `RUN rm -rf tests` after the install"
@@ -1357,7 +1357,7 @@ fn later_directory_copy_inside_the_destination_moves_with_the_copy() {
 fn later_directory_copy_disjoint_from_the_source_stays() {
     rewritten(
         "later-dir-copy-commutes",
-        "COPY ./static ./public\nRUN npm ci\nCOPY . .\nCMD",
+        "COPY ./static ./public\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD",
     );
 }
 
@@ -1527,7 +1527,7 @@ fn lifecycle_scripts_touching_the_source_are_refused() {
 fn yarn_global_add_as_a_prelude() {
     rewritten(
         "prelude-yarn-global-add-pnpm",
-        "COPY package.json pnpm-lock.yaml ./\nRUN yarn global add pnpm@9\nRUN pnpm install --frozen-lockfile && pnpm store prune\nCOPY . .\n",
+        "RUN yarn global add pnpm@9\nCOPY package.json pnpm-lock.yaml ./\nRUN pnpm install --frozen-lockfile && pnpm store prune\nCOPY . .\n",
     );
     refused(
         "prelude-yarn-global-add-local",
@@ -1634,7 +1634,7 @@ fn lifecycle_husky_with_git_in_the_context_is_refused() {
 fn effects_venv_between_commutes() {
     rewritten(
         "effects-between-venv",
-        "COPY requirements.txt ./\nENV VIRTUAL_ENV=/srv/venv\nRUN python -m venv $VIRTUAL_ENV\n",
+        "ENV VIRTUAL_ENV=/srv/venv\nRUN python -m venv $VIRTUAL_ENV\nENV PATH=\"$VIRTUAL_ENV/bin:$PATH\"\nCOPY requirements.txt ./\n",
     );
 }
 
@@ -1655,7 +1655,7 @@ fn effects_venv_over_a_venv_in_the_context_is_refused() {
 fn effects_php_extension_helpers_between_commute() {
     rewritten(
         "effects-between-php-extensions",
-        "COPY composer.json composer.lock ./\nRUN docker-php-ext-install pdo_mysql opcache\n",
+        "RUN a2enmod rewrite headers\nCOPY composer.json composer.lock ./\nRUN pwd && composer install",
     );
 }
 
@@ -1670,4 +1670,113 @@ fn effects_pecl_install_of_a_local_package_is_refused() {
             "reads /var/www/html/ext/redis-6.0.2.tgz",
         ],
     );
+}
+
+// ---------------------------------------------------------------------------
+// Where the manifests copy goes (placement.rs)
+// ---------------------------------------------------------------------------
+
+/// The manifests copy goes right before the install, past the steps it
+/// commutes with (apt-get, a tool's pip install), and above the comment
+/// lines of the install, which stay with it: a manifest edit no longer
+/// re-runs them.
+#[test]
+fn placement_after_the_steps_it_commutes_with() {
+    let c = rewritten(
+        "placement-after-apt-get",
+        "RUN pip install --no-cache-dir poetry\nCOPY requirements.txt ./\n# the app's own dependencies\nRUN pip install -r requirements.txt\nCOPY . .\n",
+    );
+    assert!(
+        c.fixed
+            .starts_with("FROM python:3.12-slim\nWORKDIR /app\n# system libraries"),
+        "{}",
+        c.fixed
+    );
+}
+
+/// A step that reads a manifest (`cp package-lock.json ...`) must still see
+/// it: the manifests copy stops right before it, past the apt-get before it.
+#[test]
+fn placement_stops_before_a_step_that_reads_a_manifest() {
+    rewritten(
+        "placement-blocked-reads-manifest",
+        "RUN apt-get update && apt-get install -y --no-install-recommends tini\nCOPY package.json package-lock.json ./\nRUN cp package-lock.json",
+    );
+}
+
+/// A step inside a directory the manifests copy creates (`mkdir -p
+/// /srv/app/logs`, where `COPY --chown` makes /srv/app with its owner)
+/// would make the directory itself first: the copy stops before it.
+#[test]
+fn placement_stops_before_a_step_inside_a_directory_it_creates() {
+    rewritten(
+        "placement-blocked-creates-dir",
+        "COPY --chown=1000:1000 package.json package-lock.json /srv/app/\nRUN mkdir -p /srv/app/logs\n",
+    );
+}
+
+/// An ENV between that the copy's flags do not use is passed; one that
+/// changes the variable its `--chown` uses is refused, naming it.
+#[test]
+fn placement_past_env_only_when_the_flags_do_not_use_it() {
+    rewritten(
+        "placement-env-in-flags",
+        "ENV PYTHONUNBUFFERED=1\nCOPY --chown=${APP_UID} requirements.txt ./\nRUN pip install -r",
+    );
+    let c = check("placement-env-in-flags", "Dockerfile.changed", &[]);
+    assert_eq!(c.reasons(), ["crossing"], "{}", c.diff.stderr);
+    assert!(
+        c.diff.stderr.contains("sets `APP_UID`"),
+        "{}",
+        c.diff.stderr
+    );
+    assert_eq!(c.fixed, c.original);
+}
+
+/// Past only config instructions (USER), the copy keeps C's place: moving
+/// it would spare no step.
+#[test]
+fn placement_keeps_c_place_when_it_spares_nothing() {
+    rewritten(
+        "npm-flags-carried",
+        "WORKDIR /home/node/app\nCOPY --chown=node:node --chmod=755 --link package.json package-lock.json ./\nUSER node\n",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The user's home (home.rs, images/users.toml)
+// ---------------------------------------------------------------------------
+
+/// `USER node` (or uid 1000) on a node image has the home /home/node
+/// (images/users.toml): the source copy brings ~/.npmrc there, which npm
+/// reads, so the manifests copy brings it too.
+#[test]
+fn home_of_a_known_image_user_is_used() {
+    for dockerfile in ["Dockerfile", "Dockerfile.uid"] {
+        let c = check("home-node-user", dockerfile, &[]);
+        assert!(c.reasons().is_empty(), "{}", c.diff.stderr);
+        assert!(
+            c.fixed
+                .contains("COPY --chown=node:node .npmrc /home/node/\nCOPY --chown=node:node app/package.json"),
+            "{dockerfile}: {}",
+            c.fixed
+        );
+    }
+}
+
+/// Another user's home is unknown (here /app/home, made by useradd): the
+/// source copy brings a home/.npmrc that npm reads if that is the home, so
+/// the rewrite is refused, naming the user and the file; also when the
+/// USER is set in the stage this one is built FROM.
+#[test]
+fn home_of_an_unknown_user_refuses_when_the_copy_may_bring_its_files() {
+    refused(
+        "home-unknown-user",
+        "environment",
+        &["`USER app`", "home/.npmrc", "~/.npmrc"],
+    );
+    let c = check("home-unknown-user", "Dockerfile.inherited", &[]);
+    assert_eq!(c.reasons(), ["environment"], "{}", c.diff.stderr);
+    assert!(c.diff.stderr.contains("`USER app`"), "{}", c.diff.stderr);
+    assert_eq!(c.fixed, c.original);
 }

@@ -236,6 +236,18 @@ impl BuildContext {
     /// (with the reason) when a directory cannot be read or the search passes
     /// 2,000,000 entries: the answer would be incomplete.
     pub fn find_dirs_named(&self, under: &str, name: &str) -> Result<Vec<String>, String> {
+        self.find_named(under, name, false)
+    }
+
+    /// Every file (or symbolic link) named `name` under `under`, searched
+    /// like [`BuildContext::find_dirs_named`]; the caller checks which of
+    /// them the context sends.
+    pub fn find_files_named(&self, under: &str, name: &str) -> Result<Vec<String>, String> {
+        self.find_named(under, name, true)
+    }
+
+    fn find_named(&self, under: &str, name: &str, files: bool) -> Result<Vec<String>, String> {
+        let what = if files { "files" } else { "directories" };
         let mut found = Vec::new();
         let start = clean_rel(under).into_owned();
         if name.is_empty() || name.contains('/') || !self.may_enter(&start) {
@@ -246,7 +258,7 @@ impl BuildContext {
         while let Some(dir) = stack.pop() {
             let cannot = |e: std::io::Error| {
                 format!(
-                    "cannot search {} for `{name}` directories ({e})",
+                    "cannot search {} for `{name}` {what} ({e})",
                     shown_dir(&dir)
                 )
             };
@@ -263,13 +275,22 @@ impl BuildContext {
                     visited += 1;
                     if visited > MAX_FIND_VISITED {
                         failed = Some(format!(
-                            "the search for `{name}` directories in the build context stopped after {MAX_FIND_VISITED} entries"
+                            "the search for `{name}` {what} in the build context stopped after {MAX_FIND_VISITED} entries"
                         ));
                         return false;
                     }
                     let (Some(fname), Some(kind)) = (entry.name.to_str(), entry.kind) else {
                         return true;
                     };
+                    if files && fname != ".git" {
+                        let rel = join_rel(&dir, fname);
+                        if fname == name && matches!(kind, EntryKind::File | EntryKind::Symlink) {
+                            found.push(rel);
+                        } else if kind == EntryKind::Dir && self.may_enter(&rel) {
+                            stack.push(rel);
+                        }
+                        return true;
+                    }
                     if fname == ".git" || !matches!(kind, EntryKind::Dir | EntryKind::Symlink) {
                         return true;
                     }

@@ -12,6 +12,7 @@ mod clobber;
 mod commute;
 mod copy_words;
 mod crossing;
+mod home;
 mod lifecycle;
 mod manifests;
 mod measured;
@@ -20,6 +21,7 @@ mod outside;
 mod paths;
 #[cfg(test)]
 mod phase_tests;
+mod placement;
 mod plan;
 pub mod refusal;
 #[cfg(test)]

@@ -8,7 +8,9 @@ use super::candidate::Candidate;
 use super::commute::SourceCopy;
 use super::paths::{is_under_rel, CopyMap};
 use super::refusal::Refusal;
-use super::{carry, clobber, crossing, lifecycle, manifests, outside, split, text};
+use super::{
+    carry, clobber, crossing, home, lifecycle, manifests, outside, placement, split, text,
+};
 use crate::rules::RuleContext;
 
 /// C's destination, as written and resolved.
@@ -127,7 +129,7 @@ fn plan_with(
                 .into(),
         ));
     };
-    let vars = &rc.model.state[cand.run].vars;
+    let vars = &*home::vars_with_home(rc.model, cand.run);
     let (mut found, above) = match &project {
         Project::InCopy(p) => (manifests::collect(ctx, cand, split, p, map, vars)?, false),
         Project::AboveCopy(p, parent) => (
@@ -135,6 +137,7 @@ fn plan_with(
             true,
         ),
     };
+    home::check_unknown(rc, cand, ctx, &found.files)?;
     let project_map = match &project {
         Project::InCopy(_) => map,
         Project::AboveCopy(_, parent) => *parent,
@@ -198,12 +201,14 @@ fn plan_with(
     } else {
         clobber::ignore_additions(rc, ctx, &found, cand.copy)?
     };
+    let m_before = placement::m_before(rc, cand, dest, crossing, &carried, &source);
     let layout = text::Layout {
         dest,
         split,
         plan: &split_plan,
         absolute_dest: crossing.absolute_dest,
         carried: &carried,
+        m_before,
     };
     let fix = text::build_fix(rc, cand, &layout, &found, ignore_additions)?;
     Ok(Planned { fix, carried })

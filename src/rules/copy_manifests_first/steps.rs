@@ -3,7 +3,7 @@
 
 use crate::effects::command::{self, ShellEnv};
 use crate::effects::{Effect, PathPat};
-use crate::model::{key_values, unquote_simple, Model, RunScript};
+use crate::model::{key_values, Model, RunScript};
 use crate::shell;
 use crate::syntax::Keyword;
 
@@ -27,29 +27,9 @@ impl RunEnv {
     }
 }
 
-/// The home directory of the user in effect at `i` (`HOME`, else from `USER`).
+/// The home directory of the user in effect at `i` (`home.rs`).
 fn home_at(m: &Model, i: usize) -> Option<String> {
-    if let Some(h) = m.state[i].vars.get("HOME") {
-        return h.clone();
-    }
-    let stage = m.stages.iter().find(|s| s.body.contains(&i))?;
-    let user = stage
-        .body
-        .iter()
-        .take_while(|&&j| j < i)
-        .filter(|&&j| m.ins[j].kind == Keyword::User)
-        .last()
-        .map(|&j| unquote_simple(m.ins[j].args_str().trim()));
-    let name = match &user {
-        None => return Some("/root".into()),
-        Some(u) => u.split(':').next().unwrap_or(""),
-    };
-    // Another user's home comes from the image's passwd file, which dockopt
-    // cannot see (`adduser -h /app app`): unknown.
-    match name {
-        "" | "root" | "0" => Some("/root".into()),
-        _ => None,
-    }
+    super::home::at(m, i).known()
 }
 
 /// Literal directories any `ENV PATH=` before `i` puts on the search path.

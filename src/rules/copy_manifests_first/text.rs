@@ -26,6 +26,8 @@ pub struct Layout<'a> {
     pub absolute_dest: bool,
     /// Steps between C and R that move after R with C, in order.
     pub carried: &'a [usize],
+    /// The instruction before which M goes (`placement.rs`); `None`: C's place.
+    pub m_before: Option<usize>,
 }
 
 /// The preset's deps-only form of the install, unless a flag of the install turns it off.
@@ -103,10 +105,15 @@ pub fn build_fix(
     let moved_comments: Vec<Span> = removed_from.map_or_else(Vec::new, |from| {
         r.comment_lines_in(Span::new(from, after_start))
     });
-    edits.push(Edit::replace(
-        c.span,
-        manifest_copy_text(rc, cand, dest, &found.files, nl)?,
-    ));
+    let m_text = manifest_copy_text(rc, cand, dest, &found.files, nl)?;
+    match layout.m_before {
+        // Above the comment lines of the step it goes before, which stay with it.
+        Some(b) => {
+            edits.push(Edit::replace(c.span, ""));
+            edits.push(Edit::insert(carried_span(rc, b).start, m_text));
+        }
+        None => edits.push(Edit::replace(c.span, m_text)),
+    }
     for &x in layout.carried {
         edits.push(Edit::replace(carried_span(rc, x), ""));
     }
