@@ -169,17 +169,7 @@ fn plan_with(
         // Already in the image: no manifests copy.
         found.files.clear();
     } else {
-        let excludes: Vec<String> = rc.model.ins[cand.copy]
-            .flags
-            .iter()
-            .filter(|f| f.name == "exclude")
-            .filter_map(|f| {
-                f.value
-                    .as_ref()
-                    .map(|v| v.trim_matches(['"', '\'']).to_string())
-            })
-            .collect();
-        manifests::check_layout(ctx, &found.files, &cand.src_dir, &excludes)?;
+        manifests::check_layout(ctx, &found.files, &cand.src_dir, &excludes(rc, cand))?;
     }
     manifests::check_prelude_paths(split, &found.files, map)?;
     let source = SourceCopy {
@@ -212,6 +202,14 @@ fn plan_with(
     };
     let fix = text::build_fix(rc, cand, &layout, &found, ignore_additions)?;
     Ok(Planned { fix, carried })
+}
+
+/// The patterns of C's `--exclude` flags, unquoted.
+fn excludes(rc: &RuleContext, cand: &Candidate) -> Vec<String> {
+    (rc.model.ins[cand.copy].flags.iter())
+        .filter(|f| f.name == "exclude")
+        .filter_map(|f| (f.value.as_ref()).map(|v| v.trim_matches(['"', '\'']).to_string()))
+        .collect()
 }
 
 /// The steps between C and the install that move after the install with C.
