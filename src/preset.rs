@@ -191,6 +191,20 @@ pub struct CommandSpec {
     /// install, so the reader refuses a lock it can prove stale.
     #[serde(default)]
     pub rewrites_stale: Vec<String>,
+    /// With one of these flags the install never writes the lock
+    /// (`--frozen-lockfile`; `--package-lock=false` matches that value):
+    /// `rewrites-stale` does not apply.
+    #[serde(default)]
+    pub keeps_lock_with: Vec<String>,
+    /// Variables that, set to a true value where the install runs, make it
+    /// keep the lock (`CI`: pnpm and Yarn 2+ install frozen in CI; a Docker
+    /// build sets none of them unless the Dockerfile does).
+    #[serde(default)]
+    pub keeps_lock_env: Vec<String>,
+    /// What the refusal of a stale lock tells the user to do (`run `yarn
+    /// install` and commit yarn.lock, or install with --frozen-lockfile`).
+    #[serde(default)]
+    pub stale_advice: Option<String>,
     /// Recognised only to report why it is left alone (`pip install .`): without a
     /// reason to report, the command is not treated as an install.
     #[serde(default)]

@@ -31,6 +31,8 @@ mod mix;
 mod dep_scripts;
 mod prisma;
 mod site;
+mod stale_lock;
+mod yarn_lock;
 
 pub use site::Site;
 

@@ -83,7 +83,8 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
     if berry {
         Ok(berry_files(ctx, dir, &members, out)?)
     } else {
-        Ok(classic_files(ctx, dir, out)?)
+        classic_files(ctx, dir, out)?;
+        super::yarn_lock::check(input, &json, &members).map_or(Ok(()), Err)
     }
 }
 
