@@ -7,6 +7,7 @@ mod bun;
 mod cargo;
 mod jspm;
 pub(crate) mod npm;
+mod npm_layout;
 mod npm_lock;
 mod pip;
 mod pnpm;

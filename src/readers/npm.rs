@@ -171,40 +171,43 @@ pub(crate) fn is_local_spec(spec: &str) -> bool {
 }
 
 /// The first lock the install form rewrites when stale (npm reads
-/// npm-shrinkwrap.json before package-lock.json) that is provably stale.
+/// npm-shrinkwrap.json before package-lock.json), unless it is in sync.
 fn stale_lock(input: &ReadInput, manifest: &serde_json::Value) -> Option<Refusal> {
-    let (_, spec) = input.site.preset.as_ref()?;
-    if input
-        .site
-        .has_flag(&["--no-package-lock", "--package-lock-only"])
-        || input
-            .site
-            .flags
-            .iter()
-            .any(|(f, v)| f == "--package-lock" && v.as_deref() == Some("false"))
-    {
-        return None;
-    }
-    let lock = spec
-        .rewrites_stale
-        .iter()
-        .map(|f| join(input.dir, f))
-        .find(|f| input.ctx.is_file(f))?;
-    let value: serde_json::Value = serde_json::from_str(&input.ctx.read_to_string(&lock)?).ok()?;
+    let lock = super::stale_lock::lock_to_check(input)?;
+    let text = input.ctx.read_to_string(&lock)?;
+    let why = stale_why(input, manifest, &text)?;
+    Some(super::stale_lock::refusal(
+        input,
+        &lock,
+        &why,
+        "npm install",
+    ))
+}
+
+/// Why the lock `text` is stale, `None` when it is in sync.
+fn stale_why(input: &ReadInput, manifest: &serde_json::Value, text: &str) -> Option<String> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Some("it is not valid JSON".into());
+    };
     let read = |dir: &str| {
         let text = input
             .ctx
             .read_to_string(&join(input.dir, &format!("{dir}/package.json")))?;
         serde_json::from_str(&text).ok()
     };
-    let why = super::npm_lock::stale(manifest, &value)
-        .or_else(|| super::npm_lock::stale_member(&value, read))?;
-    Some(Refusal {
-        kind: RefuseKind::WritesProject,
-        text: format!(
-            "{lock} is stale ({why}): `npm install` rewrites it, and the source copy would then put the old one back (commit the lock npm writes)"
-        ),
-    })
+    let members = || {
+        let packages = value.get("packages")?.as_object()?;
+        packages
+            .iter()
+            .filter(|(k, e)| !k.is_empty() && !k.contains("node_modules/") && e.is_object())
+            .find_map(|(dir, _)| super::npm_lock::missing_entry(&value, &read(dir)?, dir))
+    };
+    let pkg_text = input.ctx.read_to_string(&join(input.dir, "package.json"))?;
+    super::npm_lock::stale(manifest, &value)
+        .or_else(|| super::npm_lock::stale_member(&value, read))
+        .or_else(|| super::npm_lock::missing_entry(&value, manifest, ""))
+        .or_else(members)
+        .or_else(|| super::npm_layout::stale(&pkg_text, text))
 }
 
 #[cfg(test)]

@@ -4,10 +4,11 @@
 //! after the install and puts it back). A lock provably stale is refused; one
 //! dockopt cannot judge is left to the rest of the rule, as before.
 //!
-//! Provably stale: `lockfileVersion` 1 (npm 7 and later rewrite it in the
-//! v2/v3 format), or a root entry `packages[""]` whose dependency tables are
-//! not those of package.json (npm records package.json's specs there as
-//! written).
+//! Stale: `lockfileVersion` 1 or none (npm 7 and later rewrite it in the
+//! v2/v3 format), no root entry `packages[""]`, a root entry whose
+//! dependency tables are not those of package.json (npm records
+//! package.json's specs there as written), a dependency of package.json
+//! without an entry, or bytes not in npm's layout (`npm_layout`).
 
 use serde_json::{Map, Value};
 
@@ -48,9 +49,15 @@ pub(super) fn stale(manifest: &Value, lock: &Value) -> Option<String> {
             return Some("it is a lockfileVersion 1 lock, which npm 7 and later rewrite".into())
         }
         Some(_) => {}
-        None => return None,
+        None => return Some("it has no `lockfileVersion`, which npm writes".into()),
     }
-    let root = lock.get("packages")?.get("")?.as_object()?;
+    let Some(root) = lock
+        .get("packages")
+        .and_then(|p| p.get(""))
+        .and_then(Value::as_object)
+    else {
+        return Some("it has no root entry `packages[\"\"]`, which npm writes".into());
+    };
     let tables = TABLES.iter().find_map(|t| {
         let want = table(manifest.get(*t));
         let have = table(root.get(*t));
@@ -62,6 +69,31 @@ pub(super) fn stale(manifest: &Value, lock: &Value) -> Option<String> {
             .chain(manifest.get("name").is_some().then_some(&"name"))
             .find(|f| manifest.get(**f) != root.get(**f))
             .map(|f| format!("its `{f}` is not that of package.json"))
+    })
+}
+
+/// Why the lock lacks an entry npm adds: a dependency of package.json (of
+/// the workspace member at `dir`, `""` for the root) with no
+/// `node_modules/<name>` entry where node would find it (the member's own
+/// `node_modules`, then the root's). Peer dependencies are left out (not
+/// installed with `legacy-peer-deps`).
+pub(super) fn missing_entry(lock: &Value, manifest: &Value, dir: &str) -> Option<String> {
+    let packages = lock.get("packages")?.as_object()?;
+    let installed = &TABLES[..3];
+    installed.iter().find_map(|t| {
+        let deps = manifest.get(*t)?.as_object()?;
+        deps.keys().find_map(|name| {
+            let own = format!("{dir}/node_modules/{name}");
+            let hoisted = format!("node_modules/{name}");
+            let found =
+                (!dir.is_empty() && packages.contains_key(&own)) || packages.contains_key(&hoisted);
+            let manifest = if dir.is_empty() {
+                "package.json".to_string()
+            } else {
+                format!("{dir}/package.json")
+            };
+            (!found).then(|| format!("it has no entry for `{name}`, a dependency in {manifest}"))
+        })
     })
 }
 
@@ -118,8 +150,22 @@ mod tests {
         assert!(super::stale_member(&ws, member("1.0.1"))
             .unwrap()
             .contains("packages/a"));
-        // Nothing to judge by: left to the rest of the rule.
-        assert_eq!(stale(&m, &json!({})), None);
-        assert_eq!(stale(&m, &json!({"lockfileVersion": 3})), None);
+        // No version or root entry: npm writes them (checked with npm 11.19).
+        assert!(stale(&m, &json!({})).unwrap().contains("lockfileVersion"));
+        assert!(stale(&m, &json!({"lockfileVersion": 3}))
+            .unwrap()
+            .contains("root entry"));
+        // A dependency without an entry where node finds it.
+        let lock = json!({"packages": {"": {}, "node_modules/a": {}, "p/node_modules/b": {}}});
+        assert_eq!(
+            super::missing_entry(&lock, &json!({"dependencies": {"a": "1"}}), ""),
+            None
+        );
+        assert!(super::missing_entry(&lock, &m, "").unwrap().contains("`b`"));
+        let member = json!({"dependencies": {"a": "1"}, "devDependencies": {"b": "2"}});
+        assert_eq!(super::missing_entry(&lock, &member, "p"), None);
+        assert!(super::missing_entry(&lock, &member, "q")
+            .unwrap()
+            .contains("q/package.json"));
     }
 }

@@ -20,7 +20,8 @@ const NPM: &[(&str, &str)] = &[
     ),
     (
         "package-lock.json",
-        r#"{"name":"app","lockfileVersion":3,"packages":{}}"#,
+        // In sync and in npm's layout: `npm install` keeps it.
+        "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"name\": \"app\",\n      \"version\": \"1.0.0\",\n      \"dependencies\": {\n        \"express\": \"4.19.2\"\n      }\n    },\n    \"node_modules/express\": {\n      \"version\": \"4.19.2\"\n    }\n  }\n}\n",
     ),
     ("src/server.js", "console.log('hi')\n"),
 ];
