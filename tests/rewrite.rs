@@ -1403,6 +1403,23 @@ ADD . /app
     );
 }
 
+/// The same with the later copy written `COPY requirements.txt .` after a
+/// WORKDIR (seen in two real repositories): `.` is the working directory, so
+/// the file lands at /app/requirements.txt, the file C brings, and not over
+/// the whole of /app.
+#[test]
+fn later_copy_of_the_same_file_into_the_working_directory_stays() {
+    rewritten(
+        "later-copy-to-dot",
+        "COPY requirements.txt /app/
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . /app
+",
+    );
+}
+
 /// A later directory copy the install runs in was the candidate before the
 /// source copy could pass it, and keeps its own fix.
 #[test]

@@ -6,6 +6,14 @@ use crate::readers;
 
 pub use crate::paths::{is_under, is_under_rel, resolve, CopyMap, CtxPath, ImagePath};
 
+/// Does a COPY destination, as written, name a directory whatever the image
+/// holds? `dir/` does, and so does `.`, the working directory: BuildKit
+/// copies into a `.` destination as into `./` (dockerfile2llb appends the
+/// separator), and a working directory is always a directory.
+pub fn dest_names_dir(dest: &str) -> bool {
+    dest.ends_with('/') || dest == "."
+}
+
 /// An image path for messages (the base image's unknown WORKDIR shown as such).
 pub fn shown(p: &str) -> String {
     if p == IMAGE_WORKDIR {

@@ -50,7 +50,7 @@ pub fn brings_the_same(rc: &RuleContext, xi: usize, copy: usize, map: CopyMap) -
     } else if ctx.is_file(&rel) && x.kind == Keyword::Copy {
         // ADD of a file would unpack an archive.
         let base = rel.rsplit('/').next().unwrap_or(&rel);
-        match dest.ends_with('/') {
+        match super::paths::dest_names_dir(dest) {
             true => super::paths::resolve(dest_abs, base),
             false => dest_abs.clone(),
         }

@@ -196,7 +196,7 @@ pub fn copy_effect(rc: &RuleContext, i: usize) -> Effect {
         );
     };
     let mut eff = Effect::default();
-    let into_dir = dest.ends_with('/') || sources.len() > 1;
+    let into_dir = super::paths::dest_names_dir(dest) || sources.len() > 1;
     for s in sources {
         let simple = !s.contains(['*', '?', '[']) && !s.contains("://");
         if let Some(pats) = simple
