@@ -358,6 +358,23 @@ fn condition_2_crossing_refuses_workdir_with_relative_dest() {
     assert_eq!(c.reasons(), ["crossing"]);
 }
 
+/// `WORKDIR ./` between C and the install names the directory it is in
+/// (seen in a real repository, after `COPY . .` in the base image's working
+/// directory): C's relative destination still resolves where it did, so C
+/// moves past it as written, where an absolute destination in the unknown
+/// base WORKDIR could not be written.
+#[test]
+fn condition_2_crossing_passes_a_workdir_that_changes_nothing() {
+    rewritten(
+        "workdir-dot-between",
+        "COPY package.json package-lock.json ./
+WORKDIR ./
+RUN npm ci
+COPY . .
+",
+    );
+}
+
 #[test]
 fn condition_2_crossing_refuses_env_the_copy_uses() {
     let c = check("refuse-env-crossing", "Dockerfile", &[]);

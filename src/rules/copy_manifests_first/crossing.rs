@@ -62,7 +62,10 @@ pub fn check_kinds(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<Cr
                         "{at} sets a directory dockopt cannot resolve"
                     )));
                 };
-                out.absolute_dest |= !dest.written.starts_with('/');
+                // `WORKDIR .` (or any WORKDIR naming the directory it is in)
+                // leaves relative destinations where they were.
+                let before = m.state.get(xi).and_then(|s| s.workdir.as_deref());
+                out.absolute_dest |= !dest.written.starts_with('/') && before != Some(w.as_str());
                 Effect {
                     ensures: vec![w],
                     ..Effect::default()
