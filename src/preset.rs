@@ -223,6 +223,10 @@ pub enum Positional {
     /// Positional arguments name manifest files (`dotnet restore App.sln`): they
     /// are required, like `manifest-flags` values, and handed to the reader.
     Manifests,
+    /// Like `manifests`, and an argument may also name a directory of the
+    /// context, which the command resolves to the one manifest in it
+    /// (`dotnet restore src`): the reader is handed the directory.
+    ManifestsOrDirs,
     /// Positional arguments are allowed and read nothing (`go build ./cmd/x`,
     /// `mvn package`, `mix release`).
     Any,
@@ -709,7 +713,7 @@ impl Preset {
                             ));
                         }
                     }
-                    Positional::Manifests => {
+                    Positional::Manifests | Positional::ManifestsOrDirs => {
                         if positional.iter().any(|p| p.contains('$')) {
                             m.needs_source.get_or_insert(
                                 "a positional argument names a file through a variable".into(),

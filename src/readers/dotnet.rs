@@ -106,7 +106,9 @@ fn restore(input: &ReadInput) -> Result<ReadOutput, String> {
     };
     let mut roots: Vec<String> = Vec::new();
     for a in input.manifest_args {
-        if is_solution(a) || is_project(a) {
+        if ctx.is_dir(a) {
+            roots.push(in_directory(ctx, a)?);
+        } else if is_solution(a) || is_project(a) {
             roots.push(a.clone());
         } else if is_nuget_config(a) {
             nuget_config(&mut w, a)?;
@@ -155,6 +157,22 @@ fn restore(input: &ReadInput) -> Result<ReadOutput, String> {
     }
     upward_files(&mut w)?;
     Ok(w.out)
+}
+
+/// The project or solution `dotnet` takes from a directory argument
+/// (`dotnet restore src`): the only one there, as MSBuild requires (none:
+/// MSB1003; several: MSB1011).
+fn in_directory(ctx: &BuildContext, dir: &str) -> Result<String, String> {
+    match candidates(ctx, dir).as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(format!(
+            "{dir}/ holds no project or solution file for `dotnet restore {dir}` (MSB1003)"
+        )),
+        many => Err(format!(
+            "{dir}/ holds several project or solution files ({}); `dotnet restore {dir}` fails (MSB1011)",
+            many.join(", ")
+        )),
+    }
 }
 
 fn ext_lower(path: &str) -> String {

@@ -182,6 +182,42 @@ impl Manifests {
     }
 }
 
+/// The install's manifest arguments as context paths, each required as a
+/// file, or handed to the reader as a directory where the command resolves
+/// one itself (`dotnet restore src`).
+fn manifest_args(
+    ctx: &BuildContext,
+    alt: Alt,
+    split: &Split,
+    map: CopyMap,
+    files: &mut Vec<String>,
+) -> Result<Vec<String>, Refusal> {
+    let spec = alt.m.spec;
+    let mut manifest_args = Vec::new();
+    for a in &alt.m.manifest_args {
+        let abs = ImagePath::new(&split.cwd).resolve(a);
+        if in_unknown_workdir(abs.as_str(), map) {
+            return Err(unknown_workdir_refusal(map));
+        }
+        let rel = map.to_context(&abs);
+        let Some(rel) = rel.map(CtxPath::into_string) else {
+            return Err(Refusal::Layout(format!(
+                "`{a}` is not among the files the source copy brings"
+            )));
+        };
+        // A directory the command resolves itself (`dotnet restore src`):
+        // the reader names the manifest in it.
+        let dir_arg = spec.positional == crate::preset::Positional::ManifestsOrDirs
+            && ctx.is_dir(&rel)
+            && !ctx.is_excluded(&rel);
+        if !dir_arg {
+            need(ctx, rel.clone(), files)?;
+        }
+        manifest_args.push(rel);
+    }
+    Ok(manifest_args)
+}
+
 fn collect_one(
     ctx: &BuildContext,
     cand: &Candidate,
@@ -201,21 +237,7 @@ fn collect_one(
     for group in &spec.required_any {
         required_any(ctx, cand, project, group, &mut files)?;
     }
-    let mut manifest_args = Vec::new();
-    for a in &alt.m.manifest_args {
-        let abs = ImagePath::new(&split.cwd).resolve(a);
-        if in_unknown_workdir(abs.as_str(), map) {
-            return Err(unknown_workdir_refusal(map));
-        }
-        let rel = map.to_context(&abs);
-        let Some(rel) = rel.map(CtxPath::into_string) else {
-            return Err(Refusal::Layout(format!(
-                "`{a}` is not among the files the source copy brings"
-            )));
-        };
-        need(ctx, rel.clone(), &mut files)?;
-        manifest_args.push(rel);
-    }
+    let manifest_args = manifest_args(ctx, alt, split, map, &mut files)?;
     let mut out = Manifests {
         files: Vec::new(),
         install_dirs: vec![CtxPath::new(project)],
