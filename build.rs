@@ -1,12 +1,15 @@
 //! Compiles every `presets/*.toml` into the binary (npm, pip and cargo
-//! first, the rest by name), so adding an ecosystem is adding a file; and
-//! the built-in command tables, `commands/*.toml`, in the order listed in
-//! [`COMMAND_TABLES`].
+//! first, the rest by name), so adding an ecosystem is adding a file; the
+//! built-in command tables, `commands/*.toml`, in the order listed in
+//! [`COMMAND_TABLES`]; and the other built-in tables
+//! (`src/contexts/build_commands.toml`, `src/readers/dep_scripts.toml`).
 //!
 //! The TOML is parsed here, at build time (a syntax error fails the build
-//! with the file and line), and embedded as compact JSON: parsing all the
-//! TOML at every start took most of a one-file run; JSON of the same data
-//! deserializes (with the same serde schema) in a fraction of that.
+//! with the file and line), and embedded as compact JSON, read with the same
+//! serde schema (tests check that it reads back to what the TOML says).
+//! Presets and command entries come with an index by program name, so a run
+//! decodes only those of the programs its Dockerfiles run: reading every
+//! table at each start took over half of a one-file run.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -14,64 +17,80 @@ use std::path::Path;
 /// The built-in command tables, in the order their entries are tried.
 const COMMAND_TABLES: &[&str] = &["coreutils", "shell", "system", "languages"];
 
-/// `text` (the TOML file `shown`) as compact JSON; a syntax error fails the
-/// build with the file and line.
-fn toml_to_json(text: &str, shown: &str) -> String {
-    let value: toml::Value = toml::from_str(text).unwrap_or_else(|e| {
+/// `text` (the TOML file `shown`) parsed; a syntax error fails the build
+/// with the file and line.
+fn parse_toml(text: &str, shown: &str) -> toml::Value {
+    toml::from_str(text).unwrap_or_else(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
             .unwrap_or(0);
         panic!("{shown}:{line}: invalid TOML: {}", e.message())
-    });
-    serde_json::to_string(&value).expect("TOML values are JSON values")
+    })
 }
 
-/// `commands/*.toml` as JSON, listed in `commands.rs` as `BUILTIN`.
+/// `text` (the TOML file `shown`) as compact JSON.
+fn toml_to_json(text: &str, shown: &str) -> String {
+    serde_json::to_string(&parse_toml(text, shown)).expect("TOML values are JSON values")
+}
+
+/// `commands/*.toml`, one JSON text per `[[command]]` entry, listed in
+/// `commands.rs` as `BUILTIN_ENTRIES` (in the order they are tried), with
+/// `BUILTIN_BY_NAME`: each program name (sorted) and the indices of the
+/// entries naming it. A run decodes only the entries of the programs it
+/// meets (decoding every table took a fifth of a one-file run).
 fn command_tables(out_dir: &Path) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("commands");
     println!("cargo:rerun-if-changed=commands");
-    let mut out = String::from(
-        "/// Built-in command tables, in the order they are tried: (name, JSON of the TOML file).\nconst BUILTIN: &[(&str, &str)] = &[\n",
-    );
+    let mut entries = String::new();
+    let mut by_name: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    let mut count = 0;
     for n in COMMAND_TABLES {
         println!("cargo:rerun-if-changed=commands/{n}.toml");
+        let shown = format!("commands/{n}.toml");
         let text = std::fs::read_to_string(dir.join(format!("{n}.toml")))
             .expect("command table is readable");
-        let json = toml_to_json(&text, &format!("commands/{n}.toml"));
-        std::fs::write(out_dir.join(format!("commands-{n}.json")), json).unwrap();
-        writeln!(
-            out,
-            "    ({n:?}, include_str!(concat!(env!(\"OUT_DIR\"), \"/commands-{n}.json\"))),"
-        )
-        .unwrap();
+        let value = parse_toml(&text, &shown);
+        let list = value.get("command").and_then(|c| c.as_array());
+        for entry in list.unwrap_or_else(|| panic!("{shown}: no [[command]] array")) {
+            let names = entry.get("names").and_then(|n| n.as_array());
+            for name in names.unwrap_or_else(|| panic!("{shown}: a [[command]] without `names`")) {
+                let name = name
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{shown}: a name that is not a string"));
+                by_name.entry(name.to_string()).or_default().push(count);
+            }
+            let json = serde_json::to_string(entry).expect("TOML values are JSON values");
+            writeln!(entries, "    ({shown:?}, {json:?}),").unwrap();
+            count += 1;
+        }
+    }
+    let mut out = String::from(
+        "/// Built-in command table entries, in the order they are tried: (file, JSON of one [[command]]).\nconst BUILTIN_ENTRIES: &[(&str, &str)] = &[\n",
+    );
+    out.push_str(&entries);
+    out.push_str("];\n/// Program name (sorted) and the indices of the built-in entries naming it.\nconst BUILTIN_BY_NAME: &[(&str, &[u16])] = &[\n");
+    for (name, ids) in &by_name {
+        writeln!(out, "    ({name:?}, &{ids:?}),").unwrap();
     }
     out.push_str("];\n");
     std::fs::write(out_dir.join("commands.rs"), out).unwrap();
 }
 
-/// `src/contexts/build_commands.toml` as JSON, in `build_commands.json`.
-fn build_commands(out_dir: &Path) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/contexts/build_commands.toml");
-    println!("cargo:rerun-if-changed=src/contexts/build_commands.toml");
-    let text = std::fs::read_to_string(path).expect("build_commands.toml is readable");
-    let json = toml_to_json(&text, "src/contexts/build_commands.toml");
-    std::fs::write(out_dir.join("build_commands.json"), json).unwrap();
+/// The TOML table `rel` (a path in the crate) as JSON, in `OUT_DIR/name`.
+fn embed_json(out_dir: &Path, rel: &str, name: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    println!("cargo:rerun-if-changed={rel}");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    std::fs::write(out_dir.join(name), toml_to_json(&text, rel)).unwrap();
 }
 
-fn main() {
-    // A position-dependent executable on Linux: the dynamic loader then has
-    // no relocations to apply to the binary's own tables at every start (a
-    // PIE had ~8,000, touching about 80 pages: a quarter of a one-file run).
-    // Only the binaries: tests and the library are unchanged.
-    let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
-    if linux && std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("gnu") {
-        println!("cargo:rustc-link-arg-bins=-no-pie");
-    }
+/// `presets/*.toml` (npm, pip and cargo first, the rest by name) as JSON,
+/// listed in `presets.rs` as `BUILTIN`, with `BUILTIN_INDEX`: each preset's
+/// `name` and the programs its commands, preludes and warm-ups start with,
+/// so that a run decodes only the presets of the programs it meets.
+fn presets(out_dir: &Path) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
-    let out_dir = std::env::var("OUT_DIR").unwrap();
-    command_tables(Path::new(&out_dir));
-    build_commands(Path::new(&out_dir));
     println!("cargo:rerun-if-changed=presets");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("presets/ exists")
@@ -90,21 +109,89 @@ fn main() {
     let mut out = String::from(
         "/// Built-in presets, in the order they are tried: (name, JSON of the TOML file).\npub const BUILTIN: &[(&str, &str)] = &[\n",
     );
+    let mut index = String::from(
+        "/// Each built-in preset's `name`, and the programs its patterns start with.\nconst BUILTIN_INDEX: &[(&str, &[&str])] = &[\n",
+    );
     for n in &names {
         println!("cargo:rerun-if-changed=presets/{n}.toml");
-        let path = dir.join(format!("{n}.toml"));
-        let text = std::fs::read_to_string(&path).expect("preset is readable");
-        let json = toml_to_json(&text, &format!("presets/{n}.toml"));
-        let dest = Path::new(&out_dir).join(format!("preset-{n}.json"));
-        std::fs::write(&dest, json).unwrap();
+        let shown = format!("presets/{n}.toml");
+        let text =
+            std::fs::read_to_string(dir.join(format!("{n}.toml"))).expect("preset is readable");
+        let value = parse_toml(&text, &shown);
+        let json = serde_json::to_string(&value).expect("TOML values are JSON values");
+        std::fs::write(out_dir.join(format!("preset-{n}.json")), json).unwrap();
         writeln!(
             out,
             "    ({n:?}, include_str!(concat!(env!(\"OUT_DIR\"), \"/preset-{n}.json\"))),"
         )
         .unwrap();
+        let name = value.get("name").and_then(|v| v.as_str());
+        let name = name.unwrap_or_else(|| panic!("{shown}: no `name` string"));
+        let programs = preset_programs(&value, &shown);
+        writeln!(index, "    ({name:?}, &{programs:?}),").unwrap();
     }
     out.push_str("];\n");
-    std::fs::write(Path::new(&out_dir).join("presets.rs"), out).unwrap();
+    out.push_str(&index);
+    out.push_str("];\n");
+    std::fs::write(out_dir.join("presets.rs"), out).unwrap();
+}
+
+/// The first words of a preset's `[[command]]` `match`, `prelude` and
+/// `warm-up` patterns, deduplicated in order (`Preset::programs`).
+fn preset_programs(value: &toml::Value, shown: &str) -> Vec<String> {
+    let strings = |v: Option<&toml::Value>, key: &str| -> Vec<String> {
+        let list = v.map(|v| {
+            v.as_array()
+                .unwrap_or_else(|| panic!("{shown}: `{key}` is not an array"))
+        });
+        list.into_iter()
+            .flatten()
+            .map(|s| {
+                s.as_str()
+                    .unwrap_or_else(|| panic!("{shown}: `{key}` holds a non-string"))
+                    .to_string()
+            })
+            .collect()
+    };
+    let mut patterns = Vec::new();
+    let commands = value.get("command").and_then(|c| c.as_array());
+    for c in commands.into_iter().flatten() {
+        patterns.extend(strings(c.get("match"), "match"));
+    }
+    patterns.extend(strings(value.get("prelude"), "prelude"));
+    patterns.extend(strings(value.get("warm-up"), "warm-up"));
+    let mut programs: Vec<String> = Vec::new();
+    for p in patterns {
+        let first = p
+            .split_whitespace()
+            .next()
+            .unwrap_or_else(|| panic!("{shown}: an empty pattern would match every command"));
+        if !programs.iter().any(|x| x == first) {
+            programs.push(first.to_string());
+        }
+    }
+    programs
+}
+
+fn main() {
+    // A position-dependent executable on Linux: the dynamic loader then has
+    // no relocations to apply to the binary's own tables at every start (a
+    // PIE had ~8,000, touching about 80 pages: a quarter of a one-file run).
+    // Only the binaries: tests and the library are unchanged.
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
+    if linux && std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("gnu") {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+    let out_dir = std::env::var("OUT_DIR").unwrap();
+    let out = Path::new(&out_dir);
+    command_tables(out);
+    embed_json(
+        out,
+        "src/contexts/build_commands.toml",
+        "build_commands.json",
+    );
+    embed_json(out, "src/readers/dep_scripts.toml", "dep_scripts.json");
+    presets(out);
     fixture_tests(&out_dir);
     e2e_tests(&out_dir);
 }

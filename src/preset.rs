@@ -288,47 +288,132 @@ pub struct DepsOnly {
 /// The loaded presets.
 #[derive(Clone, Debug)]
 pub struct Presets {
-    pub list: Vec<Preset>,
+    pub list: PresetList,
     /// What shell commands read and write: the built-in table, plus the
     /// `commands/*.toml` of each preset directory (tried first).
     pub commands: crate::effects::table::CommandTable,
 }
 
+/// The presets, in the order they are tried. A built-in one is decoded from
+/// the JSON build.rs embedded when a run first meets a program it names,
+/// once per process: a run that meets only `npm ci` decodes npm's alone
+/// (decoding all twenty took a third of a one-file run).
+#[derive(Clone, Debug, Default)]
+pub struct PresetList {
+    slots: Vec<Slot>,
+}
+
+#[derive(Clone, Debug)]
+enum Slot {
+    /// Index into `BUILTIN`.
+    BuiltIn(usize),
+    /// From a user's preset directory: the preset and [`Preset::programs`].
+    User(std::sync::Arc<(Preset, Vec<String>)>),
+}
+
+/// The built-in presets decoded so far.
+static DECODED: [std::sync::OnceLock<Preset>; BUILTIN.len()] =
+    [const { std::sync::OnceLock::new() }; BUILTIN.len()];
+
+/// Built-in preset `i`. Panics if it is invalid (a test decodes them all).
+fn builtin_at(i: usize) -> &'static Preset {
+    DECODED[i].get_or_init(|| {
+        let (name, json) = BUILTIN[i];
+        builtin_preset(json, Path::new(&format!("presets/{name}.toml")))
+            .unwrap_or_else(|e| panic!("{e:#}"))
+    })
+}
+
+impl PresetList {
+    fn builtin() -> PresetList {
+        PresetList {
+            slots: (0..BUILTIN.len()).map(Slot::BuiltIn).collect(),
+        }
+    }
+
+    fn get(slot: &Slot) -> &Preset {
+        match slot {
+            Slot::BuiltIn(i) => builtin_at(*i),
+            Slot::User(p) => &p.0,
+        }
+    }
+
+    /// Every preset, in order (decoding every built-in one).
+    pub fn iter(&self) -> impl Iterator<Item = &Preset> {
+        self.slots.iter().map(PresetList::get)
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The presets, in order, that may recognise a command whose first word
+    /// is `word` (an install, prelude or warm-up): those with a pattern
+    /// starting with its [`program_name`]. The others cannot match it.
+    pub fn for_program<'a>(&'a self, word: &str) -> impl Iterator<Item = &'a Preset> + 'a {
+        let program = program_name(word).to_string();
+        self.slots
+            .iter()
+            .filter(move |s| match s {
+                Slot::BuiltIn(i) => BUILTIN_INDEX[*i].1.contains(&program.as_str()),
+                // An empty pattern matches any command.
+                Slot::User(p) => p.1.iter().any(|x| x.is_empty() || *x == program),
+            })
+            .map(PresetList::get)
+    }
+
+    /// The presets that may recognise `cmd` (see [`PresetList::for_program`]).
+    pub fn for_command<'a>(
+        &'a self,
+        cmd: &shell::Command,
+    ) -> impl Iterator<Item = &'a Preset> + 'a {
+        self.for_program(cmd.words.first().map_or("", |w| w.text.as_str()))
+    }
+
+    /// Add a user's preset, replacing the one of the same name.
+    fn put(&mut self, preset: Preset) {
+        let position = self.slots.iter().position(|s| match s {
+            Slot::BuiltIn(i) => BUILTIN_INDEX[*i].0 == preset.name,
+            Slot::User(p) => p.0.name == preset.name,
+        });
+        let programs = preset.programs();
+        let slot = Slot::User(std::sync::Arc::new((preset, programs)));
+        match position {
+            Some(k) => self.slots[k] = slot,
+            None => self.slots.push(slot),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a PresetList {
+    type Item = &'a Preset;
+    type IntoIter = Box<dyn Iterator<Item = &'a Preset> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
 impl Presets {
     /// Built-in presets only.
     ///
-    /// Panics if a built-in preset is invalid (a test checks they all parse);
-    /// the command line uses [`Presets::load`], which reports it as an error.
+    /// A built-in preset is checked when first used, and panics if invalid
+    /// (a test decodes them all).
     pub fn builtin() -> Presets {
-        Presets::try_builtin().expect("built-in presets are valid (tested)")
-    }
-
-    /// The built-in presets, read once per process (a run loads them for
-    /// its setup and again for each config's rule set).
-    fn try_builtin() -> Result<Presets> {
-        static LIST: std::sync::OnceLock<Result<Vec<Preset>, String>> = std::sync::OnceLock::new();
-        let list = LIST
-            .get_or_init(|| {
-                BUILTIN
-                    .iter()
-                    .map(|(name, json)| {
-                        builtin_preset(json, Path::new(&format!("presets/{name}.toml")))
-                    })
-                    .collect::<Result<Vec<_>>>()
-                    .map_err(|e| format!("{e:#}"))
-            })
-            .clone()
-            .map_err(anyhow::Error::msg)?;
-        Ok(Presets {
-            list,
+        Presets {
+            list: PresetList::builtin(),
             commands: crate::effects::table::CommandTable::builtin(),
-        })
+        }
     }
 
     /// Built-in presets plus every `*.toml` in `dir` (a file with an existing
     /// name replaces that preset).
     pub fn load(dirs: &[PathBuf]) -> Result<Presets> {
-        let mut p = Presets::try_builtin()?;
+        let mut p = Presets::builtin();
         // User presets by name, to refuse two files defining one name.
         let mut user: BTreeMap<String, PathBuf> = BTreeMap::new();
         let mut seen_files = std::collections::BTreeSet::new();
@@ -356,10 +441,7 @@ impl Presets {
                     );
                 }
                 preset.origin = Origin::File(f.clone());
-                match p.list.iter_mut().find(|x| x.name == preset.name) {
-                    Some(slot) => *slot = preset,
-                    None => p.list.push(preset),
-                }
+                p.list.put(preset);
             }
         }
         // A preset directory may hold a `commands/` directory of command tables.
@@ -549,6 +631,21 @@ impl CommandSpec {
 }
 
 impl Preset {
+    /// The first words of its `match`, `prelude` and `warm-up` patterns, in
+    /// order, each once; an empty pattern (which matches any command) gives
+    /// "". build.rs lists the same for the built-in presets.
+    pub fn programs(&self) -> Vec<String> {
+        let patterns = self.commands.iter().flat_map(|c| &c.matches);
+        let mut out: Vec<String> = Vec::new();
+        for p in patterns.chain(&self.prelude).chain(&self.warm_up) {
+            let first = p.split_whitespace().next().unwrap_or("");
+            if !out.iter().any(|x| x == first) {
+                out.push(first.to_string());
+            }
+        }
+        out
+    }
+
     /// Is `cmd` one of this preset's prelude commands?
     pub fn is_prelude(&self, words: &[&str]) -> bool {
         self.prelude.iter().any(|p| match_words(words, p).is_some())
@@ -793,6 +890,61 @@ mod tests {
             let from_toml = parse_preset(&text, &path).unwrap();
             assert_eq!(format!("{p:?}"), format!("{from_toml:?}"), "{name}");
         }
+    }
+
+    /// build.rs's index of the built-in presets (name, programs) is what
+    /// the decoded presets say.
+    #[test]
+    fn the_builtin_index_is_what_the_presets_say() {
+        let builtin = Presets::builtin();
+        assert_eq!(BUILTIN_INDEX.len(), BUILTIN.len());
+        for (p, (name, programs)) in builtin.list.iter().zip(BUILTIN_INDEX) {
+            assert_eq!(p.name, *name);
+            assert_eq!(p.programs(), *programs, "{name}");
+        }
+    }
+
+    /// Only the presets with a pattern for the command's program are
+    /// offered, in order; a user's preset replaces the built-in one of its
+    /// name in place, and an empty pattern is offered for every program.
+    #[test]
+    fn presets_for_a_program() {
+        let names = |l: &PresetList, w: &str| -> Vec<String> {
+            l.for_program(w).map(|p| p.name.clone()).collect()
+        };
+        let mut list = PresetList::builtin();
+        assert_eq!(names(&list, "/usr/bin/pip3.12")[0], "pip");
+        assert!(names(&list, "pip").iter().all(|n| n != "npm"));
+        assert!(names(&list, "ls").is_empty());
+        let all: Vec<String> = list.iter().map(|p| p.name.clone()).collect();
+        for w in ["npm", "pip", "python", "cargo", "go", "mvn", "bundle"] {
+            let got = names(&list, w);
+            let cmd = first(&format!("{w} x"));
+            let expected: Vec<String> = list
+                .iter()
+                .filter(|p| p.programs().iter().any(|x| x == program_name(w)))
+                .map(|p| p.name.clone())
+                .collect();
+            assert_eq!(got, expected, "{w}");
+            assert_eq!(
+                list.for_command(&cmd)
+                    .map(|p| p.name.clone())
+                    .collect::<Vec<_>>(),
+                got
+            );
+        }
+        let text =
+            "name = \"npm\"\ndescription = \"d\"\n[[command]]\nmatch = [\"mytool install\"]\n";
+        list.put(parse_preset(text, Path::new("u/npm.toml")).unwrap());
+        let text =
+            "name = \"any\"\ndescription = \"d\"\nprelude = [\"\"]\n[[command]]\nmatch = [\"x\"]\n";
+        list.put(parse_preset(text, Path::new("u/any.toml")).unwrap());
+        assert_eq!(names(&list, "mytool"), ["npm", "any"]);
+        assert!(!names(&list, "npm").contains(&"npm".to_string()));
+        assert_eq!(names(&list, "ls"), ["any"]);
+        let now: Vec<String> = list.iter().map(|p| p.name.clone()).collect();
+        assert_eq!(now[..all.len()], all[..]);
+        assert_eq!(now.len(), all.len() + 1);
     }
 
     #[test]

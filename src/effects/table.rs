@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 // Built-in command tables: `commands/*.toml`, parsed by build.rs (a syntax
-// error fails the build) and embedded as JSON, which deserializes with the
-// same schema in a fraction of the time TOML took at every start.
+// error fails the build) and embedded as one JSON text per entry, decoded
+// with the same schema when first needed, plus an index by program name.
 include!(concat!(env!("OUT_DIR"), "/commands.rs"));
 
 /// The role of a positional argument.
@@ -109,32 +109,46 @@ struct File {
     command: Vec<Entry>,
 }
 
-/// All entries, user tables first (so they override built-in ones).
-/// Shared: a run's rule sets clone it.
+/// All entries: a user's tables first (so they override built-in ones),
+/// then the built-in ones. Shared: a run's rule sets clone it.
 #[derive(Clone, Debug, Default)]
 pub struct CommandTable {
-    pub entries: Arc<[Entry]>,
+    /// Entries of the user's tables, in the order they are tried.
+    user: Arc<[Entry]>,
+    /// Whether the built-in entries follow them.
+    builtin: bool,
+}
+
+/// The built-in entries, each decoded from its JSON when a run first meets
+/// a program it names: a one-file run meets a handful of the hundreds.
+static DECODED: [OnceLock<Entry>; BUILTIN_ENTRIES.len()] =
+    [const { OnceLock::new() }; BUILTIN_ENTRIES.len()];
+
+/// Built-in entry `i`. Panics if it is invalid (a test decodes them all).
+fn builtin_entry(i: usize) -> &'static Entry {
+    DECODED[i].get_or_init(|| {
+        let (file, json) = BUILTIN_ENTRIES[i];
+        serde_json::from_str(json)
+            .unwrap_or_else(|e| panic!("{file}: invalid built-in command entry: {e}"))
+    })
+}
+
+/// The built-in entries naming `program`, in table order.
+fn builtin_named(program: &str) -> impl Iterator<Item = &'static Entry> {
+    let ids = BUILTIN_BY_NAME
+        .binary_search_by(|(name, _)| (*name).cmp(program))
+        .map_or(&[][..], |k| BUILTIN_BY_NAME[k].1);
+    ids.iter().map(|&i| builtin_entry(usize::from(i)))
 }
 
 impl CommandTable {
-    /// The built-in table, read once per process. Panics if it is invalid
-    /// (a test checks it parses).
+    /// The built-in table. Panics, when an entry is first used, if it is
+    /// invalid (a test decodes them all).
     pub fn builtin() -> CommandTable {
-        static TABLE: OnceLock<CommandTable> = OnceLock::new();
-        TABLE
-            .get_or_init(|| {
-                let mut entries = Vec::new();
-                for (name, json) in BUILTIN {
-                    entries.extend(
-                        parse_json(json, Path::new(&format!("commands/{name}.toml")))
-                            .expect("valid built-in command table"),
-                    );
-                }
-                CommandTable {
-                    entries: entries.into(),
-                }
-            })
-            .clone()
+        CommandTable {
+            user: Arc::new([]),
+            builtin: true,
+        }
     }
 
     /// The built-in table plus every `*.toml` in `dirs`, whose entries are tried first.
@@ -153,9 +167,9 @@ impl CommandTable {
                 user.extend(parse(&text, &f)?);
             }
         }
-        user.extend(CommandTable::builtin().entries.iter().cloned());
         Ok(CommandTable {
-            entries: user.into(),
+            user: user.into(),
+            builtin: true,
         })
     }
 
@@ -166,7 +180,7 @@ impl CommandTable {
         first_positional: Option<&str>,
         words: &[&str],
     ) -> Option<&Entry> {
-        self.entries.iter().find(|e| {
+        let fits = |e: &&Entry| {
             e.names.iter().any(|n| n == program)
                 && (e.sub.is_empty()
                     || first_positional.is_some_and(|s| e.sub.iter().any(|x| x == s)))
@@ -176,15 +190,13 @@ impl CommandTable {
                             .iter()
                             .any(|f| w == f || w.starts_with(&format!("{f}=")))
                     }))
-        })
+        };
+        let builtin = self.builtin.then(|| builtin_named(program));
+        self.user
+            .iter()
+            .find(fits)
+            .or_else(|| builtin.into_iter().flatten().find(fits))
     }
-}
-
-/// A built-in table, converted to JSON by build.rs (errors name the TOML file).
-fn parse_json(json: &str, path: &Path) -> Result<Vec<Entry>> {
-    let file: File =
-        serde_json::from_str(json).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(file.command)
 }
 
 fn parse(text: &str, path: &Path) -> Result<Vec<Entry>> {
@@ -217,6 +229,51 @@ mod tests {
         assert!(t
             .find("npm", Some("install"), &["npm", "install", "-g", "x"])
             .is_some());
+    }
+
+    /// Every embedded entry reads back to exactly what its TOML file says,
+    /// in the same order, and the index by name lists exactly the entries
+    /// naming each program.
+    #[test]
+    fn embedded_entries_equal_their_toml_and_the_index_is_complete() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<&str> = BUILTIN_ENTRIES.iter().map(|(f, _)| *f).collect();
+        files.dedup();
+        let mut from_toml = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(root.join(f)).unwrap();
+            from_toml.extend(parse(&text, Path::new(f)).unwrap());
+        }
+        assert_eq!(from_toml.len(), BUILTIN_ENTRIES.len());
+        let mut expected: std::collections::BTreeMap<&str, Vec<u16>> = Default::default();
+        for (i, e) in from_toml.iter().enumerate() {
+            assert_eq!(format!("{:?}", builtin_entry(i)), format!("{e:?}"), "{i}");
+            for n in &e.names {
+                expected.entry(n).or_default().push(i as u16);
+            }
+        }
+        let index: Vec<(&str, Vec<u16>)> = BUILTIN_BY_NAME
+            .iter()
+            .map(|(n, ids)| (*n, ids.to_vec()))
+            .collect();
+        assert_eq!(index, expected.into_iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn user_entries_come_first_and_an_empty_table_knows_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "[[command]]\nnames = [\"cp\"]\nargs = \"write\"\n",
+        )
+        .unwrap();
+        let t = CommandTable::load(&[dir.path().to_path_buf()]).unwrap();
+        let cp = t.find("cp", Some("a"), &["cp", "a", "b"]).unwrap();
+        assert_eq!(cp.args, Role::Write);
+        assert!(t
+            .find("apt-get", Some("install"), &["apt-get", "install"])
+            .is_some());
+        assert!(CommandTable::default().find("cp", None, &["cp"]).is_none());
     }
 
     #[test]

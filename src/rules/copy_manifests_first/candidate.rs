@@ -168,7 +168,7 @@ pub fn find_install<'p>(rc: &'p RuleContext, i: usize) -> Option<Install<'p>> {
             if cmd.compound {
                 continue;
             }
-            for p in &rc.presets.list {
+            for p in rc.presets.list.for_command(cmd) {
                 if let Some(m) = p.match_install(cmd) {
                     let command_text = text[cmd.span.clone()].to_string();
                     let fallbacks = fallbacks(p, script, k);

@@ -88,7 +88,7 @@ fn install_of(rc: &RuleContext, sub: &Instruction) -> Option<String> {
     script.commands.iter().find_map(|cmd| {
         rc.presets
             .list
-            .iter()
+            .for_command(cmd)
             .any(|p| !cmd.compound && p.match_install(cmd).is_some())
             .then(|| text[cmd.span.clone()].to_string())
     })

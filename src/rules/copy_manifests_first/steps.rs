@@ -93,7 +93,12 @@ pub fn script_effects(
             }
         }
         let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
-        let vouched = !words.is_empty() && rc.presets.list.iter().any(|p| p.is_prelude(&words));
+        let vouched = !words.is_empty()
+            && rc
+                .presets
+                .list
+                .for_program(words[0])
+                .any(|p| p.is_prelude(&words));
         let shell_env = ShellEnv {
             cwd: env.cwd.clone(),
             vars: &cmd_vars,
