@@ -85,6 +85,30 @@ fn embed_json(out_dir: &Path, rel: &str, name: &str) {
     std::fs::write(out_dir.join(name), toml_to_json(&text, rel)).unwrap();
 }
 
+/// The `[[program]]` names of `src/contexts/build_commands.toml`, listed in
+/// `build_programs.rs` as `BUILD_PROGRAMS`: a file that names none of them
+/// builds no image, and is passed over without decoding the table.
+fn build_programs(out_dir: &Path) {
+    let rel = "src/contexts/build_commands.toml";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let value = parse_toml(&text, rel);
+    let programs = value.get("program").and_then(|p| p.as_array());
+    let names: Vec<&str> = programs
+        .unwrap_or_else(|| panic!("{rel}: no [[program]] array"))
+        .iter()
+        .map(|p| {
+            p.get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or_else(|| panic!("{rel}: a [[program]] without a `name` string"))
+        })
+        .collect();
+    let out = format!(
+        "/// The `[[program]]` names of build_commands.toml, in order.\nconst BUILD_PROGRAMS: &[&str] = &{names:?};\n"
+    );
+    std::fs::write(out_dir.join("build_programs.rs"), out).unwrap();
+}
+
 /// `presets/*.toml` (npm, pip and cargo first, the rest by name) as JSON,
 /// listed in `presets.rs` as `BUILTIN`, with `BUILTIN_INDEX`: each preset's
 /// `name` and the programs its commands, preludes and warm-ups start with,
@@ -191,6 +215,7 @@ fn main() {
         "build_commands.json",
     );
     embed_json(out, "src/readers/dep_scripts.toml", "dep_scripts.json");
+    build_programs(out);
     presets(out);
     fixture_tests(&out_dir);
     e2e_tests(&out_dir);

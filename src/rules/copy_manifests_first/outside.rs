@@ -77,13 +77,25 @@ pub fn effect(
     }
     let dirs = DEFAULT_PATH
         .iter()
-        .map(|d| d.to_string())
-        .chain(run_env.path_dirs.iter().cloned());
-    for dir in dirs {
-        for name in &outside.programs {
-            eff.reads.push(PathPat::Exact(format!("{dir}/{name}")));
-        }
-    }
+        .copied()
+        .chain(run_env.path_dirs.iter().map(String::as_str));
+    let programs: Vec<String> = dirs
+        .flat_map(|dir| {
+            outside
+                .programs
+                .iter()
+                .map(move |name| [dir, "/", name].concat())
+        })
+        .collect();
+    // `PathSet::push` without its linear search for a duplicate (quadratic
+    // over a preset's ~200 program paths): the reads so far are trees, so
+    // only a program path met before is one.
+    let mut seen = std::collections::HashSet::with_capacity(programs.len());
+    let first: Vec<bool> = programs.iter().map(|p| seen.insert(p.as_str())).collect();
+    let unique = programs.into_iter().zip(first).filter(|(_, f)| *f);
+    eff.reads
+        .pats
+        .extend(unique.map(|(p, _)| PathPat::Exact(p)));
     Some(eff)
 }
 

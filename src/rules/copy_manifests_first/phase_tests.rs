@@ -129,3 +129,32 @@ fn crossing_refuses_an_env_the_copy_uses() {
         "{crossing:?}"
     );
 }
+
+/// The programs an install runs by name are read in every `PATH`
+/// directory, each path once, in order (Docker's default `PATH` first),
+/// though the Dockerfile's `PATH` repeats some of them.
+#[test]
+fn outside_reads_each_program_path_once() {
+    let df = "FROM node:20\nENV PATH=/opt/x/bin:/usr/bin:/opt/x/bin:$PATH\nCOPY . /app\nWORKDIR /app\nRUN npm ci\n";
+    let (reads, programs) = on_first(df, npm(), |rc, c| {
+        let eff = super::outside::effect(rc, c, rc.ctx.unwrap(), &[]).expect("npm's effect");
+        let outside = c.install.m.preset.outside.as_ref().unwrap();
+        (eff.reads.pats, outside.programs.clone())
+    });
+    let exact: Vec<&str> = reads
+        .iter()
+        .filter_map(|p| match p {
+            crate::effects::PathPat::Exact(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = exact.iter().copied().collect();
+    assert_eq!(unique.len(), exact.len(), "{exact:?}");
+    // Docker's six directories and /opt/x/bin.
+    assert_eq!(exact.len(), 7 * programs.len());
+    assert_eq!(exact[0], format!("/usr/local/sbin/{}", programs[0]));
+    assert_eq!(
+        exact[6 * programs.len()],
+        format!("/opt/x/bin/{}", programs[0])
+    );
+}
