@@ -1,7 +1,7 @@
 //! Issue 12, class 7: cargo's deps-only fix in an exported stage is safe only
 //! where real builds showed the same image (the e2e fixtures
 //! `tests/e2e/fixtures/real-cargo-exported*`): with `--release` (or `-r`), and no `incremental` setting in the Dockerfile or
-//! the manifests; `cargo install --path` always (only the download cache differs). Each
+//! the manifests; `cargo install --path` with Cargo.lock (only the download cache differs). Each
 //! case flips the label one way; the rewrite is the same.
 
 use serde_json::Value;
@@ -13,10 +13,17 @@ const CARGO_TOML: &str =
 
 /// The applicability and unsafe reason of the one finding for `dockerfile`.
 fn label(dockerfile: &str, cargo_toml: &str) -> (String, Option<String>) {
+    label_with(dockerfile, cargo_toml, true)
+}
+
+/// [`label`], with or without a Cargo.lock in the context.
+fn label_with(dockerfile: &str, cargo_toml: &str, lock: bool) -> (String, Option<String>) {
     let s = Scratch::empty();
     s.write("Dockerfile", dockerfile);
     s.write("Cargo.toml", cargo_toml);
-    s.write("Cargo.lock", "version = 4\n");
+    if lock {
+        s.write("Cargo.lock", "version = 4\n");
+    }
     s.write("src/main.rs", "fn main() {}\n");
     let out = s.run(&["--format", "json", "Dockerfile"]);
     let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
@@ -74,4 +81,15 @@ fn cargo_install_in_an_exported_stage_is_safe() {
             "{run}"
         );
     }
+}
+
+/// Without Cargo.lock, `cargo fetch` writes one that stays in the image (measured:
+/// `real-cargo-exported-install-no-lock`).
+#[test]
+fn cargo_install_without_a_lock_in_an_exported_stage_is_unsafe() {
+    let (app, why) = label_with(&single_stage("cargo install --path ."), CARGO_TOML, false);
+    assert_eq!(app, "unsafe");
+    let why = why.unwrap_or_default();
+    assert!(why.contains("writes one that stays in the image"), "{why}");
+    assert!(why.contains("only with Cargo.lock"), "{why}");
 }

@@ -5,7 +5,7 @@
 //! in `safe-exported-needs` the manifests the install must read for the
 //! measurement to hold, and in `safe-exported-unless` the words of a setting
 //! that would undo it (cargo: `--release`, unless `incremental` is set
-//! anywhere; `cargo install --path`, always; composer: with `composer.lock`,
+//! anywhere; `cargo install --path`, with `Cargo.lock`; composer: with `composer.lock`,
 //! unless it lists a `composer-plugin` or the project has package-event
 //! scripts). One of the first two declares a measurement. The evidence: the
 //! e2e fixtures `tests/e2e/fixtures/real-{cargo,composer}-exported*` build

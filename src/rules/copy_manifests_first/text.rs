@@ -215,7 +215,9 @@ fn deps_only_step(
 fn exported_reason(d: &DepsOnly, measured: &Measured) -> String {
     let why = "the deps-only step leaves its own files in this stage, whose files are in the image (it is exported)";
     match &d.exported_difference {
-        Some(difference) if *measured == Measured::No => format!("{why}; measured: {difference}"),
+        Some(difference) if matches!(measured, Measured::No | Measured::Lacks(_)) => {
+            format!("{why}; measured: {difference}")
+        }
         _ => why.to_string(),
     }
 }
