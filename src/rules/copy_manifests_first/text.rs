@@ -80,7 +80,13 @@ pub fn build_fix(
         removed_from = Some(start);
         let measured = super::measured::measure(rc, cand, d, &found.files);
         let stubs = !stub_paths.is_empty();
-        let step = deps_only_step(rc, cand, layout, d, &fill, stubs, &measured)?;
+        let mut step = deps_only_step(rc, cand, d, &fill, stubs, &measured)?;
+        if step.unsafe_reason.is_none()
+            && d.unsafe_when_exported
+            && leaks_outside(rc, cand, &layout.dest.abs, &found.writes)
+        {
+            step.unsafe_reason = Some(LEAKS.to_string());
+        }
         let step = DepsOnlyStep {
             unsafe_reason: step
                 .unsafe_reason
@@ -164,7 +170,6 @@ struct DepsOnlyStep {
 fn deps_only_step(
     rc: &RuleContext,
     cand: &Candidate,
-    layout: &Layout,
     d: &DepsOnly,
     fill: &Templates,
     has_stubs: bool,
@@ -198,8 +203,6 @@ fn deps_only_step(
         ))
     } else if d.unsafe_when_exported && cand.exported {
         Some(exported_reason(d, measured))
-    } else if d.unsafe_when_exported && leaks_outside(rc, cand, &layout.dest.abs) {
-        Some("the deps-only step leaves its own files in caches, and a later stage copies them out of this stage".to_string())
     } else {
         None
     };
@@ -209,6 +212,9 @@ fn deps_only_step(
         unsafe_reason,
     })
 }
+
+/// Why a deps-only step is unsafe in a stage whose files later stages take.
+const LEAKS: &str = "the deps-only step leaves its own files in this stage (caches, build files), and a later stage copies or mounts them out of it";
 
 /// Why a deps-only step in an exported stage is unsafe, with what real builds
 /// measured it to change when no measurement of the preset covers the install.
@@ -222,11 +228,13 @@ fn exported_reason(d: &DepsOnly, measured: &Measured) -> String {
     }
 }
 
-/// Later stages take more of this stage than its project directory: a
-/// `FROM <stage>` inherits everything, a `COPY --from=<stage>` of a path
-/// outside `dest` (`/root/.m2`, `/`) may take what a warm-up step left in
-/// caches.
-fn leaks_outside(rc: &RuleContext, cand: &Candidate, dest: &str) -> bool {
+/// Later stages take what the warm-up step left in this stage: a `FROM
+/// <stage>` inherits everything; a `COPY --from=<stage>` of a path outside
+/// `dest` (`/root/.m2`, `/`) may take caches, and one of the project
+/// directory, or of a directory the install writes in it (`target` of a
+/// dev-profile cargo build), takes the warm-up's own build files; a `RUN
+/// --mount=...,from=<stage>` may read any of it.
+fn leaks_outside(rc: &RuleContext, cand: &Candidate, dest: &str, writes: &[String]) -> bool {
     let m = rc.model;
     let stage = &m.stages[cand.stage];
     let names: Vec<String> = stage
@@ -243,17 +251,52 @@ fn leaks_outside(rc: &RuleContext, cand: &Candidate, dest: &str) -> bool {
         let inherits = j != cand.stage && base.as_deref().is_some_and(named);
         inherits
             || st.body.iter().any(|&i| {
-                m.ins[i].flag("from").is_some_and(named)
-                    && m.copy_view(i).map_or(true, |v| {
-                        v.sources.as_ref().map_or(true, |srcs| {
-                            srcs.iter().any(|s| {
-                                let s = crate::model::clean_abs(s);
-                                !super::paths::is_under(&s, dest) && takes_caches(&s)
+                mounts_from(m.ins[i], &named)
+                    || m.ins[i].flag("from").is_some_and(named)
+                        && m.copy_view(i).map_or(true, |v| {
+                            v.sources.as_ref().map_or(true, |srcs| {
+                                srcs.iter().any(|s| {
+                                    let s = crate::model::clean_abs(s);
+                                    if super::paths::is_under(&s, dest) {
+                                        takes_writes(&s, dest, writes)
+                                    } else {
+                                        takes_caches(&s)
+                                    }
+                                })
                             })
                         })
-                    })
             })
     })
+}
+
+/// Does `RUN --mount=...,from=<stage>` read one of `named`'s stages?
+fn mounts_from(ins: &crate::syntax::Instruction, named: &dyn Fn(&str) -> bool) -> bool {
+    ins.kind == Keyword::Run
+        && ins.flags.iter().filter(|f| f.name == "mount").any(|f| {
+            f.value.as_deref().unwrap_or("").split(',').any(|kv| {
+                kv.split_once('=')
+                    .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("from") && named(v.trim()))
+            })
+        })
+}
+
+/// Does copying `src` (inside the project directory `dest`) take a directory
+/// the install writes there: all of the project, or a path through one of
+/// `writes` (`target/debug/app`, at any depth: the install may run in a
+/// subdirectory)?
+fn takes_writes(src: &str, dest: &str, writes: &[String]) -> bool {
+    if writes.is_empty() {
+        return false;
+    }
+    let rel = src
+        .strip_prefix(dest)
+        .unwrap_or(src)
+        .trim_start_matches('/');
+    rel.is_empty()
+        || writes.iter().any(|w| {
+            let first = w.trim_matches('/').split('/').next().unwrap_or("");
+            rel.split('/').any(|c| c == first)
+        })
 }
 
 /// Where package managers keep downloads and caches (home directories, the
