@@ -471,9 +471,19 @@ fn mix_refuses_file_reads() {
     check("mix-refuse-file-read", "Dockerfile", &[]).refused("needs-source", "File.read!");
 }
 
+/// No mix.lock in the context (seen in a real repository): `mix deps.get`
+/// resolves the versions and writes the lock, which nothing brings back, as
+/// in the original; it moves before the source copy with mix.exs alone.
 #[test]
-fn mix_refuses_missing_lock() {
-    check("mix-refuse-no-lock", "Dockerfile", &[]).refused("missing-manifest", "mix.lock");
+fn mix_deps_get_without_a_lock_moves() {
+    let c = check("mix-deps-get-no-lock", "Dockerfile", &[]);
+    assert!(c.reasons().is_empty(), "{}", c.diff.stderr);
+    assert!(
+        c.fixed
+            .contains("COPY mix.exs ./\nRUN mix deps.get --only prod\nCOPY . .\n"),
+        "{}",
+        c.fixed
+    );
 }
 
 /// Vendored deps/ are the input of `mix deps.compile`: ignoring them would break the build.
