@@ -78,22 +78,7 @@ pub fn build_fix(
     if let Some(d) = deps_only(cand) {
         let start = r.to_source(r.args.start + cmd_span.start);
         removed_from = Some(start);
-        let measured = super::measured::measure(rc, cand, d, &found.files);
-        let stubs = !stub_paths.is_empty();
-        let mut step = deps_only_step(rc, cand, d, &fill, stubs, &measured)?;
-        if step.unsafe_reason.is_none()
-            && d.unsafe_when_exported
-            && leaks_outside(rc, cand, &layout.dest.abs, &found.writes)
-        {
-            step.unsafe_reason = Some(LEAKS.to_string());
-        }
-        let step = DepsOnlyStep {
-            unsafe_reason: step
-                .unsafe_reason
-                .filter(|_| !measured.same_image())
-                .map(|why| measured.explain(why)),
-            ..step
-        };
+        let step = measured_step(rc, cand, layout, d, &fill, found, !stub_paths.is_empty())?;
         edits.push(Edit::replace(Span::new(start, args_end), step.before));
         after_parts.push(step.after);
         if let Some(why) = step.unsafe_reason {
@@ -165,6 +150,31 @@ struct DepsOnlyStep {
     after: String,
     /// Why the fix is unsafe, when it is.
     unsafe_reason: Option<String>,
+}
+
+/// The deps-only step, unsafe unless a measurement covers the install.
+fn measured_step(
+    rc: &RuleContext,
+    cand: &Candidate,
+    layout: &Layout,
+    d: &DepsOnly,
+    fill: &Templates,
+    found: &Manifests,
+    has_stubs: bool,
+) -> Result<DepsOnlyStep, Refusal> {
+    let measured = super::measured::measure(rc, cand, d, &found.files);
+    let mut step = deps_only_step(rc, cand, d, fill, has_stubs, &measured)?;
+    if step.unsafe_reason.is_none()
+        && d.unsafe_when_exported
+        && leaks_outside(rc, cand, &layout.dest.abs, &found.writes)
+    {
+        step.unsafe_reason = Some(LEAKS.to_string());
+    }
+    step.unsafe_reason = step
+        .unsafe_reason
+        .filter(|_| !measured.same_image())
+        .map(|why| measured.explain(why));
+    Ok(step)
 }
 
 fn deps_only_step(
