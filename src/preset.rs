@@ -192,8 +192,8 @@ pub struct CommandSpec {
     #[serde(default)]
     pub rewrites_stale: Vec<String>,
     /// With one of these flags the install never writes the lock
-    /// (`--frozen-lockfile`; `--package-lock=false` matches that value):
-    /// `rewrites-stale` does not apply.
+    /// (`--frozen-lockfile`, bare or `=true`; `--package-lock=false`
+    /// matches that value): `rewrites-stale` does not apply.
     #[serde(default)]
     pub keeps_lock_with: Vec<String>,
     /// Variables that, set to a true value where the install runs, make it

@@ -11,11 +11,13 @@ mod npm_layout;
 mod npm_lock;
 mod pip;
 mod pnpm;
+mod pnpm_lock;
 mod yarn;
 // readers: javascript
 mod conda;
 mod pdm;
 mod pipenv;
+mod pipenv_lock;
 mod poetry;
 mod pyproject;
 mod uv;

@@ -56,7 +56,10 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
             }
         }
     }
-    ReadOutput::default()
+    match super::pipenv_lock::check(input, &pipfile) {
+        Some(r) => ReadOutput::refused(r),
+        None => ReadOutput::default(),
+    }
 }
 
 /// A path or `file:` URL rather than a remote URL.

@@ -158,7 +158,7 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
     if let Some(text) = ctx.read_to_string(&lock) {
         jspm::check_listed(&lock, dir, &lock_importers(&text), &members)?;
     }
-    Ok(())
+    super::pnpm_lock::check(input, &json, &members).map_or(Ok(()), Err)
 }
 
 /// `dependenciesMeta.<dep>.injected`: pnpm copies the workspace package's

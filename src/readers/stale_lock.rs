@@ -31,6 +31,17 @@ pub(super) fn lock_to_check(input: &ReadInput) -> Option<String> {
         .find(|f| input.ctx.is_file(f))
 }
 
+/// The refusal for an install whose lock dockopt has no proof for (`uv
+/// sync` moved as is): `None` when the form cannot rewrite a lock.
+pub(super) fn unproven(input: &ReadInput, cmd: &str, manifest: &str) -> Option<Refusal> {
+    let lock = lock_to_check(input)?;
+    let why = format!("dockopt cannot prove it in sync with {manifest}");
+    Some(refusal(input, &lock, &why, cmd)).map(|mut r| {
+        r.text = r.text.replacen(" is stale (", " may be stale (", 1);
+        r
+    })
+}
+
 /// Does the install form keep the lock as it is?
 fn keeps_lock(input: &ReadInput) -> bool {
     let Some((_, spec)) = input.site.preset.as_ref() else {
@@ -45,7 +56,11 @@ fn keeps_lock(input: &ReadInput) -> bool {
                 .flags
                 .iter()
                 .any(|(f, v)| f == name && v.as_deref() == Some(value)),
-            None => input.site.has_flag(&[k.as_str()]),
+            None => input
+                .site
+                .flags
+                .iter()
+                .any(|(f, v)| f == k && matches!(v.as_deref(), None | Some("true"))),
         });
     flag || spec
         .keeps_lock_env

@@ -33,6 +33,10 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     if let Some(reason) = check(&root_path, &root) {
         return ReadOutput::refuse(reason);
     }
+    // Moved as is (`--no-install-workspace`), `uv sync` rewrites a stale uv.lock.
+    if let Some(r) = super::stale_lock::unproven(input, "uv sync", "pyproject.toml") {
+        return ReadOutput::refused(r);
+    }
     let mut out = ReadOutput::default();
     let Some(ws) = table(&root, &["tool", "uv", "workspace"]) else {
         return out;
