@@ -54,15 +54,18 @@ impl Loaded {
     }
 }
 
+/// The working directory. dockopt never changes it: read it once (this was
+/// several `getcwd` calls per Dockerfile in a bulk run).
+pub fn cwd() -> &'static Path {
+    static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().unwrap_or_default())
+}
+
 pub fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         return p.to_path_buf();
     }
-    // dockopt never changes its working directory: read it once (this was
-    // several `getcwd` calls per Dockerfile in a bulk run).
-    static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    let cwd = CWD.get_or_init(|| std::env::current_dir().unwrap_or_default());
-    let joined = cwd.join(p);
+    let joined = cwd().join(p);
     // Lexically clean `.` components so prefix checks work.
     joined
         .components()

@@ -13,6 +13,9 @@ use anyhow::{bail, Result};
 use crate::config::Loaded;
 use crate::preset::Presets;
 
+/// Directories whose config [`Configs`] keeps at once.
+const KEPT_DIRS: usize = 4096;
+
 /// Config discovery with a cache by directory.
 pub struct Configs {
     /// Found from the working directory.
@@ -76,6 +79,11 @@ impl Configs {
                 None => None,
             }
         };
+        // A cache, emptied when full: a bulk run's memory does not grow with
+        // its directories (asked in path order, they come together).
+        if self.by_dir.len() >= KEPT_DIRS {
+            self.by_dir.clear();
+        }
         self.by_dir.insert(dir.to_path_buf(), here.clone());
         Ok(here)
     }
@@ -126,6 +134,52 @@ pub fn rule_set(config: Option<&Loaded>, opts: &crate::runner::RunOptions) -> Re
 /// The key of a target's rule set.
 pub fn key(t: &crate::runner::Target) -> Option<PathBuf> {
     t.config.as_ref().map(|c| c.path.clone())
+}
+
+/// The rule sets of a run, loaded as its chunks of targets come (one per
+/// config, kept for the run).
+#[derive(Default)]
+pub struct RuleSets {
+    loaded: HashMap<Option<PathBuf>, Arc<Result<RuleSet, String>>>,
+}
+
+/// The rule sets of one chunk of targets, by [`key`].
+#[derive(Clone)]
+pub struct ChunkSets {
+    sets: HashMap<Option<PathBuf>, Arc<Result<RuleSet, String>>>,
+}
+
+impl RuleSets {
+    /// The sets `targets` use, loading those not loaded yet.
+    pub fn for_targets(
+        &mut self,
+        targets: &[crate::runner::Target],
+        opts: &crate::runner::RunOptions,
+    ) -> ChunkSets {
+        let mut sets = HashMap::new();
+        for t in targets {
+            let k = key(t);
+            if sets.contains_key(&k) {
+                continue;
+            }
+            let set = self
+                .loaded
+                .entry(k.clone())
+                .or_insert_with(|| {
+                    Arc::new(rule_set(t.config.as_deref(), opts).map_err(|e| format!("{e:#}")))
+                })
+                .clone();
+            sets.insert(k, set);
+        }
+        ChunkSets { sets }
+    }
+}
+
+impl ChunkSets {
+    /// The rule set of `t` (one of the chunk's targets).
+    pub fn of(&self, t: &crate::runner::Target) -> &Result<RuleSet, String> {
+        &self.sets[&key(t)]
+    }
 }
 
 /// One rule set per config the targets use, keyed by [`key`]; a config

@@ -24,6 +24,7 @@ pub mod ignore_merge;
 pub mod input;
 pub mod inspect;
 pub mod jobs;
+pub mod json_stream;
 pub mod left_alone;
 pub mod links;
 pub mod model;

@@ -146,7 +146,7 @@ pub struct JsonReason {
     pub text: String,
 }
 
-#[derive(Debug, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, serde::Deserialize)]
 pub struct JsonSummary {
     pub files: usize,
     pub changed: usize,
@@ -277,9 +277,10 @@ struct Printer<'b> {
 
 /// Print the results, in the order given, one at a time: a result is
 /// dropped once printed, so a run over many files holds only the summary
-/// (and, for JSON and SARIF, the records). With `--fix` the caller has
-/// written each result first ([`crate::fixwrite`]); this reports what that
-/// did. Returns the exit code.
+/// (and the left-alone groups of a text `--check`): JSON records and SARIF
+/// results are written as they come ([`crate::json_stream`]). With `--fix`
+/// the caller has written each result first ([`crate::fixwrite`]); this
+/// reports what that did. Returns the exit code.
 pub fn emit(
     results: impl IntoIterator<Item = FileResult>,
     opts: &Options,
@@ -294,49 +295,125 @@ pub fn emit(
         err_paint,
         opts: *opts,
     };
-    let mut code = 0u8;
-    let mut json_files = Vec::new();
     if opts.mode == Mode::Diff && opts.format == Format::Text && !opts.quiet {
         if let Some(note) = patch_root.note() {
             writeln!(p.stderr, "{note}")?;
         }
     }
-    let mut summary = JsonSummary::default();
-    let mut groups = crate::left_alone::Grouper::default();
-    let mut sarif_results = Vec::new();
-    for r in results {
-        summary.add(&r);
-        groups.add(&r);
-        if opts.format == Format::Sarif {
-            sarif_results.extend(crate::sarif::file_results(&r));
+    let run = std::cell::RefCell::new(Emit {
+        p,
+        patch_root,
+        code: 0,
+        summary: JsonSummary::default(),
+        groups: crate::left_alone::Grouper::default(),
+        failed: None,
+    });
+    // Each result is counted and printed when pulled; pulling stops at the
+    // first failure to print, which is then returned.
+    let mut results = results.into_iter();
+    let mut next = || {
+        let mut run = run.borrow_mut();
+        if run.failed.is_some() {
+            return None;
         }
-        code = code.max(p.file(&r, &patch_root, &mut json_files)?);
-    }
-    match opts.format {
+        let r = results.next()?;
+        Some(run.one(r))
+    };
+    let written = match opts.format {
         Format::Json => {
-            let report = JsonReport {
-                files: json_files,
-                summary,
+            let files = std::iter::from_fn(&mut next).map_while(|(_, json)| json);
+            let report = JsonReportOut {
+                files: crate::json_stream::SeqFrom::new(files),
+                summary: crate::json_stream::Later(|| run.borrow().summary.clone()),
             };
-            serde_json::to_writer_pretty(&mut p.stdout, &report)?;
-            writeln!(p.stdout)?;
+            crate::json_stream::write_pretty(StdoutOf(&run), &report)
         }
         Format::Sarif => {
-            serde_json::to_writer_pretty(&mut p.stdout, &crate::sarif::log(sarif_results))?;
-            writeln!(p.stdout)?;
+            let results = std::iter::from_fn(&mut next).flat_map(|(sarif, _)| sarif);
+            let log = crate::sarif::log(crate::json_stream::SeqFrom::new(results));
+            crate::json_stream::write_pretty(StdoutOf(&run), &log)
         }
         Format::Text => {
-            if !opts.quiet && opts.mode == Mode::Check && summary.files > 1 {
-                let groups = groups.finish();
-                let text = crate::left_alone::render(&groups, |k| reason_label(k).to_string());
-                write!(p.stderr, "{text}")?;
-            }
-            if !opts.quiet && (opts.mode == Mode::Check || summary.files > 1) {
-                writeln!(p.stderr, "{}", summary_line(&summary, opts.mode))?;
-            }
+            while next().is_some() {}
+            Ok(())
         }
+    };
+    let mut run = run.into_inner();
+    if let Some(e) = run.failed.take() {
+        return Err(e);
+    }
+    written?;
+    let code = run.code;
+    if opts.format == Format::Text {
+        run.text_end()?;
     }
     Ok(code)
+}
+
+/// The JSON document as written: [`JsonReport`]'s fields, in its order,
+/// the files written as they come.
+#[derive(Serialize)]
+struct JsonReportOut<F, S> {
+    files: F,
+    summary: S,
+}
+
+/// A run's printing, one result at a time.
+struct Emit<'b> {
+    p: Printer<'b>,
+    patch_root: crate::patch::PatchRoot,
+    code: u8,
+    summary: JsonSummary,
+    groups: crate::left_alone::Grouper,
+    /// The first failure to print.
+    failed: Option<anyhow::Error>,
+}
+
+impl Emit<'_> {
+    /// Count and print one result: its SARIF results and JSON record, in
+    /// those formats.
+    fn one(&mut self, r: FileResult) -> (Vec<crate::sarif::SarifResult>, Option<JsonFile>) {
+        self.summary.add(&r);
+        self.groups.add(&r);
+        let sarif = if self.p.opts.format == Format::Sarif {
+            crate::sarif::file_results(&r)
+        } else {
+            Vec::new()
+        };
+        let mut json = Vec::new();
+        match self.p.file(&r, &self.patch_root, &mut json) {
+            Ok(code) => self.code = self.code.max(code),
+            Err(e) => self.failed = Some(e),
+        }
+        (sarif, json.pop())
+    }
+
+    /// The end of a text run: the left-alone groups and the summary line.
+    fn text_end(self) -> Result<()> {
+        let (opts, mut p) = (self.p.opts, self.p);
+        if !opts.quiet && opts.mode == Mode::Check && self.summary.files > 1 {
+            let groups = self.groups.finish();
+            let text = crate::left_alone::render(&groups, |k| reason_label(k).to_string());
+            write!(p.stderr, "{text}")?;
+        }
+        if !opts.quiet && (opts.mode == Mode::Check || self.summary.files > 1) {
+            writeln!(p.stderr, "{}", summary_line(&self.summary, opts.mode))?;
+        }
+        Ok(())
+    }
+}
+
+/// The run's stdout as a writer, borrowed for each write (between results).
+struct StdoutOf<'r, 'b>(&'r std::cell::RefCell<Emit<'b>>);
+
+impl Write for StdoutOf<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().p.stdout.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.borrow_mut().p.stdout.flush()
+    }
 }
 
 impl Printer<'_> {

@@ -98,10 +98,9 @@ pub fn display_path(p: &Path) -> String {
     if p == Path::new("-") {
         return "-".into();
     }
-    let cwd = std::env::current_dir().ok();
-    let rel = match (&cwd, p.is_absolute()) {
-        (Some(cwd), true) => p.strip_prefix(cwd).unwrap_or(p),
-        _ => p,
+    let rel = match p.is_absolute() {
+        true => p.strip_prefix(crate::config::cwd()).unwrap_or(p),
+        false => p,
     };
     let s = rel.to_string_lossy().replace('\\', "/");
     match s.strip_prefix("./") {
@@ -121,9 +120,9 @@ impl ContextSources {
         &self,
         f: &Path,
         config: Option<&crate::config::Loaded>,
-        opts: &RunOptions,
+        flag: Option<&PathBuf>,
     ) -> (Option<PathBuf>, ContextSource, Option<String>) {
-        if let Some(c) = &opts.context {
+        if let Some(c) = flag {
             return (Some(c.clone()), ContextSource::Flag, None);
         }
         if let Some((ctx, key)) = config.and_then(|c| c.context_for(f)) {
@@ -183,15 +182,110 @@ pub(crate) fn targets(
     config: Option<crate::config::Loaded>,
     threads: usize,
 ) -> Result<Vec<Target>> {
-    targets_and_walk_errors(opts, config, threads).map(|(t, _)| t)
+    let (mut plan, _) = plan(opts, config, threads)?;
+    Ok((0..plan.len()).map(|i| plan.target(i)).collect())
 }
 
-/// The targets, and how many walk errors were reported (on stderr).
-fn targets_and_walk_errors(
+/// The files of a run, and what gives each its [`Target`] when it is
+/// needed: a bulk run builds its targets a batch at a time, so memory does
+/// not grow with the number of files (beyond their paths).
+pub(crate) struct Plan {
+    /// The Dockerfiles (`-` for stdin, first), in the order found.
+    files: Vec<PathBuf>,
+    aliases: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// The `dockopt.toml` for stdin, when it is read.
+    stdin_config: Option<std::sync::Arc<crate::config::Loaded>>,
+    sources: ContextSources,
+    configs: crate::configs::Configs,
+    roots: crate::contexts::Roots,
+    sharing: std::sync::Arc<crate::sharing::Sharing>,
+    context: Option<PathBuf>,
+}
+
+impl Plan {
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Put the files in report order: by the path as shown.
+    pub fn sort(&mut self) {
+        self.files.sort_by_cached_key(|f| display_path(f));
+    }
+
+    /// The target of the `i`th file.
+    pub fn target(&mut self, i: usize) -> Target {
+        let f = &self.files[i];
+        if f == Path::new("-") {
+            return Target {
+                path: PathBuf::from("-"),
+                display: "-".into(),
+                context: self.context.clone(),
+                context_source: if self.context.is_some() {
+                    ContextSource::Flag
+                } else {
+                    ContextSource::None
+                },
+                context_detail: None,
+                infer_top: None,
+                aliases: Vec::new(),
+                config: self.stdin_config.clone(),
+                config_error: None,
+                sharing: Some(self.sharing.clone()),
+            };
+        }
+        let (config, config_error) = match self.configs.for_file(f) {
+            Ok(c) => (c, None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        };
+        let (context, context_source, context_detail) =
+            self.sources
+                .resolve(f, config.as_deref(), self.context.as_ref());
+        let infer_top = (context_source == ContextSource::DockerfileDir).then(|| self.roots.of(f));
+        Target {
+            display: display_path(f),
+            aliases: self
+                .aliases
+                .get(f)
+                .map(|a| a.iter().map(|p| display_path(p)).collect())
+                .unwrap_or_default(),
+            path: f.clone(),
+            context,
+            context_source,
+            context_detail,
+            infer_top,
+            config,
+            config_error,
+            sharing: Some(self.sharing.clone()),
+        }
+    }
+
+    /// Every target once, keeping only what a bulk run needs to know of all
+    /// of them before it starts: a key of each target's context (targets
+    /// sharing one are processed together, [`crate::stream`]), and whether
+    /// every path the run may change is under the working directory
+    /// ([`crate::patch::targets_fit`]).
+    pub fn survey(&mut self) -> (Vec<Option<u64>>, bool) {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let hasher = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+        let mut fit = true;
+        let keys = (0..self.len())
+            .map(|i| {
+                let t = self.target(i);
+                fit = fit && crate::patch::targets_fit(std::slice::from_ref(&t));
+                let c = t.context.as_ref()?;
+                Some(hasher.hash_one(crate::config::absolute(c)))
+            })
+            .collect();
+        (keys, fit)
+    }
+}
+
+/// The run's [`Plan`], and how many walk errors were reported (on stderr).
+fn plan(
     opts: &RunOptions,
     config: Option<crate::config::Loaded>,
     threads: usize,
-) -> Result<(Vec<Target>, usize)> {
+) -> Result<(Plan, usize)> {
     let mut walk_errors = 0;
     let mut paths: Vec<PathBuf> = opts.paths.clone();
     if let Some(list) = &opts.files_from {
@@ -244,62 +338,36 @@ fn targets_and_walk_errors(
         Declarations::collect(&files, &dirs, declaration_files, compose, &mut roots)
     };
     let sources = ContextSources { declared };
-    let mut configs = crate::configs::Configs::new(config, opts.isolated);
+    let configs = crate::configs::Configs::new(config, opts.isolated);
     let sharing = std::sync::Arc::new(crate::sharing::Sharing::new(
         &tops,
         configs.fallback(),
         opts.isolated,
     ));
-    let mut out = Vec::new();
+    let mut files = files;
+    let mut configs = configs;
+    let mut stdin_config = None;
     if stdin {
-        out.push(Target {
-            path: PathBuf::from("-"),
-            display: "-".into(),
-            context: opts.context.clone(),
-            context_source: if opts.context.is_some() {
-                ContextSource::Flag
-            } else {
-                ContextSource::None
-            },
-            context_detail: None,
-            infer_top: None,
-            aliases: Vec::new(),
-            config: configs.for_file(Path::new("Dockerfile"))?,
-            config_error: None,
-            sharing: Some(sharing.clone()),
-        });
+        files.insert(0, PathBuf::from("-"));
+        stdin_config = configs.for_file(Path::new("Dockerfile"))?;
     }
-    for f in files {
-        let (config, config_error) = match configs.for_file(&f) {
-            Ok(c) => (c, None),
-            Err(e) => (None, Some(format!("{e:#}"))),
-        };
-        let (context, context_source, context_detail) =
-            sources.resolve(&f, config.as_deref(), opts);
-        let infer_top = (context_source == ContextSource::DockerfileDir).then(|| roots.of(&f));
-        out.push(Target {
-            display: display_path(&f),
-            aliases: aliases
-                .get(&f)
-                .map(|a| a.iter().map(|p| display_path(p)).collect())
-                .unwrap_or_default(),
-            path: f,
-            context,
-            context_source,
-            context_detail,
-            infer_top,
-            config,
-            config_error,
-            sharing: Some(sharing.clone()),
-        });
-    }
-    if opts.context.is_some() && out.len() > 1 {
+    if opts.context.is_some() && files.len() > 1 {
         bail!(
             "--context applies to a single Dockerfile, but {} were given or found",
-            out.len()
+            files.len()
         );
     }
-    Ok((out, walk_errors))
+    let plan = Plan {
+        files,
+        aliases,
+        stdin_config,
+        sources,
+        configs,
+        roots,
+        sharing,
+        context: opts.context.clone(),
+    };
+    Ok((plan, walk_errors))
 }
 
 fn process(t: &Target, opts: &Options) -> FileResult {
@@ -405,10 +473,8 @@ pub(crate) fn setup(opts: &RunOptions) -> Result<Setup> {
 
 pub fn run(opts: &RunOptions) -> Result<u8> {
     let Setup { config, .. } = setup(opts)?;
-    let (mut targets, walk_errors) =
-        targets_and_walk_errors(opts, config, crate::jobs::wanted(opts.jobs))?;
-    let rule_sets = crate::configs::rule_sets(&targets, opts);
-    let threads = crate::jobs::pool_size(opts.jobs, targets.len());
+    let (mut plan, walk_errors) = plan(opts, config, crate::jobs::wanted(opts.jobs))?;
+    let threads = crate::jobs::pool_size(opts.jobs, plan.len());
     // One worker (one file, or -j 1) runs on this thread: starting a thread
     // pool was a good part of a one-file run.
     let pool = match threads {
@@ -422,37 +488,32 @@ pub fn run(opts: &RunOptions) -> Result<u8> {
     };
     // Reported in path order; processed in that order too, so results can
     // be printed and dropped as they come (bounded memory on big trees).
-    targets.sort_by(|a, b| a.display.cmp(&b.display));
-    let progress = progress_bar(targets.len(), opts.report.quiet);
+    plan.sort();
+    let (keys, fit) = plan.survey();
+    let progress = progress_bar(plan.len(), opts.report.quiet);
     let mode = opts.report.mode;
-    // Batches of files run in parallel; each batch is reported (in order)
-    // before the next one starts, so at most one batch of results is held.
-    let results = crate::stream::results(
-        &targets,
-        pool.as_ref(),
-        crate::stream::batch_size(threads),
-        |t| {
-            let set = rule_sets[&crate::configs::key(t)].as_ref();
-            let r = match (&t.config_error, set) {
-                (Some(e), _) | (None, Err(e)) => FileResult {
-                    target: t.clone(),
-                    original: None,
-                    outcome: Err(e.clone()),
-                    written: None,
+    // The targets are made a chunk at a time (no group of files sharing a
+    // context spans two); batches of a chunk run in parallel, each reported
+    // (in order) before the next starts, so at most one batch of results
+    // and one chunk of targets are held.
+    let mut sets = crate::configs::RuleSets::default();
+    let (pool, progress_ref) = (pool.as_ref(), &progress);
+    let results = crate::stream::chunks(&keys, CHUNK)
+        .into_iter()
+        .flat_map(move |range| {
+            let targets: Vec<Target> = range.map(|i| plan.target(i)).collect();
+            let sets = sets.for_targets(&targets, opts);
+            crate::stream::results(
+                targets,
+                pool,
+                crate::stream::batch_size(threads),
+                move |t| {
+                    let r = process_target(t, sets.of(t), opts);
+                    progress_ref.inc(1);
+                    r
                 },
-                (None, Ok(set)) => process(
-                    t,
-                    &Options {
-                        presets: &set.presets,
-                        unsafe_fixes: opts.unsafe_fixes,
-                        disabled_rules: &set.disabled,
-                    },
-                ),
-            };
-            progress.inc(1);
-            r
-        },
-    );
+            )
+        });
     // `--fix` writes each result, in report order, before it is printed.
     let results = results.map(|mut r| {
         if mode == Mode::Fix {
@@ -466,7 +527,7 @@ pub fn run(opts: &RunOptions) -> Result<u8> {
     // that print no diff (--check, --fix, SARIF) always stream.
     let prints_diffs = opts.report.format == report::Format::Json
         || (opts.report.format == report::Format::Text && mode == Mode::Diff);
-    let code = if !prints_diffs || crate::patch::targets_fit(&targets) {
+    let code = if !prints_diffs || fit {
         report::emit(results, &opts.report, &progress, Default::default())
     } else {
         let all: Vec<FileResult> = results.collect();
@@ -477,6 +538,33 @@ pub fn run(opts: &RunOptions) -> Result<u8> {
     let code = code?;
     // A directory that could not be searched may hide Dockerfiles: an error.
     Ok(if walk_errors > 0 { 2 } else { code })
+}
+
+/// Targets made at once in a bulk run (see [`crate::stream::chunks`]).
+const CHUNK: usize = 1024;
+
+/// The result of one target with its rule set (or the error loading it).
+fn process_target(
+    t: &Target,
+    set: &Result<crate::configs::RuleSet, String>,
+    opts: &RunOptions,
+) -> FileResult {
+    match (&t.config_error, set) {
+        (Some(e), _) | (None, Err(e)) => FileResult {
+            target: t.clone(),
+            original: None,
+            outcome: Err(e.clone()),
+            written: None,
+        },
+        (None, Ok(set)) => process(
+            t,
+            &Options {
+                presets: &set.presets,
+                unsafe_fixes: opts.unsafe_fixes,
+                disabled_rules: &set.disabled,
+            },
+        ),
+    }
 }
 
 /// A progress bar on stderr, only when it is a terminal and the run is long

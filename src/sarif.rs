@@ -8,18 +8,20 @@ use crate::runner::{display_path, FileResult};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// A SARIF log; `R` is the results (a bulk run writes them as they come:
+/// [`crate::json_stream::SeqFrom`]).
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Log {
+pub struct Log<R = Vec<SarifResult>> {
     #[serde(rename = "$schema")]
     pub schema: String,
     pub version: String,
-    pub runs: Vec<Run>,
+    pub runs: Vec<Run<R>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Run {
+pub struct Run<R = Vec<SarifResult>> {
     pub tool: Tool,
-    pub results: Vec<SarifResult>,
+    pub results: R,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -265,7 +267,7 @@ fn artifact_change(uri: String, text: &str, edits: &crate::edit::Edits) -> Artif
 }
 
 /// The SARIF log holding `out`.
-pub fn log(out: Vec<SarifResult>) -> Log {
+pub fn log<R>(out: R) -> Log<R> {
     let rules: Vec<Rule> = crate::rules::RULES
         .iter()
         .map(|r| Rule {

@@ -15,6 +15,34 @@ use rayon::ThreadPool;
 
 use crate::runner::{FileResult, Target};
 
+/// The targets `0..keys.len()` in ranges of about `size`, none splitting a
+/// group of targets with the same context key (`keys[i]`, a hash of the
+/// context: two contexts with one hash only make a range longer). A run
+/// makes one range of targets at a time.
+pub fn chunks(keys: &[Option<u64>], size: usize) -> Vec<std::ops::Range<usize>> {
+    let mut last: HashMap<u64, usize> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(k) = k {
+            last.insert(*k, i);
+        }
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = (start + size.max(1)).min(keys.len());
+        let mut i = start;
+        while i < end {
+            if let Some(k) = keys[i] {
+                end = end.max(last[&k] + 1);
+            }
+            i += 1;
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
 /// Files processed together before they are reported.
 pub fn batch_size(threads: usize) -> usize {
     (threads * 128).max(256)
@@ -91,7 +119,7 @@ impl Groups {
 /// later members are held until their turn. A repository's Dockerfiles are
 /// near each other in path order, so few results are held at a time.
 pub fn results<'a, F>(
-    targets: &'a [Target],
+    targets: Vec<Target>,
     pool: Option<&'a ThreadPool>,
     batch: usize,
     run: F,
@@ -99,7 +127,7 @@ pub fn results<'a, F>(
 where
     F: Fn(&Target) -> FileResult + Sync + 'a,
 {
-    let mut groups = Groups::new(targets);
+    let mut groups = Groups::new(&targets);
     let mut held: BTreeMap<usize, FileResult> = BTreeMap::new();
     let chunks: Vec<std::ops::Range<usize>> = (0..targets.len())
         .step_by(batch.max(1))
@@ -131,6 +159,26 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ranges of the asked size, in order, covering every target; one is
+    /// longer where a group (same key) would straddle its end.
+    #[test]
+    fn chunks_do_not_split_a_group() {
+        let keys: Vec<Option<u64>> = (0..10).map(|i| Some(i as u64)).collect();
+        assert_eq!(chunks(&keys, 4), [0..4, 4..8, 8..10]);
+        let mut keys = keys;
+        keys[2] = Some(99);
+        keys[5] = Some(99); // 2 and 5: one group
+        keys[6] = None;
+        assert_eq!(chunks(&keys, 4), [0..6, 6..10]);
+        keys[9] = Some(99); // ... and 9: the first range takes all
+        assert_eq!(
+            chunks(&keys, 4),
+            vec![std::ops::Range { start: 0, end: 10 }]
+        );
+        assert_eq!(chunks(&[], 4), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(chunks(&[None, None], 0), [0..1, 1..2]);
+    }
 
     #[test]
     fn a_group_is_run_once_when_its_first_member_is_reached() {

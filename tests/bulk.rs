@@ -639,3 +639,70 @@ fn check_groups_left_alone_files_by_reason() {
         assert!(!err.contains("Left alone, by reason"), "{args:?}: {err}");
     }
 }
+
+/// More Dockerfiles than a run makes targets for at once (1,024), with
+/// files sharing a context on both sides of that bound (two a compose file
+/// builds from the root, 100 files apart, processed together): the output
+/// is in path order and the same bytes with one worker or two, in every
+/// format.
+#[test]
+fn streamed_output_is_sorted_and_the_same_whatever_the_parallelism() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    for i in 0..1100 {
+        let repo = format!("r{i:04}");
+        write(r, &format!("{repo}/Dockerfile"), NPM);
+        write(r, &format!("{repo}/package.json"), PKG);
+        write(r, &format!("{repo}/package-lock.json"), "{}");
+        if i % 97 == 0 {
+            // Two Dockerfiles, one context, a node_modules to ignore.
+            write(r, &format!("{repo}/Dockerfile.dev"), NPM);
+            write(r, &format!("{repo}/node_modules/x/index.js"), "x");
+        }
+    }
+    write(r, "package.json", PKG);
+    write(r, "package-lock.json", "{}");
+    write(r, "node_modules/y/index.js", "y");
+    for i in [1000, 1100] {
+        write(r, &format!("r{i:04}/Dockerfile.root"), NPM);
+    }
+    write(
+        r,
+        "compose.yaml",
+        "services:\n  a:\n    build:\n      context: .\n      dockerfile: r1000/Dockerfile.root\n  b:\n    build:\n      context: .\n      dockerfile: r1100/Dockerfile.root\n",
+    );
+    for format in ["text", "json", "sarif"] {
+        let one = dockopt(r, &["--format", format, "-j", "1", "."]);
+        let two = dockopt(r, &["--format", format, "-j", "2", "."]);
+        assert_eq!(one.status.code(), Some(1), "{format}");
+        assert!(
+            one.stdout == two.stdout,
+            "{format}: stdout differs between -j 1 and -j 2"
+        );
+        assert!(
+            one.stderr == two.stderr,
+            "{format}: stderr differs between -j 1 and -j 2"
+        );
+        if format == "json" {
+            let report = json(&one);
+            let paths: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+            let mut sorted = paths.clone();
+            sorted.sort();
+            assert_eq!(paths, sorted);
+            assert_eq!(paths.len(), 1100 + 12 + 2);
+            assert_eq!(report.summary.files, paths.len());
+        }
+        if format == "text" {
+            let err = String::from_utf8(one.stderr).unwrap();
+            assert!(
+                err.contains("1,114 Dockerfiles: 1,088 would change"),
+                "{err}"
+            );
+            // Each of the pair is left alone naming the other as a user of the root.
+            let pair = err
+                .lines()
+                .filter(|l| l.contains("Dockerfile.root:4: the context holds node_modules"));
+            assert_eq!(pair.count(), 2, "{err}");
+        }
+    }
+}

@@ -148,6 +148,9 @@ pub fn repo_root(path: &Path, tops: &[PathBuf]) -> PathBuf {
     Roots::new(tops).of(path)
 }
 
+/// Directories whose answers [`Roots`] keeps at once.
+const KEPT_DIRS: usize = 4096;
+
 /// [`repo_root`] for many paths, remembering what each directory's
 /// ancestors hold (a bulk run asks for thousands of files in few repositories).
 #[derive(Debug, Default)]
@@ -182,6 +185,11 @@ impl Roots {
     }
 
     fn git_root(&mut self, dir: &Path) -> Option<PathBuf> {
+        // A cache: emptied when full, so a bulk run's memory does not grow
+        // with its directories (asked in path order, they come together).
+        if self.git.len() >= KEPT_DIRS {
+            self.git.clear();
+        }
         let mut missed: Vec<&Path> = Vec::new();
         let mut found = None;
         for a in dir.ancestors() {
@@ -234,9 +242,9 @@ impl Declarations {
             .iter()
             .map(|w| clean(&crate::config::absolute(w)))
             .collect();
-        let mut roots: Vec<PathBuf> = dockerfiles.iter().map(|f| finder.of(f)).collect();
-        roots.sort();
-        roots.dedup();
+        // A set: a bulk run has many Dockerfiles in few repositories.
+        let roots: std::collections::BTreeSet<PathBuf> =
+            dockerfiles.iter().map(|f| finder.of(f)).collect();
         for root in roots {
             if outermost_in(&walked_abs, &root).is_none() {
                 decl_files.extend(scan(&root));
