@@ -2,7 +2,8 @@
 //! first, the rest by name), so adding an ecosystem is adding a file; the
 //! built-in command tables, `commands/*.toml`, in the order listed in
 //! [`COMMAND_TABLES`]; and the other built-in tables
-//! (`src/contexts/build_commands.toml`, `src/readers/dep_scripts.toml`).
+//! (`src/contexts/build_commands.toml`, `src/readers/dep_scripts.toml`,
+//! `images/users.toml`).
 //!
 //! The TOML is parsed here, at build time (a syntax error fails the build
 //! with the file and line), and embedded as compact JSON, read with the same
@@ -215,6 +216,7 @@ fn main() {
         "build_commands.json",
     );
     embed_json(out, "src/readers/dep_scripts.toml", "dep_scripts.json");
+    embed_json(out, "images/users.toml", "users.json");
     build_programs(out);
     presets(out);
     fixture_tests(&out_dir);
