@@ -107,6 +107,16 @@ pub struct Outside {
     pub config_files: Vec<String>,
     #[serde(default)]
     pub config_keys: Vec<String>,
+    /// Words that, found in a file the manifests copy brings, make the
+    /// effect unknown (`composer-plugin`: a plugin package runs its own
+    /// code inside the install).
+    #[serde(default)]
+    pub unknown_with: Vec<String>,
+    /// Configuration files the install looks for in every directory above
+    /// its own (`.yarnrc`, `.npmrc` for yarn classic): read there, outside
+    /// the source copy's destination.
+    #[serde(default)]
+    pub reads_upward: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

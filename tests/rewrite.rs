@@ -1814,3 +1814,105 @@ fn home_of_an_unknown_user_refuses_when_the_copy_may_bring_its_files() {
     assert!(c.diff.stderr.contains("`USER app`"), "{}", c.diff.stderr);
     assert_eq!(c.fixed, c.original);
 }
+
+// ---------------------------------------------------------------------------
+// The `[outside]` tables of pip, composer, yarn, pnpm and go (issue 12)
+// ---------------------------------------------------------------------------
+
+/// With its preset's `[outside]` table, a step that writes outside the
+/// source copy's destination where the install neither reads nor writes
+/// moves after the install with the copy; one that writes what the install
+/// reads (its configuration, a cache, a `.yarnrc` above the project) or
+/// whose install's effect is unknown (a plugin, a program named by path)
+/// is still refused, naming the path.
+#[test]
+fn outside_tables_of_the_other_presets() {
+    let moved = [
+        (
+            "rewrite",
+            "carry-outside-pip-entrypoint",
+            "RUN cp docker/entrypoint.sh /entrypoint.sh",
+        ),
+        (
+            "ruby_php_dotnet_elixir",
+            "carry-outside-composer-entrypoint",
+            "RUN cp docker/entrypoint.sh /usr/local/bin/docker-app-entrypoint",
+        ),
+        (
+            "javascript",
+            "carry-outside-yarn-wait-for-it",
+            "RUN cp ./scripts/wait-for-it.sh /usr/local/bin/wait-for-it.sh",
+        ),
+        (
+            "javascript",
+            "carry-outside-pnpm-wait-for-it",
+            "RUN cp ./scripts/wait-for-it.sh /usr/local/bin/wait-for-it.sh",
+        ),
+        (
+            "go_jvm",
+            "carry-outside-go-entrypoint",
+            "RUN cp docker/entrypoint.sh /usr/local/bin/entrypoint.sh",
+        ),
+    ];
+    for (group, fixture, step) in moved {
+        let c = case::checked(group, fixture, "Dockerfile", &[]);
+        assert!(c.reasons().is_empty(), "{fixture}: {}", c.diff.stderr);
+        let (copy, moved) = (
+            c.fixed.find("COPY . .").unwrap(),
+            c.fixed.find(step).unwrap(),
+        );
+        assert!(copy < moved, "{fixture}: {}", c.fixed);
+        assert!(
+            c.diff.stderr.contains("the fix also moves"),
+            "{}",
+            c.diff.stderr
+        );
+    }
+    let refused = [
+        (
+            "rewrite",
+            "carry-outside-pip-refuse-config",
+            "change /etc/pip.conf only after the install, which reads it",
+        ),
+        (
+            "rewrite",
+            "carry-outside-pip-refuse-venv-path",
+            "touch /venv/lib/python3.12/site-packages, outside",
+        ),
+        (
+            "ruby_php_dotnet_elixir",
+            "carry-outside-composer-refuse-php-ini",
+            "change /usr/local/etc/php/conf.d/zz-app.ini only after the install",
+        ),
+        (
+            "ruby_php_dotnet_elixir",
+            "carry-outside-composer-refuse-plugin",
+            "outside the source copy's destination, where the install may read or write",
+        ),
+        (
+            "javascript",
+            "carry-outside-yarn-refuse",
+            "change /.yarnrc only after the install, which reads it",
+        ),
+        (
+            "javascript",
+            "carry-outside-pnpm-refuse",
+            "change /root/.local/share/pnpm/store only after the install",
+        ),
+        (
+            "go_jvm",
+            "carry-outside-go-refuse-netrc",
+            "change /root/.netrc only after the install",
+        ),
+    ];
+    for (group, fixture, why) in refused {
+        let c = case::checked(group, fixture, "Dockerfile", &[]);
+        assert_eq!(c.reasons(), ["crossing"], "{fixture}: {}", c.diff.stderr);
+        assert!(
+            c.diff.stderr.contains(why),
+            "{fixture}: no {why:?} in {}",
+            c.diff.stderr
+        );
+        assert_eq!(c.fixed, c.original, "{fixture}");
+    }
+}

@@ -50,7 +50,23 @@ pub fn effect(
     if flagged || files.iter().any(|f| config_moves(ctx, outside, f.as_str())) {
         return None;
     }
+    let says = |f: &CtxPath| {
+        ctx.read_to_string(f.as_str()).map_or(true, |t| {
+            outside.unknown_with.iter().any(|w| t.contains(w.as_str()))
+        })
+    };
+    if !outside.unknown_with.is_empty() && files.iter().any(says) {
+        return None;
+    }
     let script = &install.script;
+    // A program named by its path (`/opt/venv/bin/pip`, `./node_modules/.bin/x`)
+    // may belong to another installation, whose files the table does not name.
+    let by_path =
+        |k: usize| (script.commands[k].words.first()).is_some_and(|w| w.text.contains('/'));
+    let fallbacks = (0..install.fallbacks.len()).map(|i| install.k + 1 + i);
+    if std::iter::once(install.k).chain(fallbacks).any(by_path) {
+        return None;
+    }
     let vars = &rc.model.state[cand.run].vars;
     let env = Site::env_at(
         vars,
@@ -75,6 +91,18 @@ pub fn effect(
     for p in &outside.writes {
         eff.writes.push(tree(p)?);
     }
+    // Above C's destination, every directory on the way to `/`.
+    let mut up = match outside.reads_upward.is_empty() {
+        true => None,
+        false => Some(super::paths::ImagePath::new(&cand_dest(cand)?)),
+    };
+    while let Some(dir) = up {
+        for name in &outside.reads_upward {
+            eff.reads
+                .push(PathPat::Exact(dir.resolve(name).into_string()));
+        }
+        up = (!dir.is_root()).then(|| dir.parent());
+    }
     let dirs = DEFAULT_PATH
         .iter()
         .copied()
@@ -88,8 +116,9 @@ pub fn effect(
         })
         .collect();
     // `PathSet::push` without its linear search for a duplicate (quadratic
-    // over a preset's ~200 program paths): the reads so far are trees, so
-    // only a program path met before is one.
+    // over a preset's ~200 program paths): the reads so far are trees and
+    // the `reads-upward` files (none a program's path, and a duplicate is
+    // harmless), so only a program path met before is one.
     let mut seen = std::collections::HashSet::with_capacity(programs.len());
     let first: Vec<bool> = programs.iter().map(|p| seen.insert(p.as_str())).collect();
     let unique = programs.into_iter().zip(first).filter(|(_, f)| *f);
@@ -99,9 +128,16 @@ pub fn effect(
     Some(eff)
 }
 
+/// C's destination, resolved (`None` below the base image's unknown WORKDIR).
+fn cand_dest(cand: &Candidate) -> Option<String> {
+    (cand.view.dest_abs.clone()).filter(|d| !d.starts_with(crate::model::IMAGE_WORKDIR))
+}
+
 /// Is context file `f` one of the tool's configuration files, setting one
-/// of the keys that move what the install touches (`key=value` lines,
-/// `#`/`;` comments, case ignored)?
+/// of the keys that move what the install touches (case ignored; `#`/`;`
+/// comments)? A line's key is what comes before its first `=`, `:` or blank,
+/// without quotes: `key=value` (ini, .npmrc), `key "value"` (.yarnrc),
+/// `key: value` (YAML), `"key": value` (JSON) all name `key`.
 fn config_moves(ctx: &BuildContext, outside: &Outside, f: &str) -> bool {
     let name = f.rsplit('/').next().unwrap_or(f);
     if !outside.config_files.iter().any(|c| c == name) {
@@ -115,12 +151,21 @@ fn config_moves(ctx: &BuildContext, outside: &Outside, f: &str) -> bool {
         if line.starts_with(['#', ';']) {
             return false;
         }
-        let key = line.split('=').next().unwrap_or("").trim();
+        let key = line_key(line);
         outside
             .config_keys
             .iter()
             .any(|k| k.eq_ignore_ascii_case(key))
     })
+}
+
+/// The key a configuration line sets (see [`config_moves`]).
+fn line_key(line: &str) -> &str {
+    let line = line.trim_start_matches(['"', '\'']);
+    let end = line
+        .find(|c: char| c == '=' || c == ':' || c.is_whitespace() || c == '"' || c == '\'')
+        .unwrap_or(line.len());
+    &line[..end]
 }
 
 /// Does variable `name` match one of `patterns` (a trailing `*` matches a
@@ -137,6 +182,21 @@ fn moves(patterns: &[String], name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::moves;
+
+    #[test]
+    fn configuration_lines_name_their_key_in_every_format() {
+        for line in [
+            "cache=/var/cache/npm",
+            "cache = /x",
+            "cache \"/x\"",
+            "\"cache\" \"/x\"",
+            "cache: /x",
+            "\"cache\": \"/x\",",
+        ] {
+            assert_eq!(super::line_key(line), "cache", "{line}");
+        }
+        assert_eq!(super::line_key("cache-folder \"/x\""), "cache-folder");
+    }
 
     #[test]
     fn variables_match_by_name_or_prefix_ignoring_case() {
