@@ -614,6 +614,12 @@ fn check_groups_left_alone_files_by_reason() {
     for d in ["b", "c"] {
         write(r, &format!("{d}/package-lock.json"), "{}");
     }
+    // `npm install` keeps only a lock that is what npm writes.
+    write(
+        r,
+        "e/package-lock.json",
+        "{\n  \"name\": \"x\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"x\",\n      \"version\": \"1.0.0\"\n    }\n  }\n}\n",
+    );
     let out = dockopt(r, &["--check", "."]);
     let err = String::from_utf8_lossy(&out.stderr);
     let expected = "Left alone, by reason:

@@ -9,6 +9,8 @@ mod jspm;
 pub(crate) mod npm;
 mod npm_layout;
 mod npm_lock;
+mod npm_lock_tree;
+mod npm_semver;
 mod pip;
 mod pnpm;
 mod pnpm_lock;

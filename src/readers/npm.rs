@@ -208,6 +208,46 @@ fn stale_why(input: &ReadInput, manifest: &serde_json::Value, text: &str) -> Opt
         .or_else(|| super::npm_lock::missing_entry(&value, manifest, ""))
         .or_else(members)
         .or_else(|| super::npm_layout::stale(&pkg_text, text))
+        .or_else(|| lock_settings(input))
+        .or_else(|| super::npm_lock::unsynced(&value))
+}
+
+/// A setting that changes the lock npm writes: dockopt cannot tell its bytes.
+fn lock_settings(input: &ReadInput) -> Option<String> {
+    const SETTINGS: &[&str] = &[
+        "lockfile-version",
+        "legacy-peer-deps",
+        "strict-peer-deps",
+        "install-links",
+        "force",
+        "before",
+        "omit-lockfile-registry-resolved",
+        "format-package-lock",
+        "install-strategy",
+        "global-style",
+        "legacy-bundling",
+    ];
+    let flag = SETTINGS.iter().find(|s| {
+        input
+            .site
+            .has_flag(&[&format!("--{s}"), &format!("--no-{s}")])
+    });
+    let env = SETTINGS.iter().find(|s| {
+        let name = format!("npm_config_{}", s.replace('-', "_"));
+        input.site.var(&name).is_some()
+    });
+    let npmrc = input
+        .ctx
+        .read_to_string(&join(input.dir, ".npmrc"))
+        .and_then(|t| {
+            t.lines()
+                .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
+                .find(|k| SETTINGS.contains(&k.as_str()))
+        });
+    let setting = flag.or(env).map(|s| s.to_string()).or(npmrc)?;
+    Some(format!(
+        "dockopt cannot show it in sync: `{setting}` is set, which changes the lock npm writes"
+    ))
 }
 
 #[cfg(test)]

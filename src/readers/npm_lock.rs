@@ -12,6 +12,8 @@
 
 use serde_json::{Map, Value};
 
+use super::npm_lock_tree::Verdict;
+
 /// The dependency tables npm copies into the lock's root entry.
 const TABLES: &[&str] = &[
     "dependencies",
@@ -95,6 +97,42 @@ pub(super) fn missing_entry(lock: &Value, manifest: &Value, dir: &str) -> Option
             (!found).then(|| format!("it has no entry for `{name}`, a dependency in {manifest}"))
         })
     })
+}
+
+/// Why the lock is not what `npm install` keeps, beyond its root entry and
+/// layout: the top-level keys npm sets (`requires: true`, the root entry's
+/// `name` and `version`, no others), and the tree (`npm_lock_tree`: every
+/// dependency at a version in its range, no entry nothing depends on, the
+/// flags npm computes). What dockopt cannot judge says so.
+pub(super) fn unsynced(lock: &Value) -> Option<String> {
+    let v3 = lock.get("lockfileVersion").and_then(Value::as_u64) == Some(3);
+    let top = lock.as_object()?;
+    let allowed = |k: &str| {
+        matches!(
+            k,
+            "name" | "version" | "lockfileVersion" | "requires" | "packages"
+        ) || (k == "dependencies" && !v3)
+    };
+    if let Some(k) = top.keys().find(|k| !allowed(k)) {
+        return Some(format!("npm drops its top-level `{k}`"));
+    }
+    if lock.get("requires") != Some(&Value::Bool(true)) {
+        return Some("npm sets its top-level `requires` to true".into());
+    }
+    let root = lock.get("packages").and_then(|p| p.get(""));
+    if let Some(key) = ["name", "version"]
+        .into_iter()
+        .find(|k| lock.get(*k) != root.and_then(|r| r.get(*k)))
+    {
+        return Some(format!(
+            "its top-level `{key}` is not its root entry's, which npm copies"
+        ));
+    }
+    match super::npm_lock_tree::check(lock) {
+        Ok(()) => None,
+        Err(Verdict::Stale(why)) => Some(why),
+        Err(Verdict::Unknown(why)) => Some(format!("dockopt cannot show it in sync: {why}")),
+    }
 }
 
 /// Fields npm copies verbatim from package.json into the lock's root entry

@@ -145,7 +145,7 @@ fn prelude() {
 
 #[test]
 fn layout() {
-    let df = "# syntax=docker/dockerfile:1.7-labs\nFROM node:20\nWORKDIR /app\nCOPY --exclude=package-lock.json . .\nRUN npm install\n";
+    let df = "# syntax=docker/dockerfile:1.7-labs\nFROM node:20\nWORKDIR /app\nCOPY --exclude=package-lock.json . .\nRUN npm ci\n";
     let r = refusal(df, Some(NPM));
     assert!(matches!(r, Refusal::Layout(_)), "{r:?}");
 }
