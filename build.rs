@@ -217,6 +217,7 @@ fn main() {
     );
     embed_json(out, "src/readers/dep_scripts.toml", "dep_scripts.json");
     embed_json(out, "images/users.toml", "users.json");
+    embed_json(out, "images/workdirs.toml", "workdirs.json");
     build_programs(out);
     presets(out);
     fixture_tests(&out_dir);

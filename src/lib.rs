@@ -21,6 +21,7 @@ pub mod fsutil;
 pub mod gate;
 pub mod ignore_change;
 pub mod ignore_merge;
+pub mod images;
 pub mod input;
 pub mod inspect;
 pub mod jobs;

@@ -117,9 +117,14 @@ impl<'a> Model<'a> {
                     });
                     current_stage = Some(stages.len() - 1);
                     // A stage built FROM an earlier one inherits its state; one built from
-                    // an image starts in the image's WORKDIR, which we cannot see: a
-                    // symbolic root keeps relative paths comparable.
+                    // an image starts in the image's WORKDIR, known for a few official
+                    // images (`images/workdirs.toml`), else unseen: a symbolic root keeps
+                    // relative paths comparable.
                     let base = words.first().map(|w| w.to_ascii_lowercase());
+                    let image_workdir = words
+                        .first()
+                        .and_then(|w| crate::images::workdir(w))
+                        .unwrap_or(IMAGE_WORKDIR);
                     cur = stages[..stages.len() - 1]
                         .iter()
                         .zip(&stage_end)
@@ -127,7 +132,7 @@ impl<'a> Model<'a> {
                         .find(|(st, _)| st.alias.is_some() && st.alias == base)
                         .map(|(_, end)| end.clone())
                         .unwrap_or_else(|| State {
-                            workdir: Some(IMAGE_WORKDIR.into()),
+                            workdir: Some(image_workdir.into()),
                             vars: Vars::new(),
                         });
                 }
