@@ -56,6 +56,27 @@ pub fn check(lock: &Json) -> Result<(), Verdict> {
             }
         }
     }
+    for (loc, entry) in &packages {
+        let listed = |t: &str| entry.get(t).and_then(Json::as_object);
+        let (Some(deps), Some(opt)) = (listed("dependencies"), listed("optionalDependencies"))
+        else {
+            continue;
+        };
+        if let Some(name) = deps.keys().find(|n| opt.contains_key(*n)) {
+            // npm normalises a manifest so that a package `optionalDependencies`
+            // lists is not in `dependencies` too, and writes the entry that way
+            // (real npm 11 rewrote such entries of a lockfileVersion 2 lock).
+            let why = format!(
+                "{} lists {name} in both `dependencies` and `optionalDependencies`, which npm writes once",
+                shown(loc)
+            );
+            return Err(if loc.split('/').any(|p| p == "node_modules") {
+                Verdict::Stale(why)
+            } else {
+                Verdict::Unknown(why)
+            });
+        }
+    }
     let flags = resolve_all(&packages)?;
     for loc in packages.keys().filter(|l| !l.is_empty()) {
         if !flags.contains_key(loc) {
@@ -264,7 +285,21 @@ fn check_spec(packages: &Packages, loc: &str, e: &Edge, to: &str) -> Result<(), 
             Err(unknown())
         };
     };
-    match super::npm_semver::satisfies(version, e.spec) {
+    // An alias (`npm:string-width@^4.2.0`): the entry must be that package,
+    // at a version in the alias's range.
+    let spec = match e.spec.strip_prefix("npm:") {
+        Some(alias) => {
+            let Some((name, range)) = alias.rsplit_once('@').filter(|(n, _)| !n.is_empty()) else {
+                return Err(unknown());
+            };
+            if target.get("name").and_then(Json::as_str) != Some(name) {
+                return Err(unknown());
+            }
+            range
+        }
+        None => e.spec,
+    };
+    match super::npm_semver::satisfies(version, spec) {
         Some(true) => Ok(()),
         Some(false) => Err(Verdict::Stale(format!(
             "its {to} entry is {version}, outside `{}@{}` of {}",
@@ -364,9 +399,26 @@ mod tests {
         );
         assert_eq!(check(&l), Ok(()));
         let opt = lock(
-            r#"{"": {"dependencies": {"a": "1"}, "optionalDependencies": {"a": "1"}},
+            r#"{"": {"optionalDependencies": {"a": "1"}},
                 "node_modules/a": {"version": "1.0.0", "optional": true}}"#,
         );
         assert_eq!(check(&opt), Ok(()));
+        // Listed twice in a dependency's entry: npm writes it once (seen with npm 11
+        // on a real lockfileVersion 2 lock).
+        let twice = lock(
+            r#"{"": {"dependencies": {"a": "1"}},
+                "node_modules/a": {"version": "1.0.0", "dependencies": {"f": "^2"}, "optionalDependencies": {"f": "^2"}},
+                "node_modules/f": {"version": "2.0.0", "optional": true}}"#,
+        );
+        assert!(
+            matches!(check(&twice), Err(Verdict::Stale(_))),
+            "{:?}",
+            check(&twice)
+        );
+        let root_twice = lock(
+            r#"{"": {"dependencies": {"a": "1"}, "optionalDependencies": {"a": "1"}},
+                "node_modules/a": {"version": "1.0.0", "optional": true}}"#,
+        );
+        assert!(matches!(check(&root_twice), Err(Verdict::Unknown(_))));
     }
 }
