@@ -7,7 +7,7 @@ use crate::model::{key_values, Model, RunScript};
 use crate::shell;
 use crate::syntax::Keyword;
 
-use super::paths::resolve;
+use super::paths::{is_under, resolve};
 use crate::rules::RuleContext;
 
 /// The shell environment in which RUN `i` starts.
@@ -276,42 +276,114 @@ fn dir_copy_writes(rc: &RuleContext, i: usize, s: &str, dest_abs: &str) -> Optio
     )
 }
 
-/// The line of a RUN before `until` in the same stage that makes a symbolic
-/// link pointing into (or above) `dest` — or one dockopt cannot resolve.
-/// Through such a link, a path outside `dest` may name a file the source
-/// copy brings.
+/// The line of a RUN before `until` (in its stage, or the stages it is built
+/// FROM) that makes a symbolic link whose target or whose own path is in
+/// (or above) `dest` — or one dockopt cannot resolve. Through such a link,
+/// a path outside `dest` may name a file the source copy brings: with
+/// `ln -s /app /code` and `WORKDIR /code`, `/app/app.py` is one.
 pub fn link_into(rc: &RuleContext, until: usize, dest: &str) -> Option<usize> {
     let m = rc.model;
-    let stage = m.stages.iter().find(|s| s.body.contains(&until))?;
-    for &j in stage.body.iter().take_while(|&&j| j < until) {
+    for j in chain_before(m, until) {
         if m.ins[j].kind != Keyword::Run {
             continue;
         }
         let Ok(run) = run_script(m, j) else { continue };
         let cwd = m.state[j].workdir.clone();
+        let mut cwd_known = true;
         for cmd in &run.script.commands {
             let words = &cmd.words;
-            if words.first().map(|w| crate::preset::program_name(&w.text)) != Some("ln") {
-                continue;
-            }
-            let symbolic = words[1..].iter().any(|w| {
-                w.text == "--symbolic"
-                    || (w.text.starts_with('-')
-                        && !w.text.starts_with("--")
-                        && w.text.contains('s'))
-            });
-            let target = words[1..].iter().find(|w| !w.text.starts_with('-'));
-            let into = match (target, &cwd) {
-                (Some(t), Some(c)) if t.literal && !t.text.contains('$') => {
-                    let t = resolve(c, &t.text);
-                    super::paths::is_under(&t, dest) || super::paths::is_under(dest, &t)
-                }
-                _ => true,
+            let program = words.first().map(|w| crate::preset::program_name(&w.text));
+            // `cd` moves where a relative link path resolves.
+            cwd_known &= !matches!(program, Some("cd" | "pushd" | "popd"));
+            let symbolic = match program {
+                Some("ln") => words[1..].iter().any(|w| {
+                    w.text == "--symbolic"
+                        || (w.text.starts_with('-')
+                            && !w.text.starts_with("--")
+                            && w.text.contains('s'))
+                }),
+                // `cp -s`/`--symbolic-link` makes links too.
+                Some("cp") => words[1..].iter().any(|w| {
+                    w.text == "--symbolic-link"
+                        || (w.text.starts_with('-')
+                            && !w.text.starts_with("--")
+                            && w.text.contains('s'))
+                }),
+                _ => false,
             };
-            if symbolic && into {
+            let cwd = cwd.as_deref().filter(|_| cwd_known);
+            if symbolic && link_touches(&words[1..], cwd, dest) {
                 return Some(rc.line(m.ins[j]));
             }
         }
     }
     None
+}
+
+/// Does a link command with these arguments make a link whose target or
+/// path is in or above `dest` (or one that cannot be resolved)? A relative
+/// target resolves from the link's directory, which may be the link path
+/// itself when it names a directory: every reading is tried.
+fn link_touches(args: &[crate::shell::Word], cwd: Option<&str>, dest: &str) -> bool {
+    let Some(cwd) = cwd else { return true };
+    let operands: Vec<&crate::shell::Word> = args
+        .iter()
+        .filter(|w| !w.text.starts_with('-') || w.text == "-")
+        .collect();
+    if operands.iter().any(|w| !w.literal || w.text.contains('$')) {
+        return true;
+    }
+    // `-t DIR` (`--target-directory=DIR`): DIR is an operand above; any
+    // other flag value form is not resolved.
+    if args
+        .iter()
+        .any(|w| w.text.starts_with("--target-directory"))
+    {
+        return true;
+    }
+    let related = |p: &str| is_under(p, dest) || is_under(dest, p);
+    let dirs: Vec<String> = operands.iter().map(|w| resolve(cwd, &w.text)).collect();
+    let mut bases: Vec<String> = vec![cwd.to_string()];
+    for d in &dirs {
+        bases.push(d.clone());
+        bases.push(match crate::paths::parent(d) {
+            "" => "/".to_string(),
+            up => up.to_string(),
+        });
+    }
+    operands.iter().any(|w| {
+        if w.text.starts_with('/') {
+            related(&resolve("/", &w.text))
+        } else {
+            bases.iter().any(|b| related(&resolve(b, &w.text)))
+        }
+    })
+}
+
+/// The instructions before `until` in its stage, then those of the stages
+/// it is built FROM (each whole), nearest first.
+fn chain_before(m: &Model, until: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let Some(mut s) = m.stages.iter().position(|st| st.body.contains(&until)) else {
+        return out;
+    };
+    loop {
+        let stage = &m.stages[s];
+        out.extend(stage.body.iter().copied().filter(|&j| j < until));
+        let base = stage.from.and_then(|f| {
+            m.ins[f]
+                .words()
+                .first()
+                .map(|w| w.text.to_ascii_lowercase())
+        });
+        let parent = base.as_ref().and_then(|b| {
+            m.stages[..s]
+                .iter()
+                .rposition(|st| st.alias.as_deref() == Some(b.as_str()))
+        });
+        match parent {
+            Some(p) => s = p,
+            None => return out,
+        }
+    }
 }
