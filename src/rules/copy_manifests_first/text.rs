@@ -447,7 +447,8 @@ fn absolute_copy_text(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> String
         return text.to_string();
     };
     let mut abs = dest.abs.clone();
-    if dest.written.ends_with('/') || dest.written == "." || !abs.ends_with('/') {
+    // A directory destination, written as one (`/` is one already).
+    if !abs.ends_with('/') {
         abs.push('/');
     }
     let (a, b) = (last.span.start - c.span.start, last.span.end - c.span.start);
