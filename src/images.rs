@@ -30,7 +30,7 @@ fn table() -> &'static Table {
 /// The repository of an official Docker Hub image (`python` for
 /// `docker.io/library/python:3.12-slim@sha256:...`); `None` for another
 /// registry or namespace, a name built from variables, or a Windows variant.
-fn official(image: &str) -> Option<&str> {
+pub fn official(image: &str) -> Option<&str> {
     if image.contains('$') {
         return None;
     }

@@ -71,6 +71,11 @@ pub fn at(m: &Model, i: usize) -> Home {
         Some(_) => return Home::Unknown("set by HOME to a value dockopt cannot resolve".into()),
         None => {}
     }
+    if let Some(line) = passwd_changed(m, i) {
+        return Home::Unknown(format!(
+            "may have been changed by the RUN at line {line}, which edits the user database"
+        ));
+    }
     let (user, image) = user_and_image(m, i);
     let Some(user) = user else {
         return Home::Known("/root".into());
@@ -79,20 +84,61 @@ pub fn at(m: &Model, i: usize) -> Home {
     if matches!(name, "" | "root" | "0") {
         return Home::Known("/root".into());
     }
+    // Only Docker Hub's official images are the ones the table describes
+    // (`registry.example.com/node` may hold another `node` user).
     let listed = image.as_deref().and_then(|img| {
-        let entry = table()
-            .image
-            .iter()
-            .find(|e| e.names.iter().any(|n| n == img))?;
+        let official = crate::images::official(img)?.to_ascii_lowercase();
+        let entry = table().image.iter().find(|e| e.names.contains(&official))?;
         entry.users.get(name).cloned()
     });
     match (listed, name.contains('$')) {
         (Some(h), false) => Home::Known(h),
         _ => Home::Unknown(format!(
             "of `USER {user}` is in the base image{}'s user database, which dockopt cannot see",
-            image.map(|i| format!(" ({i})")).unwrap_or_default()
+            image
+                .as_deref()
+                .map(|i| format!(" ({})", shown_image(i)))
+                .unwrap_or_default()
         )),
     }
+}
+
+/// The line of a RUN before `i` (in its stage or the stages it is built
+/// FROM) that may change a user's home: `usermod -d`, an edit of
+/// /etc/passwd. The homes the table and root's /root stand for are then
+/// unknown.
+fn passwd_changed(m: &Model, i: usize) -> Option<usize> {
+    super::steps::chain_before(m, i).into_iter().find_map(|j| {
+        let x = m.ins[j];
+        let text = x.logical_str();
+        let changes = x.kind == Keyword::Run
+            && (text.contains("/etc/passwd")
+                || match super::steps::run_script(m, j) {
+                    Ok(run) => run
+                        .script
+                        .commands
+                        .iter()
+                        .any(|c| usermod_moves_home(&c.words)),
+                    Err(_) => text.contains("usermod"),
+                });
+        changes.then_some(x.start_line)
+    })
+}
+
+/// `usermod` with `-d`/`--home` (a new home) or `-l`/`--login` (a new
+/// name: the one the table lists is gone).
+fn usermod_moves_home(words: &[crate::shell::Word]) -> bool {
+    let Some(program) = words.first() else {
+        return false;
+    };
+    crate::preset::program_name(&program.text) == "usermod"
+        && words[1..].iter().any(|w| {
+            let t = w.text.as_str();
+            t.starts_with("--home")
+                || t.starts_with("--login")
+                || (t.starts_with('-') && !t.starts_with("--") && t.contains(['d', 'l']))
+                || !w.literal
+        })
 }
 
 /// The user of the last `USER` before `i` (in its stage or the stages it
@@ -127,30 +173,18 @@ fn user_and_image(m: &Model, i: usize) -> (Option<String>, Option<String>) {
                 s = p;
                 limit = usize::MAX;
             }
-            None => return (user, base.as_deref().and_then(repository)),
+            None => return (user, base.filter(|b| !b.contains('$'))),
         }
     }
 }
 
-/// `docker.io/library/node:20-alpine@sha256:...` is `node`; `None` for a
-/// name built from variables.
-fn repository(image: &str) -> Option<String> {
-    if image.contains('$') {
-        return None;
+/// An image for messages: its repository (`node`) when it is a Docker Hub
+/// one, else the name as written (`registry.example.com/node:20`).
+fn shown_image(image: &str) -> String {
+    match crate::images::official(image) {
+        Some(r) => r.to_string(),
+        None => image.to_string(),
     }
-    let image = image.split('@').next().unwrap_or(image);
-    let image = match image.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => name,
-        _ => image,
-    };
-    let mut parts: Vec<&str> = image.split('/').collect();
-    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
-        parts.remove(0);
-    }
-    if parts.len() > 1 && parts[0] == "library" {
-        parts.remove(0);
-    }
-    Some(parts.join("/"))
 }
 
 /// With the home unknown at the install, refuse when the source copy
@@ -266,17 +300,22 @@ mod tests {
             .any(|i| i.names.contains(&"node".into())));
     }
 
+    /// Only Docker Hub's official images are named by their repository
+    /// (and looked up in the table); another registry's is shown as written.
     #[test]
-    fn repositories_drop_registry_library_tag_and_digest() {
-        for (image, repo) in [
+    fn only_docker_hub_official_images_are_shown_as_repositories() {
+        for (image, shown) in [
             ("node:20-alpine", "node"),
             ("docker.io/library/node:20", "node"),
             ("node@sha256:abc", "node"),
-            ("localhost:5000/node:20", "node"),
-            ("bitnami/node:20", "bitnami/node"),
+            ("localhost:5000/node:20", "localhost:5000/node:20"),
+            (
+                "registry.example.com/node:20",
+                "registry.example.com/node:20",
+            ),
+            ("bitnami/node:20", "bitnami/node:20"),
         ] {
-            assert_eq!(repository(image).as_deref(), Some(repo), "{image}");
+            assert_eq!(shown_image(image), shown, "{image}");
         }
-        assert_eq!(repository("${BASE}"), None);
     }
 }

@@ -362,7 +362,7 @@ fn link_touches(args: &[crate::shell::Word], cwd: Option<&str>, dest: &str) -> b
 
 /// The instructions before `until` in its stage, then those of the stages
 /// it is built FROM (each whole), nearest first.
-fn chain_before(m: &Model, until: usize) -> Vec<usize> {
+pub fn chain_before(m: &Model, until: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let Some(mut s) = m.stages.iter().position(|st| st.body.contains(&until)) else {
         return out;
