@@ -29,8 +29,7 @@ impl ShellEnv<'_> {
         };
         if let Some(rest) = p.strip_prefix('~') {
             if rest.is_empty() || rest.starts_with('/') {
-                let home = self.home.as_ref()?;
-                return Some(clean_abs(&format!("{home}{rest}")));
+                return Some(clean_abs(&format!("{}{rest}", self.home()?)));
             }
             return None;
         }
@@ -38,6 +37,16 @@ impl ShellEnv<'_> {
             return Some(clean_abs(&p));
         }
         Some(resolve(self.cwd.as_ref()?, &p))
+    }
+
+    /// The home `~` names: `HOME` as the shell has it (`HOME=/app cmd`,
+    /// `export HOME=...`, `ENV HOME`), else the user's.
+    fn home(&self) -> Option<&str> {
+        match self.vars.get("HOME") {
+            Some(Some(h)) if h.starts_with('/') => Some(h),
+            Some(_) => None,
+            None => self.home.as_deref(),
+        }
     }
 
     /// A word used as a path: exact, a tree when `tree`, and the tree above
@@ -564,13 +573,46 @@ fn package_path(arg: &str) -> Option<&str> {
     (!arg.is_empty()).then_some(arg)
 }
 
+/// The XDG base directories a home path stands for when their variable is
+/// set: `~/.config/pip` is `$XDG_CONFIG_HOME/pip` then (pip, uv, poetry,
+/// pnpm, go... follow the XDG spec); both are kept, the table's path too.
+const XDG_DIRS: [(&str, &str); 4] = [
+    ("~/.config", "XDG_CONFIG_HOME"),
+    ("~/.cache", "XDG_CACHE_HOME"),
+    ("~/.local/share", "XDG_DATA_HOME"),
+    ("~/.local/state", "XDG_STATE_HOME"),
+];
+
+/// `path` under the XDG directory its variable names, when it is set (a
+/// value not known literally: everything).
+fn xdg_instead(path: &str, env: &ShellEnv) -> Option<PathPat> {
+    XDG_DIRS.iter().find_map(|(home_dir, var)| {
+        let rest = path.strip_prefix(home_dir)?;
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        match env.vars.get(*var)? {
+            Some(dir) if dir.starts_with('/') => {
+                Some(PathPat::Tree(clean_abs(&format!("{dir}{rest}"))))
+            }
+            _ => Some(PathPat::Tree("/".into())),
+        }
+    })
+}
+
 /// The entry's fixed paths, upward reads and variables naming paths.
 fn fixed_paths(entry: &Entry, env: &ShellEnv, eff: &mut Effect) {
     for r in &entry.reads {
         eff.reads.push(env.pattern(r, true, true));
+        if let Some(x) = xdg_instead(r, env) {
+            eff.reads.push(x);
+        }
     }
     for w in &entry.writes {
         eff.writes.push(env.pattern(w, true, true));
+        if let Some(x) = xdg_instead(w, env) {
+            eff.writes.push(x);
+        }
     }
     if let Some(cwd) = &env.cwd {
         let mut dir = cwd.as_str();
