@@ -7,9 +7,18 @@
 //! (a `6.0` lock under pnpm 9) is rewritten. The proof: a format the pnpm
 //! that runs writes (`9.0`: pnpm 9 and later; `6.x`: pnpm 8, named by
 //! `packageManager`), `settings` equal to pnpm's (the defaults or `.npmrc`),
-//! `overrides` equal to package.json's `pnpm.overrides`, every importer's
-//! dependency tables (names and specifiers) equal to its package.json's,
-//! and nothing else pnpm compares (a patch, pnpmfile or catalog checksum).
+//! `overrides` equal to package.json's `pnpm.overrides` and `resolutions`
+//! (pnpm reads both), every importer's dependency tables (names and
+//! specifiers) equal to its package.json's (with `autoInstallPeers`, the
+//! `peerDependencies` no table lists count as `dependencies`), an entry in
+//! `packages` and `snapshots` for every version the importers and snapshots
+//! name, and nothing else pnpm compares: no pnpmfile (its checksum), no
+//! `dependenciesMeta`, no name in two tables of one package.json (pnpm
+//! drops one), no package.json `pnpm` key but those of `PNPM_KEYS`
+//! (`packageExtensions`, `patchedDependencies`, `ignoredOptionalDependencies`
+//! are recorded in the lock), no importer key but its tables. A 6.x lock is
+//! not proven: `packageManager` names the pnpm corepack would run, not the
+//! one the image has (pnpm 9 rewrites a 6.0 lock whatever it names).
 
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -33,6 +42,14 @@ const KNOWN: &[&str] = &[
     "optionalDependencies",
 ];
 
+/// package.json `pnpm` keys that change nothing in an in-sync lock
+/// (measured with pnpm 9.15); `overrides` is compared below.
+const PNPM_KEYS: &[&str] = &[
+    "overrides",
+    "onlyBuiltDependencies",
+    "neverBuiltDependencies",
+];
+
 /// `settings` of the lock and the `.npmrc` keys that set them, with pnpm's defaults.
 const SETTINGS: &[(&str, &str, bool)] = &[
     ("autoInstallPeers", "auto-install-peers", true),
@@ -54,6 +71,10 @@ pub(super) fn check(input: &ReadInput, root: &Value, members: &[String]) -> Opti
     if rc_value(&npmrc, "frozen-lockfile") == Some("true") {
         return None;
     }
+    if let Some(f) = pnpmfile(input, &npmrc) {
+        let why = format!("the pnpmfile {f} adds its checksum to it, which dockopt does not check");
+        return Some(stale_lock::refusal(input, &lock, &why, "pnpm install"));
+    }
     let text = input.ctx.read_to_string(&lock)?;
     let read = |m: &str| -> Option<Value> {
         let path = join(m, "package.json");
@@ -69,6 +90,18 @@ pub(super) fn check(input: &ReadInput, root: &Value, members: &[String]) -> Opti
     }
     let why = stale(&text, &manifests, &npmrc)?;
     Some(stale_lock::refusal(input, &lock, &why, "pnpm install"))
+}
+
+/// The pnpmfile pnpm loads: `pnpmfile` in .npmrc, else `.pnpmfile.cjs`
+/// (or `.mjs`) when present.
+fn pnpmfile(input: &ReadInput, npmrc: &str) -> Option<String> {
+    if let Some(p) = rc_value(npmrc, "pnpmfile") {
+        return Some(p.to_string());
+    }
+    [".pnpmfile.cjs", ".pnpmfile.mjs"]
+        .iter()
+        .find(|f| input.ctx.exists(&join(input.dir, f)))
+        .map(|f| f.to_string())
 }
 
 /// A key's value in an `.npmrc` text.
@@ -111,18 +144,106 @@ fn stale(text: &str, manifests: &[(String, Value)], npmrc: &str) -> Option<Strin
             ));
         }
     }
-    let overrides = root.get("pnpm").and_then(|p| p.get("overrides"));
-    if to_json(&doc["overrides"]) != overrides.cloned() {
-        return Some("its `overrides` are not package.json's `pnpm.overrides`".into());
+    if let Some(why) = root_fields(doc, root) {
+        return Some(why);
     }
-    manifests.iter().find_map(|(id, json)| {
-        let importer = if doc["importers"].is_badvalue() && id == "." {
-            doc
-        } else {
-            &doc["importers"][id.as_str()]
-        };
-        importer_stale(importer, json, id)
-    })
+    let peers = doc["settings"]["autoInstallPeers"].as_bool() == Some(true);
+    manifests
+        .iter()
+        .find_map(|(id, json)| {
+            let importer = if doc["importers"].is_badvalue() && id == "." {
+                doc
+            } else {
+                &doc["importers"][id.as_str()]
+            };
+            importer_stale(importer, json, id, peers)
+        })
+        .or_else(|| missing_entry(doc))
+}
+
+/// package.json's `pnpm` keys and overrides against the lock.
+fn root_fields(doc: &Yaml, root: &Value) -> Option<String> {
+    let pnpm = root.get("pnpm").and_then(Value::as_object);
+    if let Some(k) = pnpm
+        .into_iter()
+        .flat_map(|p| p.keys())
+        .find(|k| !PNPM_KEYS.contains(&k.as_str()))
+    {
+        return Some(format!(
+            "dockopt does not check package.json's `pnpm.{k}`, which pnpm may record in it"
+        ));
+    }
+    // pnpm reads `resolutions` as overrides too; a name in both is not judged.
+    let mut want = serde_json::Map::new();
+    for table in [
+        root.get("resolutions"),
+        pnpm.and_then(|p| p.get("overrides")),
+    ] {
+        for (k, v) in table.and_then(Value::as_object).into_iter().flatten() {
+            if want
+                .insert(k.clone(), v.clone())
+                .is_some_and(|old| &old != v)
+            {
+                return Some(format!(
+                    "package.json overrides `{k}` in both `resolutions` and `pnpm.overrides`"
+                ));
+            }
+        }
+    }
+    let want = (!want.is_empty()).then_some(Value::Object(want));
+    (to_json(&doc["overrides"]) != want)
+        .then(|| "its `overrides` are not package.json's `pnpm.overrides` and `resolutions`".into())
+}
+
+/// The first version an importer or snapshot names that has no entry in
+/// `packages` and `snapshots` (pnpm resolves it again and writes the lock).
+fn missing_entry(doc: &Yaml) -> Option<String> {
+    if doc["lockfileVersion"].as_str() != Some("9.0") {
+        return None;
+    }
+    let mut todo: Vec<String> = Vec::new();
+    let deps = |node: &Yaml, tables: &[&str], out: &mut Vec<String>| {
+        for t in tables {
+            for (name, v) in node[*t].as_hash().into_iter().flatten() {
+                let version = v["version"].as_str().or(v.as_str());
+                if let (Some(name), Some(version)) = (name.as_str(), version) {
+                    if !version.starts_with("link:") {
+                        out.push(snapshot_key(name, version));
+                    }
+                }
+            }
+        }
+    };
+    for (_, importer) in doc["importers"].as_hash().into_iter().flatten() {
+        deps(importer, TABLES, &mut todo);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(key) = todo.pop() {
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let package = key.split('(').next().unwrap_or(&key);
+        let snapshot = &doc["snapshots"][key.as_str()];
+        if doc["packages"][package].is_badvalue() || snapshot.is_badvalue() {
+            return Some(format!("it has no entry for `{key}`, which it depends on"));
+        }
+        deps(
+            snapshot,
+            &["dependencies", "optionalDependencies"],
+            &mut todo,
+        );
+    }
+    None
+}
+
+/// The snapshot key of a dependency: `name@version`, or the version itself
+/// for an alias (`string-width-cjs: string-width@4.2.3`).
+fn snapshot_key(name: &str, version: &str) -> String {
+    if version.get(1..).is_some_and(|v| v.contains('@')) {
+        version.to_string()
+    } else {
+        format!("{name}@{version}")
+    }
 }
 
 /// The lock format against the pnpm that runs (its `packageManager`, if named).
@@ -141,18 +262,17 @@ fn version(doc: &Yaml, root: &Value) -> Option<String> {
     match (v.as_str(), major) {
         ("9.0", None) => None,
         ("9.0", Some(m)) if m >= 9 => None,
-        ("6.0" | "6.1", Some(8)) => None,
-        (v, Some(m)) => Some(format!(
-            "it is a lockfileVersion {v} lock, which pnpm {m} (packageManager) does not keep"
+        (v, Some(m)) if m < 9 => Some(format!(
+            "it is a lockfileVersion {v} lock for pnpm {m} (packageManager), but the image's pnpm may be another: pnpm 9 and later rewrite all but 9.0"
         )),
-        (v, None) => Some(format!(
-            "it is a lockfileVersion {v} lock, which pnpm 9 and later rewrite; package.json names no packageManager that keeps it"
+        (v, _) => Some(format!(
+            "it is a lockfileVersion {v} lock, which pnpm 9 and later rewrite"
         )),
     }
 }
 
 /// Why an importer's tables are not package.json's.
-fn importer_stale(importer: &Yaml, json: &Value, id: &str) -> Option<String> {
+fn importer_stale(importer: &Yaml, json: &Value, id: &str, peers: bool) -> Option<String> {
     let path = if id == "." {
         "package.json".to_string()
     } else {
@@ -161,16 +281,30 @@ fn importer_stale(importer: &Yaml, json: &Value, id: &str) -> Option<String> {
     if importer.is_badvalue() {
         return Some(format!("it has no importer `{id}` for {path}"));
     }
-    for table in TABLES {
-        let want: Vec<(String, String)> = json
-            .get(*table)
-            .and_then(Value::as_object)
-            .map(|o| {
-                o.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+    if let Some(k) = importer
+        .as_hash()
+        .into_iter()
+        .flat_map(|h| h.keys())
+        .filter_map(Yaml::as_str)
+        .find(|k| !TABLES.contains(k))
+    {
+        return Some(format!(
+            "dockopt does not check the `{k}` of its importer `{id}`"
+        ));
+    }
+    if json.get("dependenciesMeta").is_some() {
+        return Some(format!(
+            "dockopt does not check the `dependenciesMeta` of {path}, which pnpm records in it"
+        ));
+    }
+    let tables = tables(json, peers).map_err(|name| {
+        format!("`{name}` is in two dependency tables of {path}, and pnpm keeps only one")
+    });
+    let tables = match tables {
+        Ok(t) => t,
+        Err(why) => return Some(why),
+    };
+    for (table, want) in TABLES.iter().zip(tables) {
         let mut have: Vec<(String, String)> = importer[*table]
             .as_hash()
             .map(|h| {
@@ -183,8 +317,6 @@ fn importer_stale(importer: &Yaml, json: &Value, id: &str) -> Option<String> {
             })
             .unwrap_or_default();
         have.sort();
-        let mut want = want;
-        want.sort();
         if have != want {
             return Some(format!(
                 "the `{table}` of its importer `{id}` are not those of {path}"
@@ -192,6 +324,38 @@ fn importer_stale(importer: &Yaml, json: &Value, id: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// package.json's dependency tables as pnpm records them (names and
+/// specifiers, sorted, in `TABLES` order); with `peers` (autoInstallPeers)
+/// the `peerDependencies` no table lists join `dependencies`. Err: a name
+/// in two tables.
+fn tables(json: &Value, peers: bool) -> Result<Vec<Vec<(String, String)>>, String> {
+    let entries = |t: &str| -> Vec<(String, String)> {
+        json.get(t)
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out: Vec<Vec<(String, String)>> = TABLES.iter().map(|t| entries(t)).collect();
+    let mut names = std::collections::BTreeSet::new();
+    for (name, _) in out.iter().flatten() {
+        if !names.insert(name.clone()) {
+            return Err(name.clone());
+        }
+    }
+    if peers {
+        let extra = entries("peerDependencies");
+        out[0].extend(extra.into_iter().filter(|(n, _)| !names.contains(n)));
+    }
+    for t in &mut out {
+        t.sort();
+    }
+    Ok(out)
 }
 
 /// A YAML value as JSON (strings, numbers, booleans, maps, lists); `None`
@@ -247,7 +411,10 @@ mod tests {
         assert!(stale(&v6, &ok, "").unwrap().contains("6.0"));
         let mut pinned = ok[0].1.clone();
         pinned["packageManager"] = json!("pnpm@8.15.0");
-        assert_eq!(stale(&v6, &root(pinned.clone()), ""), None);
+        // pnpm 9.15 rewrites a 6.0 lock whatever packageManager names.
+        assert!(stale(&v6, &root(pinned.clone()), "")
+            .unwrap()
+            .contains("may be another"));
         assert!(stale(LOCK, &root(pinned), "").unwrap().contains("pnpm 8"));
         let mut over = ok[0].1.clone();
         over["pnpm"] = json!({"overrides": {"ms": "2.1.2"}});
@@ -260,6 +427,46 @@ mod tests {
         assert!(stale(&patched, &ok, "")
             .unwrap()
             .contains("patchedDependencies"));
+    }
+
+    /// What pnpm 9.15 rewrote in a lock with in-sync importers (measured).
+    #[test]
+    fn fields_pnpm_records() {
+        let deps = json!({"left-pad": "^1.3.0"});
+        let dev = json!({"ms": "^2.1.3"});
+        let with = |k: &str, v: Value| {
+            let mut j = json!({"dependencies": deps, "devDependencies": dev});
+            j[k] = v;
+            root(j)
+        };
+        let why = |m: &[(String, Value)]| stale(LOCK, m, "").unwrap_or_default();
+        assert!(why(&with("resolutions", json!({"ms": "2.1.3"}))).contains("resolutions"));
+        for k in [
+            "packageExtensions",
+            "patchedDependencies",
+            "ignoredOptionalDependencies",
+        ] {
+            assert!(why(&with("pnpm", json!({k: {}}))).contains(k), "{k}");
+        }
+        assert_eq!(
+            why(&with("pnpm", json!({"onlyBuiltDependencies": ["ms"]}))),
+            ""
+        );
+        assert!(why(&with("dependenciesMeta", json!({"ms": {}}))).contains("dependenciesMeta"));
+        // A peer no table lists is installed (autoInstallPeers) and locked.
+        assert!(why(&with("peerDependencies", json!({"kleur": "4"}))).contains("dependencies"));
+        assert_eq!(why(&with("peerDependencies", json!({"ms": "2"}))), "");
+        let both = root(json!({"dependencies": deps, "devDependencies": {"left-pad": "^1.3.0"}}));
+        assert!(why(&both).contains("two dependency tables"));
+        let meta = LOCK.replace(
+            "    devDependencies:",
+            "    dependenciesMeta:\n      ms: {}\n    devDependencies:",
+        );
+        let ok = with("name", json!("x"));
+        assert!(stale(&meta, &ok, "").unwrap().contains("dependenciesMeta"));
+        let gone = LOCK.replace("\n  ms@2.1.3: {}\n", "\n");
+        assert!(stale(&gone, &ok, "").unwrap().contains("ms@2.1.3"));
+        assert_eq!(stale(LOCK, &ok, ""), None);
     }
 
     #[test]
