@@ -113,9 +113,24 @@ struct Meta {
     depth: Depth,
     /// The rewrite's image is expected to differ from the original's, only where this says.
     differs: Option<Differs>,
+    /// Build Docker-format images (`format = "docker"`): buildah ignores `SHELL` in its
+    /// default OCI format; Docker honours it.
+    #[serde(default)]
+    format: ImageFormat,
     /// Hand-written wrong rewrites the harness must reject (one test each).
     #[serde(default)]
     wrong: Vec<Wrong>,
+}
+
+/// The image format the fixture's builds write (`format` in fixture.toml).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum ImageFormat {
+    /// buildah's default.
+    #[default]
+    Oci,
+    /// `--format docker`: `SHELL` is honoured.
+    Docker,
 }
 
 /// `[differs]`: a measured difference (an unsafe fix). Patterns are globs over image paths;
@@ -220,10 +235,11 @@ impl Fixture {
     /// A fresh storage root for building one variant of the fixture.
     fn builder(&self, variant: &str) -> Buildah {
         let label = format!("{}-{variant}", self.name);
-        match &self.image_store {
+        let builder = match &self.image_store {
             Some(store) => Buildah::with_image_store(&label, store),
             None => Buildah::new(&label),
-        }
+        };
+        builder.with_docker_format(self.meta.format == ImageFormat::Docker)
     }
 
     /// The final image `tag` of `builder`, normalised as the fixture says.

@@ -236,6 +236,9 @@ pub struct Buildah {
     /// A read-only store of base images (`tests/e2e/realbase.sh`), used as an additional
     /// image store of this root, with its storage driver.
     image_store: Option<ImageStore>,
+    /// Build Docker-format images (`--format docker`): buildah ignores `SHELL` in the
+    /// default OCI format, and Docker honours it.
+    docker_format: bool,
 }
 
 impl Buildah {
@@ -264,10 +267,17 @@ impl Buildah {
             dir: scratch_dir(&format!("{label}-storage")),
             builds: AtomicUsize::new(0),
             image_store,
+            docker_format: false,
         };
         fs::create_dir(buildah.tmp()).expect("create buildah's TMPDIR");
         buildah
     }
+    /// Build Docker-format images from now on (see `docker_format`).
+    pub fn with_docker_format(mut self, docker: bool) -> Buildah {
+        self.docker_format = docker;
+        self
+    }
+
     fn tmp(&self) -> PathBuf {
         self.dir.path().join("tmp")
     }
@@ -362,6 +372,11 @@ impl Buildah {
         command
             .current_dir(dir)
             .args(["build", "--isolation", "chroot", "--layers", "--pull=never"])
+            .args(if self.docker_format {
+                &["--format", "docker"][..]
+            } else {
+                &[][..]
+            })
             .arg("-f")
             .arg(dockerfile)
             .arg("-t")

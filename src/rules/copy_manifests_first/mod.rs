@@ -29,6 +29,7 @@ mod refusal_kinds;
 mod restore;
 mod shadow;
 mod split;
+mod startup;
 mod steps;
 mod text;
 

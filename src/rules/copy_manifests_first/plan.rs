@@ -50,6 +50,7 @@ fn plan_all(rc: &RuleContext, cand: &Candidate) -> Result<Planned, Refusal> {
         dest_abs: &dest.abs,
     };
     let crossing = crossing::check_kinds(rc, cand, &dest)?;
+    super::startup::check(rc, cand, &dest)?;
     let split = split::split_run(rc, cand)?;
     let above = !cand.src_dir.is_empty()
         && !super::paths::is_under(&manifests::install_dir(cand, &split), &dest.abs);

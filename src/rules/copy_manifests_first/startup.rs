@@ -1,0 +1,240 @@
+//! The files a RUN's shell reads when it starts, before the command: bash
+//! sources `$BASH_ENV`; a login shell (`SHELL ["/bin/bash", "-lc"]`) reads
+//! /etc/profile and the user's ~/.bash_profile, ~/.bash_login or ~/.profile;
+//! zsh reads ~/.zshenv (and ~/.zprofile, ~/.zlogin as a login shell); an
+//! interactive one (`-i`) its rc file. The install and every RUN the copies
+//! move past read them, so when one lies in the source copy's destination
+//! (`ENV BASH_ENV=/app/.bashenv`), it may be a file the source copy brings
+//! and the manifests copy does not: refused. So is a shell dockopt does not
+//! know (a program of the context, `pwsh`), and a startup file it cannot
+//! resolve. The default shell (`/bin/sh -c`) reads none.
+
+use crate::model::Model;
+use crate::syntax::{Form, Keyword};
+
+use super::candidate::Candidate;
+use super::paths::is_under;
+use super::plan::Dest;
+use super::refusal::Refusal;
+use crate::rules::RuleContext;
+
+/// Refuse when the shell of the install's RUN, or of a RUN between the
+/// source copy and it, reads at startup a file in (or above) the source
+/// copy's destination, or one dockopt cannot place.
+pub fn check(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<(), Refusal> {
+    let m = rc.model;
+    let runs = (cand.between.iter().copied())
+        .chain([cand.run])
+        .filter(|&i| m.ins[i].kind == Keyword::Run && m.ins[i].form == Form::Shell);
+    for i in runs {
+        let Some(shell) = shell_at(m, i) else {
+            continue;
+        };
+        let line = rc.line(m.ins[i]);
+        let at = format!(
+            "the RUN at line {line} runs in `{}` (SHELL at line {})",
+            shell.args.join(" "),
+            rc.line(m.ins[shell.at])
+        );
+        let home = super::home::at(m, i).known();
+        match startup_files(&shell.args, &m.state[i].vars, home.as_deref()) {
+            Ok(files) => {
+                if let Some(f) = files.iter().find(|f| is_under(f, &dest.abs)) {
+                    return Err(Refusal::Environment(format!(
+                        "{at}, which reads {f} when it starts: a file the source copy may bring"
+                    )));
+                }
+            }
+            Err(why) => return Err(Refusal::Environment(format!("{at}, {why}"))),
+        }
+    }
+    Ok(())
+}
+
+/// The `SHELL` in effect at `i`: its instruction and arguments.
+struct Shell {
+    at: usize,
+    args: Vec<String>,
+}
+
+/// The last `SHELL` before `i` in its stage, or in the stages it is built
+/// FROM; `None`: the default shell.
+fn shell_at(m: &Model, i: usize) -> Option<Shell> {
+    let mut s = m.stages.iter().position(|st| st.body.contains(&i))?;
+    let mut limit = i;
+    loop {
+        let stage = &m.stages[s];
+        let found =
+            (stage.body.iter().rev()).find(|&&j| j < limit && m.ins[j].kind == Keyword::Shell);
+        if let Some(&j) = found {
+            return Some(Shell {
+                at: j,
+                args: m.ins[j].exec.clone(),
+            });
+        }
+        let base = stage.from.and_then(|f| {
+            m.ins[f]
+                .words()
+                .first()
+                .map(|w| w.text.to_ascii_lowercase())
+        });
+        let parent = base.as_ref().and_then(|b| {
+            m.stages[..s]
+                .iter()
+                .rposition(|st| st.alias.as_deref() == Some(b.as_str()))
+        })?;
+        s = parent;
+        limit = usize::MAX;
+    }
+}
+
+/// The files a shell started with `args` (`["/bin/bash", "-lc"]`, then
+/// the command) reads before the command; `Err` says why they are unknown.
+fn startup_files(
+    args: &[String],
+    vars: &crate::model::Vars,
+    home: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let Some(program) = args.first() else {
+        return Err("which dockopt cannot read".into());
+    };
+    let name = crate::preset::program_name(program);
+    let flags = shell_flags(&args[1..]);
+    let (login, interactive) = (flags.contains(&'l'), flags.contains(&'i'));
+    let home_file = |f: &str| match home {
+        Some(h) => Ok(format!("{}/{f}", h.trim_end_matches('/'))),
+        None => Err(format!(
+            "which reads ~/{f}, and the home directory is unknown"
+        )),
+    };
+    let mut files = Vec::new();
+    match name {
+        "sh" | "dash" | "ash" | "busybox" => {
+            if login || interactive {
+                files.push("/etc/profile".to_string());
+                files.push(home_file(".profile")?);
+            }
+            if interactive {
+                env_file(vars, "ENV", &mut files)?;
+            }
+        }
+        "bash" => {
+            if login {
+                files.push("/etc/profile".to_string());
+                for f in [".bash_profile", ".bash_login", ".profile"] {
+                    files.push(home_file(f)?);
+                }
+            } else if interactive {
+                files.push(home_file(".bashrc")?);
+            } else {
+                env_file(vars, "BASH_ENV", &mut files)?;
+            }
+        }
+        "zsh" => {
+            let dir = match vars.get("ZDOTDIR") {
+                Some(Some(d)) if d.starts_with('/') => Ok(d.trim_end_matches('/').to_string()),
+                Some(_) => Err("which reads $ZDOTDIR, which dockopt cannot resolve".to_string()),
+                None => home_file("").map(|h| h.trim_end_matches('/').to_string()),
+            }?;
+            files.push(format!("{dir}/.zshenv"));
+            if login || interactive {
+                for f in [".zprofile", ".zshrc", ".zlogin"] {
+                    files.push(format!("{dir}/{f}"));
+                }
+            }
+        }
+        _ => return Err("a shell dockopt does not know the startup files of".into()),
+    }
+    Ok(files)
+}
+
+/// A variable naming a file the shell sources (`BASH_ENV`, `ENV`).
+fn env_file(vars: &crate::model::Vars, var: &str, files: &mut Vec<String>) -> Result<(), String> {
+    match vars.get(var) {
+        None => Ok(()),
+        Some(Some(f)) if f.starts_with('/') => {
+            files.push(crate::model::clean_abs(f));
+            Ok(())
+        }
+        Some(_) => Err(format!(
+            "which sources ${var}, a file dockopt cannot resolve"
+        )),
+    }
+}
+
+/// The single-letter options of a shell's arguments before the command
+/// (`-lc`, `-o pipefail`, `--login`), as letters (`--login` is `l`).
+fn shell_flags(args: &[String]) -> Vec<char> {
+    let mut out = Vec::new();
+    let mut takes_value = false;
+    for a in args {
+        if takes_value {
+            takes_value = false;
+            continue;
+        }
+        match a.as_str() {
+            "--login" => out.push('l'),
+            "--interactive" => out.push('i'),
+            a if a.starts_with("--") => {}
+            a if a.starts_with(['-', '+']) => {
+                let letters: Vec<char> = a[1..].chars().collect();
+                // `-o NAME`: the next argument is the option's name.
+                takes_value = letters.last() == Some(&'o') || letters.last() == Some(&'O');
+                if a.starts_with('-') {
+                    out.extend(letters.iter().filter(|c| !matches!(c, 'o' | 'O')));
+                }
+                // `-c` ends the options: what follows is the command.
+                if letters.contains(&'c') {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_are_read_up_to_the_command() {
+        assert_eq!(shell_flags(&args(&["-lc"])), vec!['l', 'c']);
+        assert_eq!(shell_flags(&args(&["-o", "pipefail", "-c"])), vec!['c']);
+        assert_eq!(
+            shell_flags(&args(&["-euxo", "pipefail", "-c"])),
+            vec!['e', 'u', 'x', 'c']
+        );
+        assert_eq!(shell_flags(&args(&["--login", "-c"])), vec!['l', 'c']);
+    }
+
+    #[test]
+    fn startup_files_of_the_common_shells() {
+        let mut vars = crate::model::Vars::new();
+        let root = Some("/root");
+        assert_eq!(
+            startup_files(&args(&["/bin/sh", "-c"]), &vars, root),
+            Ok(vec![])
+        );
+        assert_eq!(
+            startup_files(&args(&["/bin/bash", "-c"]), &vars, root),
+            Ok(vec![])
+        );
+        vars.insert("BASH_ENV".into(), Some("/app/.bashenv".into()));
+        assert_eq!(
+            startup_files(&args(&["/bin/bash", "-o", "pipefail", "-c"]), &vars, root),
+            Ok(vec!["/app/.bashenv".to_string()])
+        );
+        let login = startup_files(&args(&["/bin/bash", "-lc"]), &vars, root).unwrap();
+        assert!(login.contains(&"/root/.profile".to_string()), "{login:?}");
+        assert!(startup_files(&args(&["/bin/bash", "-lc"]), &vars, None).is_err());
+        assert!(startup_files(&args(&["pwsh", "-Command"]), &vars, root).is_err());
+        vars.insert("BASH_ENV".into(), None);
+        assert!(startup_files(&args(&["bash", "-c"]), &vars, root).is_err());
+    }
+}
