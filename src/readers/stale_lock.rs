@@ -62,17 +62,30 @@ fn keeps_lock(input: &ReadInput) -> bool {
                 .iter()
                 .any(|(f, v)| f == k && matches!(v.as_deref(), None | Some("true"))),
         });
-    flag || spec
+    if flag {
+        return true;
+    }
+    // One variable of the list set to a value not read as true (or unknown)
+    // voids the others: ci-info reads `CI=false BUILD_NUMBER=1` as not CI
+    // (measured: pnpm 9 then rewrote a stale lock).
+    let set: Vec<Option<&str>> = spec
         .keeps_lock_env
         .iter()
-        .any(|v| matches!(input.site.var(v), Some(Some(value)) if is_true(value)))
+        .filter_map(|v| input.site.var(v))
+        .collect();
+    set.iter().any(|v| v.is_some_and(is_true)) && set.iter().all(|v| v.is_some_and(is_true))
 }
 
-/// A variable's value that tools read as true: set, not empty, not `false`
-/// or `0` (ci-info takes any `CI` but `false`; `0` is left out to be safe:
-/// Yarn reads `YARN_ENABLE_IMMUTABLE_INSTALLS=0` as false).
+/// A variable's value that every tool reads as true: `1`, `true`, `yes`,
+/// `on` (any case). Tools differ on the rest: uv reads `UV_FROZEN=no` or
+/// `off` as false (measured: uv 0.5 then rewrote a stale uv.lock), ci-info
+/// any `CI` but `false` as true; taking fewer values as true only refuses
+/// more.
 fn is_true(value: &str) -> bool {
-    !matches!(value.to_ascii_lowercase().as_str(), "" | "false" | "0")
+    matches!(
+        value.to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
 }
 
 /// The refusal for a stale `lock`: `why` says what proves it stale (or what
@@ -101,7 +114,7 @@ mod tests {
         for v in ["true", "1", "yes", "TRUE"] {
             assert!(is_true(v), "{v}");
         }
-        for v in ["", "false", "0", "False"] {
+        for v in ["", "false", "0", "False", "no", "off", "n", "f", "ci"] {
             assert!(!is_true(v), "{v}");
         }
     }
