@@ -8,6 +8,11 @@
 //! and the manifests copy does not: refused. So is a shell dockopt does not
 //! know (a program of the context, `pwsh`), and a startup file it cannot
 //! resolve. The default shell (`/bin/sh -c`) reads none.
+//!
+//! Node reads files its `NODE_OPTIONS` name when it starts (`--require
+//! ./hook.js`, `--import`, `--loader`, `--env-file`): a RUN that runs npm,
+//! yarn, pnpm or node with such a file in (or relative to) the source
+//! copy's destination is refused too.
 
 use crate::model::Model;
 use crate::syntax::{Form, Keyword};
@@ -27,6 +32,7 @@ pub fn check(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<(), Refu
         .chain([cand.run])
         .filter(|&i| m.ins[i].kind == Keyword::Run && m.ins[i].form == Form::Shell);
     for i in runs {
+        node_options(rc, i, dest)?;
         let Some(shell) = shell_at(m, i) else {
             continue;
         };
@@ -49,6 +55,97 @@ pub fn check(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<(), Refu
         }
     }
     Ok(())
+}
+
+/// Programs that start node, and so read `NODE_OPTIONS`.
+const NODE_PROGRAMS: [&str; 6] = ["node", "npm", "npx", "yarn", "pnpm", "corepack"];
+
+/// `NODE_OPTIONS` flags whose value is a file node loads when it starts.
+const NODE_FILE_FLAGS: [&str; 7] = [
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "--env-file",
+    "--env-file-if-exists",
+];
+
+/// Refuse when RUN `i` starts node with `NODE_OPTIONS` (from ENV, or set
+/// in the RUN) loading a file that may be one the source copy brings: in
+/// its destination, relative (to a working directory in it), a module
+/// name, or not known.
+fn node_options(rc: &RuleContext, i: usize, dest: &Dest) -> Result<(), Refusal> {
+    let m = rc.model;
+    let Ok(run) = super::steps::run_script(m, i) else {
+        return Ok(());
+    };
+    let runs_node = (run.script.commands.iter())
+        .filter_map(|c| c.program())
+        .any(|p| NODE_PROGRAMS.contains(&crate::preset::program_name(p)));
+    if !runs_node {
+        return Ok(());
+    }
+    let mut values: Vec<Option<String>> = Vec::new();
+    if let Some(v) = m.state[i].vars.get("NODE_OPTIONS") {
+        values.push(v.clone());
+    }
+    for cmd in &run.script.commands {
+        let exported = match cmd.program() {
+            Some("export") => &cmd.words[1..],
+            _ => &cmd.assignments[..],
+        };
+        for w in exported {
+            if let Some(("NODE_OPTIONS", v)) = w.assignment().or_else(|| w.text.split_once('=')) {
+                values.push(w.literal.then(|| v.to_string()));
+            }
+        }
+    }
+    let line = rc.line(m.ins[i]);
+    for v in values {
+        let loaded = match v {
+            Some(v) => node_loaded_files(&v),
+            None => Err("and dockopt cannot resolve its `NODE_OPTIONS`".to_string()),
+        };
+        let why = match loaded {
+            Ok(files) => match files.iter().find(|f| !f.starts_with('/') || is_under(f, &dest.abs)) {
+                Some(f) => format!("and its `NODE_OPTIONS` loads {f} when node starts: a file the source copy may bring"),
+                None => continue,
+            },
+            Err(why) => why,
+        };
+        return Err(Refusal::Environment(format!(
+            "the RUN at line {line} runs node, {why}"
+        )));
+    }
+    Ok(())
+}
+
+/// The files `NODE_OPTIONS` makes node load (flag values, as written).
+fn node_loaded_files(options: &str) -> Result<Vec<String>, String> {
+    let words: Vec<&str> = options.split_whitespace().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].trim_matches(['"', '\'']);
+        i += 1;
+        if let Some((flag, value)) = w.split_once('=') {
+            if NODE_FILE_FLAGS.contains(&flag) {
+                out.push(value.to_string());
+            }
+        } else if NODE_FILE_FLAGS.contains(&w) {
+            match words.get(i) {
+                Some(v) => out.push(v.trim_matches(['"', '\'']).to_string()),
+                None => {
+                    return Err(format!(
+                        "and its `NODE_OPTIONS` ends in `{w}`, which names no file"
+                    ))
+                }
+            }
+            i += 1;
+        }
+    }
+    Ok(out)
 }
 
 /// The `SHELL` in effect at `i`: its instruction and arguments.
@@ -200,6 +297,20 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn node_options_name_the_files_node_loads() {
+        assert_eq!(
+            node_loaded_files("--require ./hook.js --max-old-space-size=4096"),
+            Ok(vec!["./hook.js".to_string()])
+        );
+        assert_eq!(
+            node_loaded_files("-r /opt/otel.js --import=/app/x.mjs"),
+            Ok(vec!["/opt/otel.js".to_string(), "/app/x.mjs".to_string()])
+        );
+        assert_eq!(node_loaded_files("--max-old-space-size=4096"), Ok(vec![]));
+        assert!(node_loaded_files("--require").is_err());
     }
 
     #[test]
