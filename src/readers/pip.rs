@@ -19,58 +19,51 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
         };
         for line in logical_lines(&text) {
             let words: Vec<&str> = line.split_whitespace().collect();
-            let Some(first) = words.first() else { continue };
-            let short = ["-r", "-c", "-e", "-f", "-i"]
-                .into_iter()
-                .find(|s| first.starts_with(s) && first.len() > 2 && !first.starts_with("--"));
-            let (opt, val) = match first.split_once('=') {
-                Some((o, v)) if o.starts_with("--") => (o, Some(v.to_string())),
-                _ if short.is_some() => (short.unwrap_or(""), Some(first[2..].to_string())),
-                _ => (*first, words.get(1).map(|s| s.to_string())),
-            };
-            match opt {
-                "-r" | "--requirement" | "-c" | "--constraint" => {
-                    let Some(v) = val else {
-                        return ReadOutput::refuse(format!("{file}: `{opt}` without a file"));
-                    };
-                    if v.contains('$') {
-                        return ReadOutput::refuse(format!(
-                            "{file}: `{opt} {v}` names a file through a variable"
-                        ));
+            for (opt, val) in options(&words) {
+                match opt {
+                    "-r" | "--requirement" | "-c" | "--constraint" => {
+                        let Some(v) = val else {
+                            return ReadOutput::refuse(format!("{file}: `{opt}` without a file"));
+                        };
+                        if v.contains('$') {
+                            return ReadOutput::refuse(format!(
+                                "{file}: `{opt} {v}` names a file through a variable"
+                            ));
+                        }
+                        if v.contains("://") {
+                            continue; // a URL: read from the network
+                        }
+                        let dir = parent(&file);
+                        if escapes(dir, &v) {
+                            return ReadOutput::refuse(format!(
+                                "{file}: `{opt} {v}` points outside the build context"
+                            ));
+                        }
+                        let inc = join(dir, &v);
+                        out.required.push(inc.clone());
+                        queue.push(inc);
                     }
-                    if v.contains("://") {
-                        continue; // a URL: read from the network
-                    }
-                    let dir = parent(&file);
-                    if escapes(dir, &v) {
+                    "-e" | "--editable" => {
                         return ReadOutput::refuse(format!(
-                            "{file}: `{opt} {v}` points outside the build context"
-                        ));
+                            "{file} installs `{}` in editable mode, which needs the source",
+                            val.unwrap_or_default()
+                        ))
                     }
-                    let inc = join(dir, &v);
-                    out.required.push(inc.clone());
-                    queue.push(inc);
-                }
-                "-e" | "--editable" => {
-                    return ReadOutput::refuse(format!(
-                        "{file} installs `{}` in editable mode, which needs the source",
-                        val.unwrap_or_default()
-                    ))
-                }
-                "-f" | "--find-links" | "-i" | "--index-url" | "--extra-index-url" => {
-                    let v = val.unwrap_or_default();
-                    if !v.contains("://") || v.starts_with("file:") {
-                        return ReadOutput::refuse(format!(
-                            "{file}: `{opt} {v}` reads local files dockopt does not copy"
-                        ));
+                    "-f" | "--find-links" | "-i" | "--index-url" | "--extra-index-url" => {
+                        let v = val.unwrap_or_default();
+                        if !v.contains("://") || v.starts_with("file:") {
+                            return ReadOutput::refuse(format!(
+                                "{file}: `{opt} {v}` reads local files dockopt does not copy"
+                            ));
+                        }
                     }
-                }
-                o if o.starts_with('-') => {} // other options: hashes, binary choices...
-                req => {
-                    if let Some(path) = local_requirement(req, &line) {
-                        return ReadOutput::refuse(format!(
-                            "{file} installs the local path `{path}`, which needs the whole source"
-                        ));
+                    o if o.starts_with('-') => {} // other options: hashes, binary choices...
+                    req => {
+                        if let Some(path) = local_requirement(req, &line) {
+                            return ReadOutput::refuse(format!(
+                                "{file} installs the local path `{path}`, which needs the whole source"
+                            ));
+                        }
                     }
                 }
             }
@@ -78,6 +71,41 @@ pub(super) fn read(input: &ReadInput) -> ReadOutput {
     }
     out.required.sort();
     out.required.dedup();
+    out
+}
+
+/// A line's options and their values. pip parses every option of an option
+/// line (`--no-index --find-links=/app/wheels`), so each is returned; a
+/// value is attached (`--opt=v`, `-fv`) or the next word when that is not an
+/// option. A requirement line gives its first word (and the next).
+fn options<'a>(words: &[&'a str]) -> Vec<(&'a str, Option<String>)> {
+    let Some(first) = words.first() else {
+        return Vec::new();
+    };
+    if !first.starts_with('-') {
+        return vec![(*first, words.get(1).map(|s| s.to_string()))];
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        i += 1;
+        if !w.starts_with('-') {
+            continue;
+        }
+        let short = ["-r", "-c", "-e", "-f", "-i"]
+            .into_iter()
+            .find(|s| w.starts_with(s) && w.len() > 2 && !w.starts_with("--"));
+        out.push(match w.split_once('=') {
+            Some((o, v)) if o.starts_with("--") => (o, Some(v.to_string())),
+            _ if short.is_some() => (short.unwrap_or(""), Some(w[2..].to_string())),
+            _ => {
+                let next = words.get(i).filter(|n| !n.starts_with('-'));
+                i += usize::from(next.is_some());
+                (w, next.map(|s| s.to_string()))
+            }
+        });
+    }
     out
 }
 
