@@ -12,7 +12,10 @@
 //! Node reads files its `NODE_OPTIONS` name when it starts (`--require
 //! ./hook.js`, `--import`, `--loader`, `--env-file`): a RUN that runs npm,
 //! yarn, pnpm or node with such a file in (or relative to) the source
-//! copy's destination is refused too.
+//! copy's destination is refused too. So is one that starts Python with a
+//! `PYTHONPATH` directory in that destination where the context holds a
+//! `sitecustomize.py` or `usercustomize.py`, which Python runs when it
+//! starts.
 
 use crate::model::Model;
 use crate::syntax::{Form, Keyword};
@@ -33,6 +36,7 @@ pub fn check(rc: &RuleContext, cand: &Candidate, dest: &Dest) -> Result<(), Refu
         .filter(|&i| m.ins[i].kind == Keyword::Run && m.ins[i].form == Form::Shell);
     for i in runs {
         node_options(rc, i, dest)?;
+        python_path(rc, i, cand, dest)?;
         let Some(shell) = shell_at(m, i) else {
             continue;
         };
@@ -146,6 +150,70 @@ fn node_loaded_files(options: &str) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
+}
+
+/// Programs that start Python (a build backend, for uv).
+const PYTHON_PROGRAMS: [&str; 9] = [
+    "python",
+    "pip",
+    "poetry",
+    "pipenv",
+    "pdm",
+    "uv",
+    "conda",
+    "mamba",
+    "micromamba",
+];
+
+/// Modules Python imports from its path when it starts.
+const PYTHON_STARTUP_MODULES: [&str; 2] = ["sitecustomize", "usercustomize"];
+
+/// Refuse when RUN `i` starts Python with a `PYTHONPATH` directory in the
+/// source copy's destination where the context holds a module Python runs
+/// when it starts (or a `PYTHONPATH` dockopt cannot resolve).
+fn python_path(rc: &RuleContext, i: usize, cand: &Candidate, dest: &Dest) -> Result<(), Refusal> {
+    let m = rc.model;
+    let Ok(run) = super::steps::run_script(m, i) else {
+        return Ok(());
+    };
+    let runs_python = (run.script.commands.iter())
+        .filter_map(|c| c.program())
+        .any(|p| PYTHON_PROGRAMS.contains(&crate::preset::program_name(p)));
+    let (Some(path), true) = (m.state[i].vars.get("PYTHONPATH"), runs_python) else {
+        return Ok(());
+    };
+    let line = rc.line(m.ins[i]);
+    let Some(path) = path else {
+        return Err(Refusal::Environment(format!(
+            "the RUN at line {line} starts Python, and dockopt cannot resolve its `PYTHONPATH`"
+        )));
+    };
+    let (Some(ctx), Some(cwd)) = (rc.ctx, m.state[i].workdir.as_deref()) else {
+        return Ok(());
+    };
+    for entry in path.split(':') {
+        let dir = crate::paths::resolve(cwd, entry);
+        let Some(rest) = dir.strip_prefix(dest.abs.trim_end_matches('/')) else {
+            continue;
+        };
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            continue;
+        }
+        let ctx_dir = crate::paths::join(&cand.src_dir, rest.trim_start_matches('/'));
+        // A module file or a package directory.
+        let modules = PYTHON_STARTUP_MODULES
+            .iter()
+            .flat_map(|m| [format!("{m}.py"), m.to_string()]);
+        for module in modules {
+            let file = crate::paths::join(&ctx_dir, &module);
+            if ctx.exists(&file) {
+                return Err(Refusal::Environment(format!(
+                    "the RUN at line {line} starts Python with {dir} on `PYTHONPATH`, where the source copy brings {file}, which Python runs when it starts"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The `SHELL` in effect at `i`: its instruction and arguments.
