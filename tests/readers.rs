@@ -673,3 +673,40 @@ fn dependency_husky4_with_git_in_the_context_is_refused() {
         out.stderr
     );
 }
+
+/// A reader's refusal where the manifests are already first and a source
+/// directory is copied before the install (`COPY src ./src`) is reported in
+/// every format, not read as an already fine file (issue 12).
+#[test]
+fn reader_refusal_above_a_source_directory_is_reported_everywhere() {
+    let s = Scratch::of_fixture(GROUP, "npm-env-userconfig-arg-src-dir");
+    let text = s.run(&["Dockerfile"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stderr
+            .contains("Dockerfile:6: `NPM_CONFIG_USERCONFIG`"),
+        "{}",
+        text.stderr
+    );
+    let json: Value = serde_json::from_str(&s.run(&["--format", "json", "."]).stdout).unwrap();
+    let file = &json["files"][0];
+    assert_eq!(file["status"], "left-alone");
+    assert_eq!(file["findings"][0]["reason"]["kind"], "environment");
+    let sarif: Value = serde_json::from_str(&s.run(&["--format", "sarif", "."]).stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["level"], "note");
+    let message = result["message"]["text"].as_str().unwrap();
+    assert!(
+        message.contains("Left as is: `NPM_CONFIG_USERCONFIG`"),
+        "{message}"
+    );
+    let check = s.run(&["--check", "."]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        check
+            .stderr
+            .contains("1 left alone (1 install configured through the environment)"),
+        "{}",
+        check.stderr
+    );
+}

@@ -31,6 +31,12 @@ pub struct Site {
     pub copy_dest: Option<ImagePath>,
     /// The context directory the source copy copies (the root by default).
     pub copy_src: CtxPath,
+    /// When the install runs above the directory the source copy fills
+    /// (`COPY pom.xml .` + `COPY src src` + the install; `copy_src` is then
+    /// the directory above): the context directory the copy itself brings.
+    /// What lies outside it is already in the image, and the copy does not
+    /// bring it back after the install. `None`: the copy brings `copy_src`.
+    pub copy_brings: Option<CtxPath>,
     /// The matched preset and command form, when known.
     pub preset: Option<(Preset, CommandSpec)>,
     /// The caller checks the lifecycle scripts itself (what each command of

@@ -29,6 +29,18 @@ pub(super) fn lock_to_check(input: &ReadInput) -> Option<String> {
         .iter()
         .map(|f| join(input.dir, f))
         .find(|f| input.ctx.is_file(f))
+        .filter(|f| brought_back(input, f))
+}
+
+/// Does the source copy bring `lock` back after the install? Not when the
+/// install runs above the directory the copy fills and the lock lies outside
+/// what it copies (`COPY package*.json ./` + `COPY src ./src` + `npm
+/// install`): the lock the install rewrites stays, in either order.
+fn brought_back(input: &ReadInput, lock: &str) -> bool {
+    match &input.site.copy_brings {
+        Some(dir) => crate::paths::CtxPath::new(lock).is_under(dir),
+        None => true,
+    }
 }
 
 /// The refusal for an install whose lock dockopt has no proof for (`uv

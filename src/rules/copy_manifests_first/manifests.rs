@@ -257,6 +257,7 @@ fn collect_one(
             cwd: Some(ImagePath::new(&split.cwd)),
             copy_dest: Some(ImagePath::new(map.dest_abs)),
             copy_src: CtxPath::new(map.src_dir),
+            copy_brings: (map.src_dir != cand.src_dir).then(|| CtxPath::new(&cand.src_dir)),
             preset: Some((preset.clone(), spec.clone())),
             scripts_vetted: false,
         };

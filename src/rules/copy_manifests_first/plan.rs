@@ -81,9 +81,11 @@ fn plan_all(rc: &RuleContext, cand: &Candidate) -> Result<Planned, Refusal> {
                 &split,
                 Project::AboveCopy(project, parent),
             )
-            // The install replacing what C brings is this pattern, refused.
+            // The install replacing what C brings, or a reader's refusal of
+            // the install itself (a stale lock C brings back, an environment
+            // it cannot follow), is this pattern, refused with its reason.
             .map_err(|e| match e {
-                Refusal::Clobber(_) => e,
+                Refusal::Clobber(_) | Refusal::WritesProject(_) | Refusal::Environment(_) => e,
                 e => outside(e),
             })
         }
