@@ -7,9 +7,9 @@ use super::fs::EntryKind;
 use super::gomatch::{go_clean, go_match, has_meta};
 use super::{clean_rel, join_rel, BuildContext, DockerIgnore, MAX_READ};
 
-/// Depth bound for directory searches (children of the start are depth 1).
-const MAX_DEPTH: usize = 6;
-/// Bound on directory entries looked at by one search; a search that
+/// Bound on directory entries looked at by one search (at any depth: the
+/// entries bound the work, and a depth cap would cut the answer silently);
+/// a search that
 /// reaches it counts as truncated ([`BuildContext::truncations`]), and the
 /// rule refuses rather than answer from part of the context.
 pub const MAX_VISITED: usize = 20_000;
@@ -193,11 +193,13 @@ impl BuildContext {
         whole.then_some(out)
     }
 
-    /// Directories (and, with `files`, everything) strictly below `dir`,
-    /// bounded, not following symlinks, not entering `.git` or excluded dirs.
+    /// Directories (and, with `files`, everything) strictly below `dir`, at
+    /// any depth, bounded by `budget` entries (reaching it is noted, see
+    /// [`BuildContext::truncations`]), not following symlinks, not entering
+    /// `.git` or excluded dirs.
     fn descendants(&self, dir: &str, files: bool, budget: &mut usize, out: &mut Vec<String>) {
-        let mut stack = vec![(dir.to_string(), 0usize)];
-        while let Some((d, depth)) = stack.pop() {
+        let mut stack = vec![dir.to_string()];
+        while let Some(d) = stack.pop() {
             let _ = self.fs.read_dir(&d, &mut |entry| {
                 let Ok(entry) = entry else { return true };
                 if *budget == 0 {
@@ -210,8 +212,8 @@ impl BuildContext {
                 };
                 let is_dir = entry.kind == Some(EntryKind::Dir);
                 let rel = join_rel(&d, name);
-                if is_dir && name != ".git" && depth + 1 < MAX_DEPTH && self.may_enter(&rel) {
-                    stack.push((rel.clone(), depth + 1));
+                if is_dir && name != ".git" && self.may_enter(&rel) {
+                    stack.push(rel.clone());
                 }
                 if is_dir || files {
                     out.push(rel);
@@ -493,5 +495,17 @@ mod tests {
             c.glob("apps/**"),
             ["apps/web", "apps/web/sub", "apps/web/sub/package.json"]
         );
+    }
+
+    /// `**` reaches any depth (a cap of six levels once cut the answer
+    /// silently); only the bound of entries stops it, and that is noted.
+    #[test]
+    fn glob_double_star_has_no_depth_cap() {
+        let deep = "a/b/c/d/e/f/g/h/i/package.json";
+        let t = tree(&[deep, "package.json"], &[]);
+        let c = BuildContext::open(t.path(), &t.path().join("Dockerfile")).unwrap();
+        assert_eq!(c.glob("**/package.json"), [deep, "package.json"]);
+        assert_eq!(c.glob("a/**/i"), ["a/b/c/d/e/f/g/h/i"]);
+        assert_eq!(c.truncations(), 0);
     }
 }
