@@ -112,7 +112,7 @@ pub fn display_path(p: &Path) -> String {
 
 /// Where contexts come from, besides `--context`.
 struct ContextSources {
-    declared: Declarations,
+    declared: std::sync::Arc<Declarations>,
 }
 
 impl ContextSources {
@@ -309,6 +309,7 @@ fn plan(
             files.push(p.clone());
         }
     }
+    let mut walked = None;
     if !dirs.is_empty() {
         let found = crate::walk::find_opts(&dirs, threads, opts.follow_links);
         walk_errors = crate::links::report_walk(&found, opts.report.quiet);
@@ -316,6 +317,7 @@ fn plan(
             let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
             eprintln!("dockopt: {}: no Dockerfiles found", shown.join(", "));
         }
+        walked = (!opts.follow_links).then(|| crate::sharing::Walked::of(&dirs, &found));
         files.extend(found.dockerfiles);
         compose_files.extend(found.compose_files);
         declaration_files.extend(found.declaration_files);
@@ -332,18 +334,18 @@ fn plan(
     let mut tops = dirs.clone();
     tops.push(PathBuf::from("."));
     let mut roots = crate::contexts::Roots::new(&tops);
-    let declared = if opts.context.is_some() {
+    let declared = std::sync::Arc::new(if opts.context.is_some() {
         Declarations::default()
     } else {
         Declarations::collect(&files, &dirs, declaration_files, compose, &mut roots)
-    };
-    let sources = ContextSources { declared };
+    });
     let configs = crate::configs::Configs::new(config, opts.isolated);
-    let sharing = std::sync::Arc::new(crate::sharing::Sharing::new(
-        &tops,
-        configs.fallback(),
-        opts.isolated,
-    ));
+    let mut sharing = crate::sharing::Sharing::new(&tops, configs.fallback(), opts.isolated);
+    if let Some(w) = walked.filter(|_| opts.context.is_none()) {
+        sharing = sharing.with_walk(w, declared.clone());
+    }
+    let sharing = std::sync::Arc::new(sharing);
+    let sources = ContextSources { declared };
     let mut files = files;
     let mut configs = configs;
     let mut stdin_config = None;

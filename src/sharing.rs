@@ -41,6 +41,69 @@ pub struct Sharing {
     fallback: Option<Arc<Loaded>>,
     isolated: bool,
     repos: Mutex<Repos>,
+    /// What the run's own walk found: the census of a repository it
+    /// covered is made from it, without a second walk.
+    walked: Option<Walked>,
+}
+
+/// The run's walk, as a census needs it: the directories walked (absolute,
+/// clean), the Dockerfiles found there that are regular files and the
+/// compose files (absolute, clean, sorted), and the declarations the run
+/// read (from every declaring file the walk found).
+#[derive(Debug)]
+pub struct Walked {
+    pub tops: std::collections::HashSet<PathBuf>,
+    pub dockerfiles: Vec<PathBuf>,
+    pub compose_files: Vec<PathBuf>,
+    pub declarations: Arc<Declarations>,
+}
+
+impl Walked {
+    /// What the walk of `dirs` found (not following links: the censuses'
+    /// walks do not).
+    pub fn of(dirs: &[PathBuf], found: &crate::walk::Found) -> Walked {
+        let abs = |p: &PathBuf| clean(&absolute(p));
+        let mut dockerfiles: Vec<PathBuf> = found
+            .dockerfiles
+            .iter()
+            .filter(|f| found.linked.binary_search(f).is_err())
+            .map(abs)
+            .collect();
+        dockerfiles.sort();
+        dockerfiles.dedup();
+        let mut compose_files: Vec<PathBuf> = found.compose_files.iter().map(abs).collect();
+        compose_files.sort();
+        compose_files.dedup();
+        Walked {
+            tops: dirs.iter().map(abs).collect(),
+            dockerfiles,
+            compose_files,
+            declarations: Arc::default(),
+        }
+    }
+
+    /// Did the walk cover all of `repo` (one of its directories is `repo`
+    /// or above it)? Then it found all that a walk of `repo` finds: the same
+    /// ignore files apply, and `node_modules` is left out here.
+    fn covers(&self, repo: &Path) -> bool {
+        crate::contexts::outermost_in(&self.tops, repo).is_some()
+    }
+
+    /// The paths of `sorted` under `repo`, outside any `node_modules`.
+    fn under<'a>(sorted: &'a [PathBuf], repo: &'a Path) -> impl Iterator<Item = &'a PathBuf> + 'a {
+        let from = sorted.partition_point(|p| p.as_path() < repo);
+        sorted[from..]
+            .iter()
+            .take_while(move |p| p.starts_with(repo))
+            .filter(move |p| in_repo(p, repo))
+    }
+}
+
+/// Is `p` (under `repo`) outside every `node_modules` of it, as the
+/// census's own walk sees the repository?
+fn in_repo(p: &Path, repo: &Path) -> bool {
+    p.strip_prefix(repo)
+        .is_ok_and(|rel| !rel.components().any(|c| c.as_os_str() == "node_modules"))
 }
 
 /// The censuses made so far, each with when it was last asked for.
@@ -89,7 +152,19 @@ impl Sharing {
             fallback,
             isolated,
             repos: Mutex::new(Repos::default()),
+            walked: None,
         }
+    }
+
+    /// Make the censuses of the repositories `walked` covers from it.
+    /// `declarations` are the run's, read from the declaring files the
+    /// walk found.
+    pub fn with_walk(mut self, walked: Walked, declarations: Arc<Declarations>) -> Sharing {
+        self.walked = Some(Walked {
+            declarations,
+            ..walked
+        });
+        self
     }
 
     /// The repository root of the context directory `root`.
@@ -144,7 +219,32 @@ impl Sharing {
             .undeclared(&f)
     }
 
-    fn census(&self, repo: &Path) -> Census {
+    /// The Dockerfiles of `repo` (sorted) and a function giving each one's
+    /// declared contexts: from the run's walk when it covered `repo`, else
+    /// from a walk of `repo` and its declaring files.
+    #[allow(clippy::type_complexity)]
+    fn survey<'a>(
+        &'a self,
+        repo: &Path,
+    ) -> (Vec<PathBuf>, Box<dyn Fn(&Path) -> Vec<PathBuf> + 'a>) {
+        let roots = || self.roots.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(w) = self.walked.as_ref().filter(|w| w.covers(repo)) {
+            let dockerfiles: Vec<PathBuf> = Walked::under(&w.dockerfiles, repo).cloned().collect();
+            let mut compose = BTreeMap::new();
+            for c in Walked::under(&w.compose_files, repo) {
+                compose.extend(crate::compose::read(c));
+            }
+            let compose = Declarations::collect(&[], &[], Vec::new(), compose, &mut roots());
+            let repo = repo.to_path_buf();
+            let contexts = move |f: &Path| {
+                let mut ctxs = compose.contexts_of(f);
+                ctxs.extend(w.declarations.contexts_declared(f, |d| {
+                    d.source != crate::contexts::ContextSource::Compose && in_repo(&d.origin, &repo)
+                }));
+                ctxs
+            };
+            return (dockerfiles, Box::new(contexts));
+        }
         let found = walk(repo);
         let mut compose = BTreeMap::new();
         for c in &found.compose_files {
@@ -155,15 +255,23 @@ impl Sharing {
             &[repo.to_path_buf()],
             found.declaration_files,
             compose,
-            &mut self.roots.lock().unwrap_or_else(|p| p.into_inner()),
+            &mut roots(),
         );
+        (
+            found.dockerfiles,
+            Box::new(move |f: &Path| declarations.contexts_of(f)),
+        )
+    }
+
+    fn census(&self, repo: &Path) -> Census {
+        let (dockerfiles, contexts_of) = self.survey(repo);
         let mut configs = crate::configs::Configs::shared(self.fallback.clone(), self.isolated);
         let repo_key = key(repo);
-        let mut files = Vec::with_capacity(found.dockerfiles.len());
+        let mut files = Vec::with_capacity(dockerfiles.len());
         let mut declared = Vec::new();
-        for f in found.dockerfiles {
+        for f in dockerfiles {
             let config = configs.for_file(&f).ok().flatten();
-            let mut ctxs: Vec<PathBuf> = declarations.contexts_of(&f);
+            let mut ctxs: Vec<PathBuf> = contexts_of(&f);
             if let Some((ctx, _)) = config.as_deref().and_then(|c| c.context_for(&f)) {
                 ctxs.push(ctx);
             }
@@ -358,6 +466,99 @@ mod tests {
         assert!(!s.undeclared(&r, &r.join("make/Dockerfile.make")));
         let own: Vec<PathBuf> = s.users_of(&r.join("own"), &r.join("Dockerfile"));
         assert_eq!(own, [r.join("own/Dockerfile")]);
+    }
+
+    /// The censuses made from the run's walk answer as those made by
+    /// walking each repository again did, on a tree where they could part:
+    /// Dockerfiles and declaring files in `node_modules`, a symlinked
+    /// Dockerfile, a compose file outside the repository naming one in it,
+    /// nested repositories with their own `.gitignore`, and a directory
+    /// above the repositories that has none.
+    #[test]
+    fn censuses_from_the_walk_answer_as_a_second_walk_did() {
+        let t = tempfile::tempdir().unwrap();
+        let top = key(t.path());
+        let r = top.join("repo");
+        std::fs::create_dir_all(r.join(".git")).unwrap();
+        std::fs::create_dir_all(r.join("sub/.git")).unwrap();
+        let files = [
+            ("Dockerfile", "FROM x\nCOPY . .\n"),
+            ("app/Dockerfile", "FROM x\nCOPY app/main.js /\n"),
+            ("app/main.js", "x"),
+            ("node_modules/p/Dockerfile", "FROM x\nCOPY . .\n"),
+            ("node_modules/p/build.sh", "docker build -f ../../app/Dockerfile .\n"),
+            ("deploy/Dockerfile.c", "FROM x\nCOPY app /app\n"),
+            ("deploy/compose.yaml", "services:\n  a:\n    build:\n      context: ..\n      dockerfile: deploy/Dockerfile.c\n"),
+            ("Makefile", "img:\n\tdocker build -f make/Dockerfile.make .\n"),
+            ("make/Dockerfile.make", "FROM x\nCOPY . .\n"),
+            ("sub/.gitignore", "gen/\n"),
+            ("sub/gen/Dockerfile", "FROM x\nCOPY . .\n"),
+            ("sub/Dockerfile", "FROM x\nCOPY . .\n"),
+            ("sub/x/Dockerfile", "FROM x\nCOPY x /x\n"),
+            ("sub/x/x", "x"),
+        ];
+        for (rel, text) in files {
+            write(&r, rel, text);
+        }
+        write(&top, "Dockerfile.top", "FROM x\nCOPY repo /r\n");
+        write(&top, "other/Dockerfile", "FROM x\nCOPY . .\n");
+        write(
+            &top,
+            "other/compose.yaml",
+            "services:\n  o:\n    build:\n      context: ../repo\n      dockerfile: Dockerfile\n",
+        );
+        // Read after the repository's own compose file, and naming the same
+        // Dockerfile: the run's mapping keeps this one only.
+        write(
+            &top,
+            "zz/compose.yaml",
+            "services:\n  z:\n    build:\n      context: ../repo/app\n      dockerfile: ../deploy/Dockerfile.c\n",
+        );
+        std::os::unix::fs::symlink("app/Dockerfile", r.join("link.Dockerfile")).unwrap();
+        let tops = vec![top.clone()];
+        let found = crate::walk::find(&tops, 1);
+        assert!(found.linked.contains(&r.join("link.Dockerfile")));
+        let mut compose = BTreeMap::new();
+        for c in &found.compose_files {
+            compose.extend(crate::compose::read(c));
+        }
+        let declarations = Declarations::collect(
+            &found.dockerfiles,
+            &tops,
+            found.declaration_files.clone(),
+            compose,
+            &mut Roots::new(&tops),
+        );
+        let walked = Sharing::new(&tops, None, false)
+            .with_walk(Walked::of(&tops, &found), Arc::new(declarations));
+        let again = Sharing::new(&tops, None, false);
+        let dirs: Vec<PathBuf> = ignore::WalkBuilder::new(&top)
+            .hidden(false)
+            .ignore(false)
+            .git_ignore(false)
+            .build()
+            .flatten()
+            .filter(|e| e.file_type().is_some_and(|t| t.is_dir()))
+            .map(|e| e.into_path())
+            .filter(|d| !d.components().any(|c| c.as_os_str() == ".git"))
+            .collect();
+        let mut shared = 0;
+        for d in &dirs {
+            for f in &found.dockerfiles {
+                let users = walked.users_of(d, f);
+                assert_eq!(users, again.users_of(d, f), "users of {d:?} besides {f:?}");
+                shared += users.len();
+                let u = walked.undeclared(d, f);
+                assert_eq!(u, again.undeclared(d, f), "{d:?} {f:?}");
+            }
+        }
+        assert!(shared > 0);
+        // The walk's own answers where they differ from the whole tree's.
+        let users = walked.users_of(&r.join("sub"), &r.join("sub/Dockerfile"));
+        assert_eq!(users, [r.join("sub/x/Dockerfile")], "gen/ is ignored");
+        assert!(walked.users_of(&r, &r.join("Dockerfile")).iter().all(|u| !u
+            .components()
+            .any(|c| c.as_os_str() == "node_modules" || c.as_os_str() == "link.Dockerfile")));
     }
 
     /// More repositories than are kept at once: each census is made again

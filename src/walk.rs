@@ -112,6 +112,9 @@ pub struct Found {
     /// Dockerfile-named links leading out of every searched tree, with their
     /// targets: skipped unless links are followed.
     pub outside_links: Vec<(PathBuf, PathBuf)>,
+    /// The `dockerfiles` reached as symbolic links (the others are regular
+    /// files at their own path), sorted.
+    pub linked: Vec<PathBuf>,
 }
 
 /// A walk error worth reporting: I/O (an unreadable directory) or a loop,
@@ -194,11 +197,11 @@ pub fn find_opts(roots: &[PathBuf], threads: usize, follow_links: bool) -> Found
                             .outside_links
                             .push((e.into_path(), target));
                     } else if is_file && is_dockerfile_name(name) {
-                        found
-                            .lock()
-                            .expect("no panics while holding")
-                            .dockerfiles
-                            .push(e.into_path());
+                        let mut f = found.lock().expect("no panics while holding");
+                        if e.path_is_symlink() {
+                            f.linked.push(e.path().to_path_buf());
+                        }
+                        f.dockerfiles.push(e.into_path());
                     } else if is_file && crate::compose::FILE_NAMES.contains(&name) {
                         found
                             .lock()
@@ -225,6 +228,8 @@ pub fn find_opts(roots: &[PathBuf], threads: usize, follow_links: bool) -> Found
     f.declaration_files.dedup();
     f.errors.sort();
     f.outside_links.sort();
+    f.linked.sort();
+    f.linked.dedup();
     f
 }
 

@@ -327,6 +327,20 @@ impl Declarations {
         all.iter().map(|d| d.context.clone()).collect()
     }
 
+    /// The contexts declared for `dockerfile` by the declarations `keep` takes.
+    pub fn contexts_declared(
+        &self,
+        dockerfile: &Path,
+        keep: impl Fn(&Declared) -> bool,
+    ) -> Vec<PathBuf> {
+        let abs = clean(&crate::config::absolute(dockerfile));
+        let all = self.map.get(&abs).map(Vec::as_slice).unwrap_or_default();
+        all.iter()
+            .filter(|d| keep(d))
+            .map(|d| d.context.clone())
+            .collect()
+    }
+
     /// The declared context of `dockerfile`, its source and the evidence.
     pub fn resolve(&self, dockerfile: &Path) -> Option<(PathBuf, ContextSource, String)> {
         let abs = clean(&crate::config::absolute(dockerfile));
