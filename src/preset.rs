@@ -59,6 +59,11 @@ pub struct Preset {
     /// (`PIP_TARGET`): refused when it is inside the source copy.
     #[serde(default)]
     pub env_writes: Vec<String>,
+    /// Environment variables that make the install read other manifests
+    /// than its reader follows (`COMPOSER=composer-dev.json`), and why: set
+    /// at the install, the rewrite is refused.
+    #[serde(default)]
+    pub refuse_env: BTreeMap<String, String>,
     /// Files the install reads when they exist in its directory, besides
     /// those its commands name and its reader finds (bun's `.env`). When
     /// set (even empty), a step moved after the install may create any

@@ -235,6 +235,11 @@ pub(super) fn check(input: &ReadInput) -> SiteOut {
     for (name, value) in &site.env {
         let is = |list: &[String]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
         let what = format!("`{name}` (set at the install)");
+        let refused = preset.refuse_env.iter();
+        if let Some((_, why)) = refused.clone().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            out.out = ReadOutput::refuse_as(RefuseKind::Environment, format!("{what} {why}"));
+            return out;
+        }
         if is(&preset.env_writes) {
             if !output_dir(input, &what, value.as_deref(), &mut out) {
                 return out;
