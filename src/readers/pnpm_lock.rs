@@ -144,6 +144,19 @@ fn stale(text: &str, manifests: &[(String, Value)], npmrc: &str) -> Option<Strin
             ));
         }
     }
+    // A number pnpm records only when .npmrc sets it (measured: pnpm 9.15
+    // writes `peersSuffixMaxLength: 500` for `peers-suffix-max-length=500`).
+    let want = rc_value(npmrc, "peers-suffix-max-length");
+    let have = match &doc["settings"]["peersSuffixMaxLength"] {
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::BadValue => None,
+        _ => Some(String::new()),
+    };
+    if want.map(str::to_string) != have {
+        return Some(
+            "its `settings.peersSuffixMaxLength` is not .npmrc's `peers-suffix-max-length`".into(),
+        );
+    }
     if let Some(why) = root_fields(doc, root) {
         return Some(why);
     }
@@ -467,6 +480,15 @@ mod tests {
         let gone = LOCK.replace("\n  ms@2.1.3: {}\n", "\n");
         assert!(stale(&gone, &ok, "").unwrap().contains("ms@2.1.3"));
         assert_eq!(stale(LOCK, &ok, ""), None);
+        let rc = "peers-suffix-max-length=500";
+        assert!(stale(LOCK, &ok, rc)
+            .unwrap()
+            .contains("peersSuffixMaxLength"));
+        let set = LOCK.replace("settings:\n", "settings:\n  peersSuffixMaxLength: 500\n");
+        assert_eq!(stale(&set, &ok, rc), None);
+        assert!(stale(&set, &ok, "")
+            .unwrap()
+            .contains("peersSuffixMaxLength"));
     }
 
     #[test]
