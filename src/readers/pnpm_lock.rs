@@ -75,6 +75,13 @@ pub(super) fn check(input: &ReadInput, root: &Value, members: &[String]) -> Opti
         let why = format!("the pnpmfile {f} adds its checksum to it, which dockopt does not check");
         return Some(stale_lock::refusal(input, &lock, &why, "pnpm install"));
     }
+    let ws = input
+        .ctx
+        .read_to_string(&join(input.dir, "pnpm-workspace.yaml"))
+        .unwrap_or_default();
+    if let Some(why) = workspace_settings(&ws) {
+        return Some(stale_lock::refusal(input, &lock, &why, "pnpm install"));
+    }
     let text = input.ctx.read_to_string(&lock)?;
     let read = |m: &str| -> Option<Value> {
         let path = join(m, "package.json");
@@ -102,6 +109,34 @@ fn pnpmfile(input: &ReadInput, npmrc: &str) -> Option<String> {
         .iter()
         .find(|f| input.ctx.exists(&join(input.dir, f)))
         .map(|f| f.to_string())
+}
+
+/// pnpm-workspace.yaml keys that leave an in-sync lock as it is (measured
+/// with pnpm 9.15 and 10.34); pnpm 10 reads the others as settings, some of
+/// which it records in the lock (`overrides`).
+const WORKSPACE_KEYS: &[&str] = &["packages", "catalog", "catalogs", "onlyBuiltDependencies"];
+
+/// `settings` keys of a lock this proof covers; pnpm 10 drops others
+/// (`injectWorkspacePackages: true` without the setting).
+const SETTINGS_KEYS: &[&str] = &[
+    "autoInstallPeers",
+    "excludeLinksFromLockfile",
+    "peersSuffixMaxLength",
+];
+
+/// Why pnpm-workspace.yaml's keys may change the lock: a key but those of
+/// `WORKSPACE_KEYS`.
+fn workspace_settings(text: &str) -> Option<String> {
+    let docs = YamlLoader::load_from_str(text).ok()?;
+    let key = docs
+        .first()?
+        .as_hash()?
+        .keys()
+        .filter_map(Yaml::as_str)
+        .find(|k| !WORKSPACE_KEYS.contains(k))?;
+    Some(format!(
+        "dockopt does not check pnpm-workspace.yaml's `{key}`, which pnpm 10 reads as a setting and may record in it"
+    ))
 }
 
 /// A key's value in an `.npmrc` text.
@@ -143,6 +178,15 @@ fn stale(text: &str, manifests: &[(String, Value)], npmrc: &str) -> Option<Strin
                 "its `settings.{key}` is not {want}, the value pnpm installs with"
             ));
         }
+    }
+    if let Some(k) = doc["settings"]
+        .as_hash()
+        .into_iter()
+        .flat_map(|h| h.keys())
+        .filter_map(Yaml::as_str)
+        .find(|k| !SETTINGS_KEYS.contains(k))
+    {
+        return Some(format!("dockopt does not check its `settings.{k}`"));
     }
     // A number pnpm records only when .npmrc sets it (measured: pnpm 9.15
     // writes `peersSuffixMaxLength: 500` for `peers-suffix-max-length=500`).
@@ -480,6 +524,22 @@ mod tests {
         let gone = LOCK.replace("\n  ms@2.1.3: {}\n", "\n");
         assert!(stale(&gone, &ok, "").unwrap().contains("ms@2.1.3"));
         assert_eq!(stale(LOCK, &ok, ""), None);
+        let inject = LOCK.replace(
+            "settings:\n",
+            "settings:\n  injectWorkspacePackages: true\n",
+        );
+        assert!(stale(&inject, &ok, "")
+            .unwrap()
+            .contains("injectWorkspacePackages"));
+        assert!(
+            workspace_settings("packages:\n  - .\noverrides:\n  ms: 2.1.3\n")
+                .unwrap()
+                .contains("`overrides`")
+        );
+        assert_eq!(
+            workspace_settings("packages:\n  - .\ncatalog:\n  ms: 2.1.3\n"),
+            None
+        );
         let rc = "peers-suffix-max-length=500";
         assert!(stale(LOCK, &ok, rc)
             .unwrap()
