@@ -282,12 +282,14 @@ fn run_view_of(src: &str, ins: &Instruction) -> Option<RunView> {
     }
     let own = match ins.form {
         Form::Shell => Some(ins.args_str().into_owned()),
-        // Exec form: only a plain argv can be read as one command.
-        Form::Exec => ins
-            .exec
-            .iter()
-            .all(|a| !a.is_empty() && a.chars().all(is_plain))
-            .then(|| ins.exec.join(" ")),
+        // Exec form: a plain argv can be read as one command, and
+        // `["sh", "-c", SCRIPT]` runs SCRIPT as the shell form would.
+        Form::Exec => shell_c_script(&ins.exec).or_else(|| {
+            ins.exec
+                .iter()
+                .all(|a| !a.is_empty() && a.chars().all(is_plain))
+                .then(|| ins.exec.join(" "))
+        }),
     };
     Some(RunView {
         own: own.map(RunScript::parse),
@@ -297,6 +299,30 @@ fn run_view_of(src: &str, ins: &Instruction) -> Option<RunView> {
             .map(|h| RunScript::parse(src[h.body.range()].to_string()))
             .collect(),
     })
+}
+
+/// Shells whose `-c SCRIPT` runs SCRIPT as a shell-form RUN runs it (the
+/// default `SHELL` is `["/bin/sh", "-c"]`).
+const SHELLS: &[&str] = &[
+    "sh",
+    "/bin/sh",
+    "/usr/bin/sh",
+    "bash",
+    "/bin/bash",
+    "/usr/bin/bash",
+    "ash",
+    "/bin/ash",
+    "dash",
+    "/bin/dash",
+];
+
+/// The script of an exec form `["sh", "-c", SCRIPT]`: exactly a known shell,
+/// `-c` and one script (a further argument would be the script's `$0`).
+fn shell_c_script(exec: &[String]) -> Option<String> {
+    match exec {
+        [sh, c, script] if SHELLS.contains(&sh.as_str()) && c == "-c" => Some(script.clone()),
+        _ => None,
+    }
 }
 
 /// A character an exec-form argument may hold and still read the same as
@@ -492,11 +518,11 @@ mod tests {
         assert!(m.stages[1].exported);
     }
 
-    /// RUN views: the own text of a shell or plain exec form and each
-    /// heredoc body, parsed on first use and then the same object.
+    /// RUN views: the own text of a shell, plain or `sh -c` exec form and
+    /// each heredoc body, parsed on first use and then the same object.
     #[test]
     fn run_views() {
-        let src = "FROM a\nRUN apt-get update && apt-get install -y x\nRUN [\"npm\", \"ci\"]\nRUN [\"sh\", \"-c\", \"a b\"]\nRUN <<EOF\nnpm ci\nEOF\nCOPY . .\n";
+        let src = "FROM a\nRUN apt-get update && apt-get install -y x\nRUN [\"npm\", \"ci\"]\nRUN [\"sh\", \"-c\", \"a \\\"b c\\\"\"]\nRUN <<EOF\nnpm ci\nEOF\nCOPY . .\n";
         let df = crate::syntax::parse(src.as_bytes());
         let m = Model::new(src, &df);
         let shell = m.run_view(1).unwrap().own.as_ref().unwrap();
@@ -504,12 +530,27 @@ mod tests {
         assert_eq!(shell.script.commands.len(), 2);
         assert!(std::ptr::eq(m.run_view(1).unwrap(), m.run_view(1).unwrap()));
         assert_eq!(m.run_view(2).unwrap().own.as_ref().unwrap().text, "npm ci");
-        assert!(m.run_view(3).unwrap().own.is_none());
+        let sh_c = m.run_view(3).unwrap().own.as_ref().unwrap();
+        assert_eq!(sh_c.text, "a \"b c\"");
+        assert_eq!(sh_c.script.commands[0].words.len(), 2);
         let heredoc = m.run_view(4).unwrap();
         assert_eq!(heredoc.heredocs.len(), 1);
         assert_eq!(heredoc.heredocs[0].script.commands[0].words[0].text, "npm");
         assert!(m.run_view(5).is_none() && m.run_view(0).is_none());
         assert!(m.copy_view(5).is_some() && m.copy_view(4).is_none());
+    }
+
+    /// Only a known shell with `-c` and exactly one script is read as that
+    /// script: `python -c`, a `$0` after the script, or `sh script.sh` are not.
+    #[test]
+    fn shell_c_script_forms() {
+        let v = |a: &[&str]| shell_c_script(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(v(&["/bin/bash", "-c", "npm ci"]).as_deref(), Some("npm ci"));
+        assert_eq!(v(&["sh", "-c", "a && b"]).as_deref(), Some("a && b"));
+        assert_eq!(v(&["python", "-c", "x"]), None);
+        assert_eq!(v(&["sh", "-c", "x", "zero"]), None);
+        assert_eq!(v(&["sh", "-e", "x"]), None);
+        assert_eq!(v(&["sh", "x.sh"]), None);
     }
 
     /// A stage built FROM by an exported stage is exported too; one only

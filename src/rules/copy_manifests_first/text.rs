@@ -64,6 +64,11 @@ pub fn build_fix(
     let kept = layout.plan.kept_after;
     let last = cand.install.last();
     let after_cmds = &script.commands[last + 1 + kept..];
+    if r.form == Form::Exec && (!after_cmds.is_empty() || !layout.plan.carried.is_empty()) {
+        return Err(Refusal::Shell(
+            "the install's RUN is an exec form (`[\"sh\", \"-c\", ...]`): dockopt does not split it into two RUNs".into(),
+        ));
+    }
     let cmd_span = &script.commands[k].span;
     let kept_end = script.commands[last + kept].span.end;
     let args_end = r.to_source(r.args.end - 1) + 1;
