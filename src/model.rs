@@ -318,7 +318,7 @@ const SHELLS: &[&str] = &[
 
 /// The script of an exec form `["sh", "-c", SCRIPT]`: exactly a known shell,
 /// `-c` and one script (a further argument would be the script's `$0`).
-fn shell_c_script(exec: &[String]) -> Option<String> {
+pub(crate) fn shell_c_script(exec: &[String]) -> Option<String> {
     match exec {
         [sh, c, script] if SHELLS.contains(&sh.as_str()) && c == "-c" => Some(script.clone()),
         _ => None,

@@ -12,6 +12,7 @@ mod clobber;
 mod commute;
 mod copy_words;
 mod crossing;
+mod exec_form;
 mod home;
 mod lifecycle;
 mod manifests;

@@ -9,6 +9,7 @@ use crate::readers;
 use crate::syntax::{Form, Instruction, Keyword, Span};
 
 use super::candidate::Candidate;
+use super::exec_form;
 use super::manifests::Manifests;
 use super::measured::Measured;
 use super::paths::{group_by_dir, CopyMap, CtxPath};
@@ -84,8 +85,9 @@ pub fn build_fix(
         let start = r.to_source(r.args.start + cmd_span.start);
         removed_from = Some(start);
         let step = measured_step(rc, cand, layout, d, &fill, found, !stub_paths.is_empty())?;
-        edits.push(Edit::replace(Span::new(start, args_end), step.before));
-        after_parts.push(step.after);
+        let (edit, after) = deps_only_edit(rc, cand, layout, step.before, step.after, start)?;
+        edits.push(edit);
+        after_parts.push(after);
         if let Some(why) = step.unsafe_reason {
             applicability = Applicability::Unsafe;
             unsafe_reason.get_or_insert(why);
@@ -132,6 +134,38 @@ pub fn build_fix(
     Ok(Fix::new(applicability, edits, ignore, unsafe_reason))
 }
 
+/// The edit that makes R the deps-only step `before`, and the text of the
+/// RUN after the source copy. An exec-form R (`["sh", "-c", "..."]`) keeps
+/// its form: the step replaces its script, and R's own text runs after C.
+fn deps_only_edit(
+    rc: &RuleContext,
+    cand: &Candidate,
+    layout: &Layout,
+    before: String,
+    after: String,
+    start: usize,
+) -> Result<(Edit, String), Refusal> {
+    let r = rc.model.ins[cand.run];
+    if r.form != Form::Exec {
+        let args_end = r.to_source(r.args.end - 1) + 1;
+        return Ok((Edit::replace(Span::new(start, args_end), before), after));
+    }
+    let src = rc.model.src;
+    let carried = !layout.plan.carried.is_empty();
+    if let Some(no) = exec_form::deps_only_refusal(r, src, cand, carried, &after) {
+        return Err(no);
+    }
+    let span = exec_form::args_span(r);
+    let args = &src[span.clone()];
+    let step = exec_form::with_script(args, &before).ok_or_else(|| {
+        Refusal::Shell("the exec-form RUN's script could not be rewritten".into())
+    })?;
+    Ok((
+        Edit::replace(Span::new(span.start, span.end), step),
+        args.to_string(),
+    ))
+}
+
 /// An ignore entry for a directory the install does not empty first drops
 /// host files the original image kept (merged under the installed ones).
 fn ignore_applicability(
@@ -168,7 +202,7 @@ fn measured_step(
     has_stubs: bool,
 ) -> Result<DepsOnlyStep, Refusal> {
     let measured = super::measured::measure(rc, cand, d, &found.files);
-    let mut step = deps_only_step(rc, cand, d, fill, has_stubs, &measured)?;
+    let mut step = deps_only_step(cand, d, fill, has_stubs, &measured)?;
     if step.unsafe_reason.is_none()
         && d.unsafe_when_exported
         && leaks_outside(rc, cand, &layout.dest.abs, &found.writes)
@@ -183,7 +217,6 @@ fn measured_step(
 }
 
 fn deps_only_step(
-    rc: &RuleContext,
     cand: &Candidate,
     d: &DepsOnly,
     fill: &Templates,
@@ -193,11 +226,6 @@ fn deps_only_step(
     if d.before.contains("{stubs}") && !has_stubs {
         return Err(Refusal::NeedsSource(
             "no stub targets could be found for the deps-only step".into(),
-        ));
-    }
-    if rc.model.ins[cand.run].form == Form::Exec {
-        return Err(Refusal::Shell(
-            "an exec-form RUN cannot take the deps-only step".into(),
         ));
     }
     if d.before.contains("{positional}") && fill.positional.is_none() {
