@@ -310,6 +310,7 @@ fn plan(
         }
     }
     let mut walked = None;
+    let (given, mut walk_paths) = (files.len(), None);
     if !dirs.is_empty() {
         let found = crate::walk::find_opts(&dirs, threads, opts.follow_links);
         walk_errors = crate::links::report_walk(&found, opts.report.quiet);
@@ -318,11 +319,13 @@ fn plan(
             eprintln!("dockopt: {}: no Dockerfiles found", shown.join(", "));
         }
         walked = (!opts.follow_links).then(|| crate::sharing::Walked::of(&dirs, &found));
+        walk_paths = crate::links::Walked::of(&dirs, &found, opts.follow_links);
         files.extend(found.dockerfiles);
         compose_files.extend(found.compose_files);
         declaration_files.extend(found.declaration_files);
     }
-    let crate::links::Deduped { files, aliases } = crate::links::dedupe(files);
+    let crate::links::Deduped { files, aliases } =
+        crate::links::dedupe_walked(files, given, walk_paths.as_ref());
     crate::links::report_aliases(&aliases, opts.report.quiet);
     compose_files.sort();
     compose_files.dedup();
