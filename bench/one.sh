@@ -154,7 +154,7 @@ for ((b = 1; b <= blocks; b++)); do
     printf '%-7s %12s %12s %12s %12s %9s %9s\n' "$b" "$c_cpu" "$d_cpu" "$c_wall" "$d_wall" "$rc" "$rw"
 done
 
-stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s %s", v[1], v[int((NR + 1) / 2)] }'; }
+stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[1], v[int((NR + 1) / 2)] }'; }
 read -r cpu_min cpu_med < <(stats "${cpu_ratios[@]}")
 read -r wall_min wall_med < <(stats "${wall_ratios[@]}")
 read -r cat_min _ < <(stats "${cat_cpus[@]}")
