@@ -167,6 +167,11 @@ pub struct CommandSpec {
     /// Flags whose value is the project directory (`cargo install --path DIR`); they take a value.
     #[serde(default)]
     pub dir_flags: Vec<String>,
+    /// Flags whose value is the project's manifest by its path (`mvn -f
+    /// sub/pom.xml`): the install runs in its directory. A value whose file
+    /// name is not the first of `required` is refused. They take a value.
+    #[serde(default)]
+    pub project_file_flags: Vec<String>,
     /// Flags whose value names a file the install reads (`--cert`, `--userconfig`);
     /// they take a value. A file the source copy brings is copied with the
     /// manifests; a directory it brings is refused.
@@ -639,9 +644,53 @@ fn match_words(words: &[&str], pattern: &str) -> Option<(usize, Vec<usize>)> {
 impl CommandSpec {
     /// Does flag `name` take a value (the next word, unless written `--flag=value`)?
     fn takes_value(&self, name: &str) -> bool {
-        [&self.value_flags, &self.file_flags, &self.write_flags]
-            .iter()
-            .any(|l| l.iter().any(|f| f == name))
+        [
+            &self.value_flags,
+            &self.file_flags,
+            &self.write_flags,
+            &self.project_file_flags,
+        ]
+        .iter()
+        .any(|l| l.iter().any(|f| f == name))
+    }
+
+    /// Every flag that takes a value as its own word (`-s settings.xml`).
+    pub fn value_flags_all(&self) -> Vec<String> {
+        (self.value_flags.iter())
+            .chain(&self.file_flags)
+            .chain(&self.write_flags)
+            .chain(&self.project_file_flags)
+            .cloned()
+            .collect()
+    }
+
+    /// A project-file flag's value: the install's directory is the file's
+    /// (`-f /home/app/pom.xml` runs in /home/app), when the file is one of
+    /// the manifest the command requires first.
+    fn project_file(&self, name: &str, value: Option<&str>, m: &mut InstallMatch) {
+        if !self.project_file_flags.iter().any(|f| f == name) {
+            return;
+        }
+        let file = value.filter(|v| !v.contains('$') && !v.is_empty());
+        let Some(v) = file else {
+            m.needs_source
+                .get_or_insert(format!("`{name}` has no usable value"));
+            return;
+        };
+        let (dir, base) = match v.trim_end_matches('/').rsplit_once('/') {
+            Some(("", base)) => ("/", base),
+            Some((dir, base)) => (dir, base),
+            None => (".", v),
+        };
+        match self.required.first() {
+            Some(manifest) if manifest == base => m.dir = Some(dir.to_string()),
+            _ => {
+                m.needs_source.get_or_insert(format!(
+                    "`{name} {v}` names another file than {}, which the dependency step cannot be given",
+                    self.required.first().map_or("the manifest", String::as_str)
+                ));
+            }
+        }
     }
 }
 
@@ -710,6 +759,9 @@ impl Preset {
                 if let Some(reason) = spec.refuse_flags.get(name) {
                     m.needs_source.get_or_insert(reason.clone());
                 }
+                if inline.is_some() {
+                    spec.project_file(name, inline, &mut m);
+                }
                 let is_dir = spec.dir_flags.iter().any(|f| f == name);
                 let is_manifest = spec.manifest_flags.iter().any(|f| f == name);
                 if is_dir || is_manifest || spec.takes_value(name) {
@@ -747,7 +799,11 @@ impl Preset {
                     let (name, inline) = if inline.is_none() && !w.starts_with("--") && w.len() > 2
                     {
                         let short = &w[..2];
-                        if spec.manifest_flags.iter().any(|f| f == short) {
+                        // (`-fsub/pom.xml` too: Maven's parser reads the value attached.)
+                        let attached = [&spec.manifest_flags, &spec.project_file_flags];
+                        if attached.iter().any(|l| l.iter().any(|f| f == short))
+                            || spec.refuse_flags.contains_key(short)
+                        {
                             (short, Some(w[2..].to_string()))
                         } else {
                             (name, inline)
@@ -782,6 +838,7 @@ impl Preset {
                     if let Some(reason) = spec.refuse_flags.get(name) {
                         m.needs_source.get_or_insert(reason.clone());
                     }
+                    spec.project_file(name, value.as_deref(), &mut m);
                     if is_dir {
                         match &value {
                             Some(v) if !v.contains('$') => m.dir = Some(v.clone()),
@@ -1029,6 +1086,37 @@ mod tests {
 
     fn first(src: &str) -> shell::Command {
         shell::parse(src).commands.into_iter().next().unwrap()
+    }
+
+    /// `mvn -f`: the POM's directory is the project; another file, a
+    /// variable or the wrapper's `-f` is refused.
+    #[test]
+    fn maven_file_flag_sets_the_project_directory() {
+        let p = Presets::builtin();
+        let mvn = p.list.iter().find(|p| p.name == "maven").unwrap();
+        let dir = |src: &str| {
+            let m = mvn.match_install(&first(src)).unwrap();
+            (m.dir.clone(), m.needs_source.is_some())
+        };
+        assert_eq!(
+            dir("mvn -f /home/app/pom.xml package"),
+            (Some("/home/app".into()), false)
+        );
+        assert_eq!(
+            dir("mvn --file=sub/pom.xml package"),
+            (Some("sub".into()), false)
+        );
+        assert_eq!(
+            dir("mvn -fsub/pom.xml package"),
+            (Some("sub".into()), false)
+        );
+        assert_eq!(dir("mvn -f /pom.xml package"), (Some("/".into()), false));
+        assert_eq!(dir("mvn -f pom.xml package"), (Some(".".into()), false));
+        assert!(dir("mvn -f pom-prod.xml package").1);
+        assert!(dir("mvn -f sub package").1);
+        assert!(dir("mvn -f $POM package").1);
+        assert!(dir("./mvnw -f sub/pom.xml package").1);
+        assert!(dir("./mvnw -fsub/pom.xml package").1);
     }
 
     #[test]

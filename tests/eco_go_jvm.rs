@@ -331,7 +331,23 @@ fn maven_file_flag_is_refused() {
     refused(
         "refuse-maven-file-flag",
         "needs-source",
-        "`-f` points Maven at another POM",
+        "`-f backend/pom-prod.xml` names another file than pom.xml",
+    );
+}
+
+/// `mvn -f DIR/pom.xml` runs the project in DIR: its POM is the manifest and
+/// the warm-up is given the same `-f` (issue 12 survey).
+#[test]
+fn maven_file_flag_names_the_project() {
+    rewrite(
+        "maven-file-flag",
+        &[],
+        &["COPY backend/pom.xml ./backend/\nRUN mvn -B -f /home/app/backend/pom.xml dependency:go-offline || true\nCOPY . .\n"],
+    );
+    rewrite(
+        "maven-file-flag-src-dir-slash",
+        &["--unsafe-fixes"],
+        &["RUN mvn -B -f /home/app/pom.xml -Dmaven.test.skip=true -Dmaven.javadoc.skip=true dependency:go-offline || true\nCOPY src /home/app/src"],
     );
 }
 

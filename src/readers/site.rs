@@ -272,6 +272,7 @@ pub(super) fn check(input: &ReadInput) -> SiteOut {
         } else if !listed(&spec.value_flags)
             && !listed(&spec.manifest_flags)
             && !listed(&spec.dir_flags)
+            && !listed(&spec.project_file_flags)
         {
             // A flag dockopt does not know, written `--flag=value`: if the value
             // names something the source copy brings, the install may read it.

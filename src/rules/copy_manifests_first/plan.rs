@@ -81,11 +81,15 @@ fn plan_all(rc: &RuleContext, cand: &Candidate) -> Result<Planned, Refusal> {
                 &split,
                 Project::AboveCopy(project, parent),
             )
-            // The install replacing what C brings, or a reader's refusal of
-            // the install itself (a stale lock C brings back, an environment
-            // it cannot follow), is this pattern, refused with its reason.
+            // The install replacing what C brings, a reader's refusal of the
+            // install itself (a stale lock C brings back, an environment it
+            // cannot follow), or a step between that C cannot move past, is
+            // this pattern, refused with its reason.
             .map_err(|e| match e {
-                Refusal::Clobber(_) | Refusal::WritesProject(_) | Refusal::Environment(_) => e,
+                Refusal::Clobber(_)
+                | Refusal::WritesProject(_)
+                | Refusal::Environment(_)
+                | Refusal::Crossing { .. } => e,
                 e => outside(e),
             })
         }

@@ -575,7 +575,7 @@ impl Templates {
                 install.text,
                 &install.script.commands[install.k],
                 carry,
-                &install.m.spec.value_flags,
+                &install.m.spec.value_flags_all(),
             ),
             args,
             stubs: stubs_command(stub_paths),
