@@ -81,7 +81,11 @@ fn read_into(input: &ReadInput, out: &mut ReadOutput) -> Result<(), Refusal> {
         }
     }
     if berry {
-        Ok(berry_files(ctx, dir, &members, out)?)
+        berry_files(ctx, dir, &members, out)?;
+        // Berry rewrites a yarn.lock it finds out of date (outside CI);
+        // dockopt has no proof of a Berry lock in sync.
+        let unproven = super::stale_lock::unproven(input, "yarn install", "package.json");
+        unproven.map_or(Ok(()), Err)
     } else {
         classic_files(ctx, dir, out)?;
         super::yarn_lock::check(input, &json, &members).map_or(Ok(()), Err)
