@@ -53,7 +53,7 @@ pub struct Sharing {
 #[derive(Debug)]
 pub struct Walked {
     pub tops: std::collections::HashSet<PathBuf>,
-    pub dockerfiles: Vec<PathBuf>,
+    pub dockerfiles: Arc<Vec<PathBuf>>,
     pub compose_files: Vec<PathBuf>,
     pub declarations: Arc<Declarations>,
 }
@@ -76,7 +76,7 @@ impl Walked {
         compose_files.dedup();
         Walked {
             tops: dirs.iter().map(abs).collect(),
-            dockerfiles,
+            dockerfiles: Arc::new(dockerfiles),
             compose_files,
             declarations: Arc::default(),
         }
@@ -91,11 +91,18 @@ impl Walked {
 
     /// The paths of `sorted` under `repo`, outside any `node_modules`.
     fn under<'a>(sorted: &'a [PathBuf], repo: &'a Path) -> impl Iterator<Item = &'a PathBuf> + 'a {
+        Walked::indices_under(sorted, repo).map(|i| &sorted[i])
+    }
+
+    /// The indices in `sorted` of [`Walked::under`]'s paths.
+    fn indices_under<'a>(
+        sorted: &'a [PathBuf],
+        repo: &'a Path,
+    ) -> impl Iterator<Item = usize> + 'a {
         let from = sorted.partition_point(|p| p.as_path() < repo);
-        sorted[from..]
-            .iter()
-            .take_while(move |p| p.starts_with(repo))
-            .filter(move |p| in_repo(p, repo))
+        (from..sorted.len())
+            .take_while(move |i| sorted[*i].starts_with(repo))
+            .filter(move |i| in_repo(&sorted[*i], repo))
     }
 }
 
@@ -127,10 +134,14 @@ struct Census {
     /// The repository root as walked (absolute, clean) and its key.
     repo: PathBuf,
     repo_key: PathBuf,
-    /// Each Dockerfile found (a regular file: the walk follows no links, so
-    /// its key is `repo_key` joined with the same relative path), sorted,
-    /// and whether a context is declared for it.
-    files: Vec<(PathBuf, bool)>,
+    /// Dockerfile paths (absolute, clean, sorted), the run's walk's or the
+    /// census's own: shared, not copied, at 100,000 Dockerfiles.
+    paths: Arc<Vec<PathBuf>>,
+    /// Each Dockerfile of the repository, as its index in `paths` (a
+    /// regular file: the walk follows no links, so its key is `repo_key`
+    /// joined with the same relative path), sorted, and whether a context
+    /// is declared for it.
+    files: Vec<(u32, bool)>,
     /// The declared Dockerfiles' keys and their declared contexts' keys.
     declared: Vec<(PathBuf, Vec<PathBuf>)>,
     /// Context root key → its users' keys, sorted.
@@ -226,10 +237,14 @@ impl Sharing {
     fn survey<'a>(
         &'a self,
         repo: &Path,
-    ) -> (Vec<PathBuf>, Box<dyn Fn(&Path) -> Vec<PathBuf> + 'a>) {
+    ) -> (
+        Arc<Vec<PathBuf>>,
+        Vec<usize>,
+        Box<dyn Fn(&Path) -> Vec<PathBuf> + 'a>,
+    ) {
         let roots = || self.roots.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(w) = self.walked.as_ref().filter(|w| w.covers(repo)) {
-            let dockerfiles: Vec<PathBuf> = Walked::under(&w.dockerfiles, repo).cloned().collect();
+            let members: Vec<usize> = Walked::indices_under(&w.dockerfiles, repo).collect();
             let mut compose = BTreeMap::new();
             for c in Walked::under(&w.compose_files, repo) {
                 compose.extend(crate::compose::read(c));
@@ -243,7 +258,7 @@ impl Sharing {
                 }));
                 ctxs
             };
-            return (dockerfiles, Box::new(contexts));
+            return (w.dockerfiles.clone(), members, Box::new(contexts));
         }
         let found = walk(repo);
         let mut compose = BTreeMap::new();
@@ -257,37 +272,39 @@ impl Sharing {
             compose,
             &mut roots(),
         );
-        (
-            found.dockerfiles,
-            Box::new(move |f: &Path| declarations.contexts_of(f)),
-        )
+        let members = (0..found.dockerfiles.len()).collect();
+        let contexts = move |f: &Path| declarations.contexts_of(f);
+        (Arc::new(found.dockerfiles), members, Box::new(contexts))
     }
 
     fn census(&self, repo: &Path) -> Census {
-        let (dockerfiles, contexts_of) = self.survey(repo);
+        let (paths, members, contexts_of) = self.survey(repo);
         let mut configs = crate::configs::Configs::shared(self.fallback.clone(), self.isolated);
         let repo_key = key(repo);
-        let mut files = Vec::with_capacity(dockerfiles.len());
+        let mut files = Vec::with_capacity(members.len());
         let mut declared = Vec::new();
-        for f in dockerfiles {
-            let config = configs.for_file(&f).ok().flatten();
-            let mut ctxs: Vec<PathBuf> = contexts_of(&f);
-            if let Some((ctx, _)) = config.as_deref().and_then(|c| c.context_for(&f)) {
+        for i in members {
+            let f = &paths[i];
+            let config = configs.for_file(f).ok().flatten();
+            let mut ctxs: Vec<PathBuf> = contexts_of(f);
+            if let Some((ctx, _)) = config.as_deref().and_then(|c| c.context_for(f)) {
                 ctxs.push(ctx);
             }
-            let rel = f.strip_prefix(repo).unwrap_or(&f).to_path_buf();
+            let rel = f.strip_prefix(repo).unwrap_or(f);
             let declares = !ctxs.is_empty();
             if declares {
                 let mut ctxs: Vec<PathBuf> = ctxs.iter().map(|c| key(c)).collect();
                 ctxs.sort();
                 ctxs.dedup();
-                declared.push((repo_key.join(&rel), ctxs));
+                declared.push((repo_key.join(rel), ctxs));
             }
-            files.push((rel, declares));
+            files.push((i as u32, declares));
         }
+        drop(contexts_of);
         Census {
             repo: repo.to_path_buf(),
             repo_key,
+            paths,
             files,
             declared,
             users: Mutex::new(HashMap::new()),
@@ -295,15 +312,21 @@ impl Sharing {
     }
 }
 impl Census {
+    /// The path of the `i`th Dockerfile, relative to the repository.
+    fn rel(&self, i: u32) -> &Path {
+        let p = &self.paths[i as usize];
+        p.strip_prefix(&self.repo).unwrap_or(p)
+    }
+
     /// Is the Dockerfile with key `f` here, with no declared context?
     fn undeclared(&self, f: &Path) -> bool {
         let Ok(rel) = f.strip_prefix(&self.repo_key) else {
             return false;
         };
-        let from = self.files.partition_point(|(r, _)| r.as_path() < rel);
+        let from = self.files.partition_point(|(r, _)| self.rel(*r) < rel);
         self.files[from..]
             .iter()
-            .take_while(|(r, _)| r == rel)
+            .take_while(|(r, _)| self.rel(*r) == rel)
             .any(|(_, declares)| !declares)
     }
 
@@ -341,13 +364,13 @@ impl Census {
     /// sources all exist there.
     fn undeclared_users<'a>(&'a self, rel: &'a Path) -> impl Iterator<Item = PathBuf> + 'a {
         let dir = self.repo.join(rel);
-        let from = self.files.partition_point(|(r, _)| r.as_path() < rel);
+        let from = self.files.partition_point(|(r, _)| self.rel(*r) < rel);
         self.files[from..]
             .iter()
-            .take_while(move |(r, _)| r.starts_with(rel))
+            .take_while(move |(r, _)| self.rel(*r).starts_with(rel))
             .filter(|(_, declares)| !declares)
             .filter(move |(r, _)| {
-                let f = self.repo.join(r);
+                let f = self.repo.join(self.rel(*r));
                 if f.parent() == Some(dir.as_path()) {
                     return true;
                 }
@@ -355,7 +378,7 @@ impl Census {
                 let srcs = crate::contexts::infer::sources(&text);
                 crate::contexts::infer::holds_all(&dir, &f, &srcs)
             })
-            .map(|(r, _)| self.repo_key.join(r))
+            .map(|(r, _)| self.repo_key.join(self.rel(*r)))
     }
 }
 
