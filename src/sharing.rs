@@ -67,7 +67,12 @@ impl Walked {
             .dockerfiles
             .iter()
             .filter(|f| found.linked.binary_search(f).is_err())
-            .map(abs)
+            .map(|f| {
+                // Kept for the whole run: no spare capacity from `clean`.
+                let mut f = abs(f);
+                f.shrink_to_fit();
+                f
+            })
             .collect();
         dockerfiles.sort();
         dockerfiles.dedup();
