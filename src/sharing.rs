@@ -31,6 +31,13 @@ use crate::contexts::{Declarations, Roots};
 const KEPT_CENSUSES: usize = 64;
 /// Context roots whose users a census keeps at once (same reasoning).
 const KEPT_ROOTS: usize = 1024;
+/// Entries a census's own walk visits at most. With no `.git` above a
+/// Dockerfile the repository root is the outermost directory of the run,
+/// the working directory included: run from `/` or a home directory, the
+/// walk would go through the whole file system. Past this many entries the
+/// census is cut short, and a fix that needs an ignore entry is refused
+/// (`context-too-large`) rather than made without knowing the other users.
+pub const CENSUS_ENTRIES: usize = 500_000;
 
 /// The repositories' censuses of one run.
 #[derive(Debug)]
@@ -44,6 +51,8 @@ pub struct Sharing {
     /// What the run's own walk found: the census of a repository it
     /// covered is made from it, without a second walk.
     walked: Option<Walked>,
+    /// Entries a census's own walk visits at most ([`CENSUS_ENTRIES`]).
+    limit: usize,
 }
 
 /// The run's walk, as a census needs it: the directories walked (absolute,
@@ -151,6 +160,8 @@ struct Census {
     declared: Vec<(PathBuf, Vec<PathBuf>)>,
     /// Context root key → its users' keys, sorted.
     users: Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>,
+    /// The census's walk stopped at [`CENSUS_ENTRIES`]: its answers are partial.
+    cut: bool,
 }
 
 /// `p` absolute and lexically clean, resolved through symlinks when it exists.
@@ -169,7 +180,15 @@ impl Sharing {
             isolated,
             repos: Mutex::new(Repos::default()),
             walked: None,
+            limit: CENSUS_ENTRIES,
         }
+    }
+
+    /// The same, with the censuses' walks cut at `limit` entries.
+    #[cfg(test)]
+    pub(crate) fn with_census_limit(mut self, limit: usize) -> Sharing {
+        self.limit = limit;
+        self
     }
 
     /// Make the censuses of the repositories `walked` covers from it.
@@ -224,6 +243,26 @@ impl Sharing {
             .collect()
     }
 
+    /// Why the census of `root`'s repository cannot be trusted, when its
+    /// walk was cut short at [`CENSUS_ENTRIES`] entries.
+    pub fn cut_short(&self, root: &Path) -> Option<String> {
+        let repo = self.repo_of(root);
+        let slot = self.slot(&repo);
+        let census = slot.get_or_init(|| self.census(&repo));
+        census.cut.then(|| {
+            let why_root = if repo.join(".git").exists() {
+                "it holds .git"
+            } else {
+                "no .git above the Dockerfile, so the outermost directory of the run, the working directory included"
+            };
+            format!(
+                "the fix needs an ignore entry, and the Dockerfiles that may share this context are searched for in {} (the repository root: {why_root}), which holds more than {} entries; run dockopt from the repository, or give --context",
+                repo.display(),
+                self.limit,
+            )
+        })
+    }
+
     /// Is `f` a Dockerfile of `root`'s repository whose context nothing
     /// declares (its contexts are the possible ones)?
     pub fn undeclared(&self, root: &Path, f: &Path) -> bool {
@@ -246,6 +285,7 @@ impl Sharing {
         Arc<Vec<PathBuf>>,
         Vec<usize>,
         Box<dyn Fn(&Path) -> Vec<PathBuf> + 'a>,
+        bool,
     ) {
         let roots = || self.roots.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(w) = self.walked.as_ref().filter(|w| w.covers(repo)) {
@@ -263,9 +303,9 @@ impl Sharing {
                 }));
                 ctxs
             };
-            return (w.dockerfiles.clone(), members, Box::new(contexts));
+            return (w.dockerfiles.clone(), members, Box::new(contexts), false);
         }
-        let found = walk(repo);
+        let found = walk(repo, self.limit);
         let mut compose = BTreeMap::new();
         for c in &found.compose_files {
             compose.extend(crate::compose::read(c));
@@ -279,11 +319,17 @@ impl Sharing {
         );
         let members = (0..found.dockerfiles.len()).collect();
         let contexts = move |f: &Path| declarations.contexts_of(f);
-        (Arc::new(found.dockerfiles), members, Box::new(contexts))
+        let cut = found.cut;
+        (
+            Arc::new(found.dockerfiles),
+            members,
+            Box::new(contexts),
+            cut,
+        )
     }
 
     fn census(&self, repo: &Path) -> Census {
-        let (paths, members, contexts_of) = self.survey(repo);
+        let (paths, members, contexts_of, cut) = self.survey(repo);
         let mut configs = crate::configs::Configs::shared(self.fallback.clone(), self.isolated);
         let repo_key = key(repo);
         let mut files = Vec::with_capacity(members.len());
@@ -313,6 +359,7 @@ impl Sharing {
             files,
             declared,
             users: Mutex::new(HashMap::new()),
+            cut,
         }
     }
 }
@@ -393,18 +440,25 @@ struct Found {
     dockerfiles: Vec<PathBuf>,
     compose_files: Vec<PathBuf>,
     declaration_files: Vec<PathBuf>,
+    /// Stopped at the entry limit: what was found is partial.
+    cut: bool,
 }
 
 /// The Dockerfiles, compose and declaring files under `repo` (honouring
-/// `.gitignore`, without `.git` and `node_modules`).
-fn walk(repo: &Path) -> Found {
+/// `.gitignore`, without `.git` and `node_modules`), visiting at most
+/// `limit` entries.
+fn walk(repo: &Path, limit: usize) -> Found {
     let mut out = Found::default();
     let walker = ignore::WalkBuilder::new(repo)
         .hidden(false)
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
         .build();
-    for e in walker.flatten() {
+    for (n, e) in walker.flatten().enumerate() {
+        if n >= limit {
+            out.cut = true;
+            break;
+        }
         if !e.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }

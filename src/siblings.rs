@@ -94,6 +94,15 @@ impl BuildContext {
                 .is_some_and(|s| s.undeclared(self.root(), sib))
     }
 
+    /// Why the Dockerfiles sharing this context cannot all be known: the
+    /// repository's census was cut short ([`crate::sharing::CENSUS_ENTRIES`]).
+    pub fn census_cut_short(&self) -> Option<String> {
+        if !self.is_on_disk() {
+            return None;
+        }
+        self.sharing().and_then(|s| s.cut_short(self.root()))
+    }
+
     /// Why appending `additions` to the ignore file would change what a
     /// sibling Dockerfile copies, if it would. `excluded_dirs` are the
     /// existing directories the additions newly exclude.

@@ -60,6 +60,9 @@ pub fn ignore_additions(
         check_ignore_file(rc, ctx, &additions)?;
         check_nothing_else_excluded(rc, ctx, &found.files, &additions)?;
         check_other_reads(rc, c_index, &additions, &newly_excluded)?;
+        if let Some(why) = ctx.census_cut_short() {
+            return Err(Refusal::ContextTooLarge(why));
+        }
         if let Some(why) = ctx.sibling_breakage(&additions, &newly_excluded) {
             return Err(Refusal::Clobber(why));
         }
@@ -245,6 +248,49 @@ mod tests {
             .pop()
             .unwrap()
             .map(|fix| fix.ignore().map_or_else(Vec::new, |c| c.added()))
+    }
+
+    /// On disk, in a directory with no `.git` holding more entries than the
+    /// census may visit: the other Dockerfiles that may share the context
+    /// cannot all be known, so the entry the fix needs is refused; with room
+    /// for the census, the same project is fixed with it.
+    #[test]
+    fn a_census_cut_short_refuses_the_entry() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        for (rel, text) in [
+            ("Dockerfile", NPM),
+            ("package.json", r#"{"name":"a"}"#),
+            ("package-lock.json", "{}"),
+            ("index.js", ""),
+            ("node_modules/dep/index.js", ""),
+        ] {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let run = |limit: usize| {
+            let sharing = crate::sharing::Sharing::new(&[root.to_path_buf()], None, true)
+                .with_census_limit(limit);
+            let ctx = crate::context::BuildContext::open(root, &root.join("Dockerfile"))
+                .unwrap()
+                .with_sharing(Some(std::sync::Arc::new(sharing)));
+            let mut plans = plan_on(NPM, &ctx);
+            assert_eq!(plans.len(), 1);
+            plans.pop().unwrap()
+        };
+        let fix = run(1000).unwrap();
+        assert_eq!(
+            fix.ignore().map(|c| c.added()),
+            Some(vec![
+                ".dockerignore".to_string(),
+                "**/node_modules".to_string()
+            ])
+        );
+        let r = run(3).unwrap_err();
+        assert_eq!(r.kind(), RefusalKind::ContextTooLarge);
+        assert!(r.text().contains("more than 3 entries"), "{}", r.text());
+        assert!(r.text().contains("no .git"), "{}", r.text());
     }
 
     #[test]
