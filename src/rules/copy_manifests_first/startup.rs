@@ -237,17 +237,7 @@ fn shell_at(m: &Model, i: usize) -> Option<Shell> {
                 args: m.ins[j].exec.clone(),
             });
         }
-        let base = stage.from.and_then(|f| {
-            m.ins[f]
-                .words()
-                .first()
-                .map(|w| w.text.to_ascii_lowercase())
-        });
-        let parent = base.as_ref().and_then(|b| {
-            m.stages[..s]
-                .iter()
-                .rposition(|st| st.alias.as_deref() == Some(b.as_str()))
-        })?;
+        let parent = super::steps::parent_stage(m, s)?;
         s = parent;
         limit = usize::MAX;
     }

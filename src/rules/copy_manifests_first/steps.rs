@@ -362,6 +362,15 @@ fn link_touches(args: &[crate::shell::Word], cwd: Option<&str>, dest: &str) -> b
 
 /// The instructions before `until` in its stage, then those of the stages
 /// it is built FROM (each whole), nearest first.
+/// The earlier stage that stage `s` is built on (`FROM builder`), if any.
+pub fn parent_stage(m: &Model, s: usize) -> Option<usize> {
+    let f = m.stages[s].from?;
+    let base = m.ins[f].words().first()?.text.to_ascii_lowercase();
+    m.stages[..s]
+        .iter()
+        .rposition(|st| st.alias.as_deref() == Some(base.as_str()))
+}
+
 pub fn chain_before(m: &Model, until: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let Some(mut s) = m.stages.iter().position(|st| st.body.contains(&until)) else {
@@ -370,17 +379,7 @@ pub fn chain_before(m: &Model, until: usize) -> Vec<usize> {
     loop {
         let stage = &m.stages[s];
         out.extend(stage.body.iter().copied().filter(|&j| j < until));
-        let base = stage.from.and_then(|f| {
-            m.ins[f]
-                .words()
-                .first()
-                .map(|w| w.text.to_ascii_lowercase())
-        });
-        let parent = base.as_ref().and_then(|b| {
-            m.stages[..s]
-                .iter()
-                .rposition(|st| st.alias.as_deref() == Some(b.as_str()))
-        });
+        let parent = parent_stage(m, s);
         match parent {
             Some(p) => s = p,
             None => return out,
